@@ -1,0 +1,32 @@
+# Everything runs inside .venv, created on first use, so a fresh clone needs only
+# Python >= 3.10 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/ivr lint menus/ || true
+	@for f in menus/bank.yaml menus/telecom.yaml; do echo; echo "== ivr paths $$f"; $(BIN)/ivr paths $$f; done
+
+test: setup
+	$(BIN)/ruff check ivr tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m ivr.bench --write BENCHMARKS.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

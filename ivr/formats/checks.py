@@ -1,0 +1,179 @@
+"""Checking raw parsed values field by field, with errors that point into the file.
+
+A :class:`Checker` wraps one parsed document; each method checks one value at a path and
+returns it cleaned, or raises a LoadError naming the file, line, column, node and a fix.
+Readers of every format share it, so messages read the same whatever the input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Collection, Iterable
+from typing import Any, NoReturn
+
+from ivr.errors import LoadError
+from ivr.formats.yamltext import Document, Path, key_text
+from ivr.model import Source
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The most similar choice, for "did you mean ...?" hints.
+
+    Examples
+    --------
+    >>> closest("bilin", ["billing", "agent", "main"])
+    'billing'
+    """
+    pool = choices if isinstance(choices, list) else list(choices)
+    if len(pool) > 20000:  # keep error paths fast on huge generated menus
+        pool = [c for c in pool if c[:1] == word[:1]] or pool[:20000]
+    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    best = closest(word, choices)
+    return f"did you mean {best!r}?" if best else None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+class Checker:
+    """Checks values of one document; ``node`` names the node errors are about."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.refs: list[tuple[Path, str, str | None, str]] = []  # path, target, node, what
+
+    def ref(self, value: Any, path: Path, what: str, node: str | None) -> str:
+        """A node id, checked against the node ids once all are known (check_refs)."""
+        target = self.text(value, path, what, node)
+        self.refs.append((path, target, node, what))
+        return target
+
+    def check_refs(self, ids: Collection[str]) -> None:
+        for path, target, node, what in self.refs:
+            if target not in ids:
+                self.fail(path, f"{what} leads to {target!r}, which is not a node", node,
+                          did_you_mean(target, ids) or "add that node or fix the id")
+
+    def source(self, path: Path) -> Source:
+        line, col = self.doc.where(path)
+        return Source(self.doc.file, line, col)
+
+    def fail(
+        self, path: Path, message: str, node: str | None = None, hint: str | None = None
+    ) -> NoReturn:
+        line, col = self.doc.where(path)
+        raise LoadError(message, file=self.doc.file, line=line, column=col, node=node, hint=hint)
+
+    def mapping(self, value: Any, path: Path, what: str, node: str | None = None) -> dict[str, Any]:
+        """A mapping with text keys (``1:`` becomes ``"1"``)."""
+        if not isinstance(value, dict):
+            self.fail(path, f"{what} must be a mapping, not {_type_name(value)}", node)
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            name = key_text(k)
+            if name is None:
+                self.fail(path, f"{what} has a key that is not text: {k!r}", node,
+                          "keys are plain words or digits")
+            if name in out:
+                self.fail((*path, name), f"duplicate key {name!r}", node,
+                          "remove or rename one of them")
+            out[name] = v
+        return out
+
+    def fields(
+        self,
+        mapping: dict[str, Any],
+        path: Path,
+        allowed: Collection[str],
+        required: Collection[str] = (),
+        node: str | None = None,
+        what: str = "this mapping",
+        elsewhere: dict[str, str] | None = None,
+    ) -> None:
+        """Unknown fields (with the closest valid one) and missing required ones."""
+        for name in mapping:
+            if name in allowed:
+                continue
+            if elsewhere and name in elsewhere:
+                self.fail((*path, name), f"field {name!r} does not belong to {what}", node,
+                          elsewhere[name])
+            self.fail((*path, name), f"unknown field {name!r} in {what}", node,
+                      did_you_mean(name, sorted(allowed))
+                      or "valid fields: " + ", ".join(sorted(allowed)))
+        for name in required:
+            if name not in mapping:
+                self.fail(path, f"{what} is missing the required field {name!r}", node)
+
+    def text(self, value: Any, path: Path, what: str, node: str | None = None) -> str:
+        if not isinstance(value, str):
+            hint = "put it in quotes" if isinstance(value, (bool, int, float)) else None
+            self.fail(path, f"{what} must be text, not {_type_name(value)}", node, hint)
+        return value
+
+    def number(
+        self,
+        value: Any,
+        path: Path,
+        what: str,
+        node: str | None = None,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+    ) -> float:
+        """A finite number within [low, high] (or (low, high] with ``low_open``)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(path, f"{what} must be a number, not {_type_name(value)}", node)
+        if not math.isfinite(value):
+            self.fail(path, f"{what} must be a finite number, not {value!r}", node)
+        if low is not None and (value < low or (low_open and value == low)):
+            bound = f"more than {low:g}" if low_open else f"at least {low:g}"
+            self.fail(path, f"{what} must be {bound}, not {value!r}", node)
+        if high is not None and value > high:
+            self.fail(path, f"{what} must be at most {high:g}, not {value!r}", node)
+        return float(value)
+
+    def integer(
+        self, value: Any, path: Path, what: str, node: str | None = None, *, low: int = 0
+    ) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"{what} must be a whole number, not {_type_name(value)}", node)
+        if value < low:
+            self.fail(path, f"{what} must be at least {low}, not {value}", node)
+        return int(value)
+
+    def choice(
+        self, value: Any, path: Path, what: str, choices: Collection[str], node: str | None = None
+    ) -> str:
+        word = self.text(value, path, what, node)
+        if word not in choices:
+            self.fail(path, f"{what} {word!r} is not one of: {', '.join(choices)}", node,
+                      did_you_mean(word, choices))
+        return word
+
+    def texts(self, value: Any, path: Path, what: str, node: str | None = None) -> tuple[str, ...]:
+        """One text or a non-empty list of them."""
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not value:
+            self.fail(path, f"{what} must be text or a non-empty list of text, "
+                      f"not {_type_name(value)}", node)
+        return tuple(self.text(v, (*path, i), what, node) for i, v in enumerate(value))

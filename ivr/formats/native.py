@@ -1,0 +1,305 @@
+"""The native YAML menu format (docs/menu-format.md) -> :class:`ivr.model.Menu`.
+
+All of a file is checked before any model object is made; node references are checked
+last, once every id is known, so an unknown target can be answered with the closest id.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from ivr.formats.checks import Checker, did_you_mean
+from ivr.formats.population import read_population
+from ivr.formats.schedule import read_schedule
+from ivr.formats.text import MAX_BYTES, read_text
+from ivr.formats.yamltext import Document, Path, parse_yaml
+from ivr.model import (
+    KEYPAD,
+    KINDS,
+    Defaults,
+    Menu,
+    Node,
+    Option,
+    Population,
+    Schedule,
+    Source,
+    Staff,
+)
+
+TOP_FIELDS = ("name", "start", "description", "defaults", "schedules", "nodes", "callers")
+DEFAULT_FIELDS = ("timeout", "retries", "words_per_second", "on_fail")
+COMMON_FIELDS = ("kind", "say", "seconds", "label", "note")
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "menu": ("options", "timeout", "retries", "on_timeout", "on_invalid", "on_fail"),
+    "message": ("next",),
+    "input": ("digits", "next", "timeout", "retries", "on_fail"),
+    "branch": ("schedule", "open", "closed", "chance"),
+    "agent": ("queue", "schedule", "closed", "staff"),
+    "self_service": ("resolves",),
+    "voicemail": (),
+    "transfer": ("to", "flow"),
+    "hangup": (),
+}
+NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
+def _elsewhere(kind: str) -> dict[str, str]:
+    """For a field of another kind: which kinds have it, to say so in the error."""
+    owners: dict[str, list[str]] = {}
+    for other, names in KIND_FIELDS.items():
+        for name in names:
+            owners.setdefault(name, []).append(other)
+    return {
+        name: f"{', '.join(kinds)} nodes have it; {kind} nodes have: "
+        + ", ".join(COMMON_FIELDS + KIND_FIELDS[kind])
+        for name, kinds in owners.items()
+        if kind not in kinds
+    }
+
+
+_ELSEWHERE = {kind: _elsewhere(kind) for kind in KINDS}
+
+
+class _MenuReader(Checker):
+    def read(self) -> Menu:
+        top = self.mapping(self.doc.data, (), "a menu file")
+        self.fields(top, (), TOP_FIELDS, ("name", "start", "nodes"), what="a menu file")
+        name = self.text(top["name"], ("name",), "name")
+        description = None
+        if "description" in top:
+            description = self.text(top["description"], ("description",), "description")
+        defaults = self.read_defaults(top.get("defaults"))
+        schedules = self.read_schedules(top.get("schedules"))
+        raw_nodes = self.mapping(top["nodes"], ("nodes",), "nodes")
+        if not raw_nodes:
+            self.fail(("nodes",), "nodes is empty", hint="a menu needs at least one node")
+        nodes = {nid: self.read_node(nid, raw, defaults, schedules)
+                 for nid, raw in raw_nodes.items()}
+        start = self.ref(top["start"], ("start",), "start", None)
+        callers = None
+        if "callers" in top:
+            callers = read_population(self, top["callers"], ("callers",), nodes)
+        self.check_refs(nodes)
+        return Menu(
+            name=name,
+            start=start,
+            nodes=nodes,
+            source=Source(self.doc.file, 1, 1),
+            defaults=defaults,
+            schedules=schedules,
+            callers=callers,
+            description=description,
+        )
+
+    def read_defaults(self, raw: Any) -> Defaults:
+        if raw is None:
+            return Defaults()
+        p: Path = ("defaults",)
+        d = self.mapping(raw, p, "defaults")
+        self.fields(d, p, DEFAULT_FIELDS, what="defaults")
+        base = Defaults()
+        return Defaults(
+            timeout=self.number(d["timeout"], (*p, "timeout"), "timeout", low=0, low_open=True)
+            if "timeout" in d else base.timeout,
+            retries=self.integer(d["retries"], (*p, "retries"), "retries", low=1)
+            if "retries" in d else base.retries,
+            words_per_second=self.number(d["words_per_second"], (*p, "words_per_second"),
+                                         "words_per_second", low=0, low_open=True)
+            if "words_per_second" in d else base.words_per_second,
+            on_fail=self.ref(d["on_fail"], (*p, "on_fail"), "on_fail", None)
+            if "on_fail" in d else None,
+        )
+
+    def read_schedules(self, raw: Any) -> dict[str, Schedule]:
+        if raw is None:
+            return {}
+        table = self.mapping(raw, ("schedules",), "schedules")
+        return {name: read_schedule(self, name, value, ("schedules", name),
+                                    self.source(("schedules", name)))
+                for name, value in table.items()}
+
+    def read_node(
+        self, nid: str, raw: Any, defaults: Defaults, schedules: dict[str, Schedule]
+    ) -> Node:
+        p: Path = ("nodes", nid)
+        if not NODE_ID.fullmatch(nid):
+            self.fail(p, f"node id {nid!r} has characters ids cannot have", nid,
+                      "use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'")
+        d = self.mapping(raw, p, f"node {nid!r}", nid)
+        if "kind" not in d:
+            self.fail(p, "the node has no kind", nid, "add kind: " + " | ".join(KINDS))
+        kind = self.choice(d["kind"], (*p, "kind"), "kind", KINDS, nid)
+        self.fields(d, p, COMMON_FIELDS + KIND_FIELDS[kind], node=nid,
+                    what=f"a {kind} node", elsewhere=_ELSEWHERE[kind])
+        f: dict[str, Any] = {"id": nid, "kind": kind, "source": self.source(p)}
+        if "say" in d:
+            f["say"] = self.text(d["say"], (*p, "say"), "say", nid)
+        if "label" in d:
+            f["label"] = self.text(d["label"], (*p, "label"), "label", nid)
+        if "note" in d:
+            self.text(d["note"], (*p, "note"), "note", nid)
+        if "seconds" in d:
+            f["seconds"] = self.number(d["seconds"], (*p, "seconds"), "seconds", nid, low=0)
+        elif "say" in d:
+            f["seconds"] = len(f["say"].split()) / defaults.words_per_second
+        for name in ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"):
+            if name in d:
+                f[name] = self.ref(d[name], (*p, name), name, nid)
+        if kind in ("menu", "input"):
+            f["timeout"] = (self.number(d["timeout"], (*p, "timeout"), "timeout", nid, low=0,
+                                        low_open=True) if "timeout" in d else defaults.timeout)
+            f["retries"] = (self.integer(d["retries"], (*p, "retries"), "retries", nid, low=1)
+                            if "retries" in d else defaults.retries)
+            f.setdefault("on_fail", defaults.on_fail)
+        if kind == "menu":
+            f["on_timeout"] = f.get("on_timeout", nid)
+            f["on_invalid"] = f.get("on_invalid", nid)
+            f["options"] = self.read_options(nid, d.get("options", {}))
+        elif kind == "input" and "digits" in d:
+            f["digits"] = self.integer(d["digits"], (*p, "digits"), "digits", nid, low=1)
+        elif kind == "branch":
+            self.read_branch(nid, d, f, schedules)
+        elif kind == "agent":
+            self.read_agent(nid, d, f, schedules)
+        elif kind == "self_service" and "resolves" in d:
+            f["resolves"] = self.texts(d["resolves"], (*p, "resolves"), "resolves", nid)
+        elif kind == "transfer":
+            self.read_transfer(nid, d, f)
+        return Node(**f)
+
+    def read_options(self, nid: str, raw: Any) -> tuple[Option, ...]:
+        p: Path = ("nodes", nid, "options")
+        table = self.mapping(raw, p, "options", nid)
+        options = []
+        for key, value in table.items():
+            kp = (*p, key)
+            if key not in KEYPAD:
+                self.fail(kp, f"option key {key!r} is not a phone key", nid,
+                          "keys are 0-9, \"*\" and \"#\", one key each")
+            label = None
+            if isinstance(value, dict):
+                spec = self.mapping(value, kp, f"option {key!r}", nid)
+                self.fields(spec, kp, ("to", "label"), ("to",), nid, f"option {key!r}")
+                target = self.ref(spec["to"], (*kp, "to"), f"option {key!r}", nid)
+                if "label" in spec:
+                    label = self.text(spec["label"], (*kp, "label"), "label", nid)
+            else:
+                target = self.ref(value, kp, f"option {key!r}", nid)
+            options.append(Option(key, target, label, self.source(kp)))
+        options.sort(key=lambda o: KEYPAD.index(o.key))
+        return tuple(options)
+
+    def read_branch(
+        self, nid: str, d: dict[str, Any], f: dict[str, Any], schedules: dict[str, Schedule]
+    ) -> None:
+        p: Path = ("nodes", nid)
+        if ("schedule" in d) == ("chance" in d):
+            self.fail(p, "a branch needs either schedule (with open and closed) or chance", nid,
+                      "chance: {found: account_menu, not_found: retry}")
+        if "schedule" in d:
+            f["schedule"] = self.schedule_ref(d["schedule"], (*p, "schedule"), nid, schedules)
+            return
+        for name in ("open", "closed"):
+            if name in d:
+                self.fail((*p, name), f"{name!r} goes with schedule, not with chance", nid)
+        cp = (*p, "chance")
+        table = self.mapping(d["chance"], cp, "chance", nid)
+        if not table:
+            self.fail(cp, "chance is empty", nid, "list target: probability pairs")
+        chance = tuple(
+            (self.ref(t, (*cp, t), "chance target", nid),
+             self.number(v, (*cp, t), f"chance of {t!r}", nid, low=0, high=1, low_open=True))
+            for t, v in table.items()
+        )
+        total = sum(pr for _, pr in chance)
+        if abs(total - 1.0) > 1e-6:
+            self.fail(cp, f"chance probabilities sum to {total:g}, not 1", nid,
+                      "make them add up to 1")
+        f["chance"] = chance
+
+    def read_agent(
+        self, nid: str, d: dict[str, Any], f: dict[str, Any], schedules: dict[str, Schedule]
+    ) -> None:
+        p: Path = ("nodes", nid)
+        if "queue" in d:
+            f["queue"] = self.text(d["queue"], (*p, "queue"), "queue", nid)
+        if "schedule" in d:
+            f["schedule"] = self.schedule_ref(d["schedule"], (*p, "schedule"), nid, schedules)
+        elif "closed" in d:
+            self.fail((*p, "closed"), "'closed' needs a schedule", nid,
+                      "add schedule: NAME, or remove closed")
+        if "staff" in d:
+            sp = (*p, "staff")
+            s = self.mapping(d["staff"], sp, "staff", nid)
+            self.fields(s, sp, ("agents", "handle_time"), ("agents", "handle_time"), nid, "staff")
+            f["staff"] = Staff(
+                agents=self.integer(s["agents"], (*sp, "agents"), "agents", nid, low=1),
+                handle_time=self.number(s["handle_time"], (*sp, "handle_time"), "handle_time",
+                                        nid, low=0, low_open=True),
+            )
+
+    def read_transfer(self, nid: str, d: dict[str, Any], f: dict[str, Any]) -> None:
+        p: Path = ("nodes", nid)
+        if "to" not in d and "flow" not in d:
+            self.fail(p, "a transfer needs 'to' (a phone number) or 'flow' (a menu file)", nid)
+        if "to" in d:
+            if isinstance(d["to"], int) and not isinstance(d["to"], bool):
+                self.fail((*p, "to"), "the phone number is written as a number", nid,
+                          f"quote it: to: \"{d['to']}\" (unquoted, leading zeros and + are lost)")
+            f["to"] = self.text(d["to"], (*p, "to"), "to", nid)
+        if "flow" in d:
+            f["flow"] = self.text(d["flow"], (*p, "flow"), "flow", nid)
+
+    def schedule_ref(
+        self, value: Any, path: Path, nid: str, schedules: dict[str, Schedule]
+    ) -> str:
+        name = self.text(value, path, "schedule", nid)
+        if name not in schedules:
+            hint = did_you_mean(name, schedules) or (
+                "define it under schedules:" if not schedules else
+                "defined schedules: " + ", ".join(schedules))
+            self.fail(path, f"no schedule named {name!r}", nid, hint)
+        return name
+
+
+def read_menu_document(doc: Document) -> Menu:
+    """Check a parsed native document and build the Menu."""
+    return _MenuReader(doc).read()
+
+
+def parse_menu(text: str, file: str = "<string>") -> Menu:
+    """Load a menu from YAML text.
+
+    Examples
+    --------
+    >>> m = parse_menu('''
+    ... name: Tiny
+    ... start: main
+    ... nodes:
+    ...   main: {kind: menu, say: Press 0 for a person., options: {0: agent}}
+    ...   agent: {kind: agent}
+    ... ''')
+    >>> m.nodes["main"].options[0].target, m.nodes["main"].seconds
+    ('agent', 2.0)
+    """
+    return read_menu_document(parse_yaml(text, file))
+
+
+def load_menu(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Menu:
+    """Load a native YAML menu file, checking everything."""
+    file = os.fspath(path)
+    return read_menu_document(parse_yaml(read_text(file, max_bytes), file))
+
+
+def load_population(
+    path: str | os.PathLike[str], menu: Menu, *, max_bytes: int = MAX_BYTES
+) -> Population:
+    """Load a callers file (the ``callers`` section on its own) for ``menu``."""
+    file = os.fspath(path)
+    doc = parse_yaml(read_text(file, max_bytes), file)
+    checker = Checker(doc)
+    population = read_population(checker, doc.data, (), menu.nodes)
+    checker.check_refs(menu.nodes)
+    return population

@@ -1,0 +1,245 @@
+"""The typed menu model: frozen records, no I/O.
+
+Readers (``ivr.formats``) validate raw input and then build these; everything downstream
+(graph, lint, paths, the caller model) reads only these. Defaults are already resolved
+here: a menu's ``on_timeout`` is its own id when the file did not say otherwise, and
+``seconds`` is the prompt length at the configured pace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+KINDS = (
+    "menu",
+    "message",
+    "input",
+    "branch",
+    "agent",
+    "self_service",
+    "voicemail",
+    "transfer",
+    "hangup",
+)
+#: Kinds that end the menu part of a call.
+TERMINAL_KINDS = frozenset({"agent", "self_service", "voicemail", "transfer", "hangup"})
+#: The twelve keys in keypad order (row by row), the order ties are broken in.
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
+#: Events on an edge of the menu graph.
+EVENTS = ("option", "timeout", "invalid", "fail", "next", "open", "closed", "chance")
+#: The id the graph gives the implicit hang-up (a menu's retries ran out with no on_fail).
+HANGUP = "(hangup)"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something came from, so every message can point at it."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One key of a menu and where it leads."""
+
+    key: str
+    target: str
+    label: str | None = None
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """One way out of a node; ``target`` None means the system hangs up."""
+
+    event: str
+    target: str | None
+    key: str | None = None
+    probability: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """People answering an agent queue, for the queue-wait model."""
+
+    agents: int
+    handle_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node of a menu; fields that do not belong to its kind stay at their defaults."""
+
+    id: str
+    kind: str
+    source: Source
+    say: str | None = None
+    seconds: float = 0.0
+    label: str | None = None
+    options: tuple[Option, ...] = ()
+    timeout: float | None = None
+    retries: int | None = None
+    on_timeout: str | None = None
+    on_invalid: str | None = None
+    on_fail: str | None = None
+    next: str | None = None
+    digits: int | None = None
+    schedule: str | None = None
+    open: str | None = None
+    closed: str | None = None
+    chance: tuple[tuple[str, float], ...] = ()
+    queue: str | None = None
+    staff: Staff | None = None
+    resolves: tuple[str, ...] | None = None
+    to: str | None = None
+    flow: str | None = None
+
+    @property
+    def terminal(self) -> bool:
+        """True when reaching this node ends the menu part of the call."""
+        return self.kind in TERMINAL_KINDS
+
+    def option(self, key: str) -> Option | None:
+        """The option bound to ``key``, if any."""
+        for opt in self.options:
+            if opt.key == key:
+                return opt
+        return None
+
+    def exits(self) -> tuple[Exit, ...]:
+        """Every way out of this node, in a stable order.
+
+        Examples
+        --------
+        >>> n = Node("main", "menu", Source("m.yaml"), options=(Option("1", "agent"),),
+        ...          on_timeout="main", on_invalid="main", on_fail=None)
+        >>> [(e.event, e.key, e.target) for e in n.exits()]
+        [('option', '1', 'agent'), ('timeout', None, 'main'), ('invalid', None, 'main'), ('fail', None, None)]
+        """
+        kind = self.kind
+        if kind == "menu":
+            out = [Exit("option", o.target, key=o.key) for o in self.options]
+            out.append(Exit("timeout", self.on_timeout or self.id))
+            out.append(Exit("invalid", self.on_invalid or self.id))
+            out.append(Exit("fail", self.on_fail))
+            return tuple(out)
+        if kind == "input":
+            out = [] if self.next is None else [Exit("next", self.next)]
+            out.append(Exit("timeout", self.id))
+            out.append(Exit("invalid", self.id))
+            out.append(Exit("fail", self.on_fail))
+            return tuple(out)
+        if kind == "message":
+            return () if self.next is None else (Exit("next", self.next),)
+        if kind == "branch":
+            if self.chance:
+                return tuple(Exit("chance", t, probability=p) for t, p in self.chance)
+            out = []
+            if self.open is not None:
+                out.append(Exit("open", self.open))
+            if self.closed is not None:
+                out.append(Exit("closed", self.closed))
+            return tuple(out)
+        if kind == "agent" and self.schedule is not None:
+            return (Exit("closed", self.closed),)
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Opening hours: (weekday 0=Monday, start minute, end minute) ranges in ``tz``."""
+
+    name: str
+    tz: str
+    hours: tuple[tuple[int, int, int], ...]
+    source: Source | None = None
+
+    def is_open(self, weekday: int, minute: int) -> bool:
+        """Whether a call at this local weekday and minute of the day finds it open.
+
+        Examples
+        --------
+        >>> s = Schedule("office", "UTC", ((0, 480, 1080),))
+        >>> s.is_open(0, 600), s.is_open(0, 1080), s.is_open(1, 600)
+        (True, False, False)
+        """
+        return any(d == weekday and a <= minute < b for d, a, b in self.hours)
+
+    def open_fraction(self) -> float:
+        """Share of the week it is open (arrivals flat over the week)."""
+        return sum(b - a for _, a, b in self.hours) / (7 * 24 * 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """Why a share of callers call; reaching any goal node satisfies them."""
+
+    name: str
+    share: float
+    goals: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Patience:
+    """How long callers stay in the menu before giving up (seconds)."""
+
+    distribution: str = "exponential"
+    mean: float | None = 120.0
+    shape: float | None = None
+    sd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    """Synthetic callers: intents, patience and how they err."""
+
+    intents: tuple[Intent, ...]
+    patience: Patience = field(default_factory=Patience)
+    mistake_rate: float = 0.02
+    confusion: float = 0.05
+    zero_out: float = 0.0
+    silence: float = 0.02
+    calls_per_hour: float = 0.0
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Values every node inherits unless it says otherwise."""
+
+    timeout: float = 5.0
+    retries: int = 3
+    words_per_second: float = 2.5
+    on_fail: str | None = None
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A whole phone menu: nodes by id, where calls start, and its default callers."""
+
+    name: str
+    start: str
+    nodes: Mapping[str, Node]
+    source: Source
+    defaults: Defaults = field(default_factory=Defaults)
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    callers: Population | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+        object.__setattr__(self, "schedules", MappingProxyType(dict(self.schedules)))
+
+    def __len__(self) -> int:
+        return len(self.nodes)
