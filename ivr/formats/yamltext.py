@@ -128,6 +128,8 @@ def _hint(message: str, source_line: str) -> str | None:
         return "quote the key: \"*\": an unquoted * starts an alias"
     if "tab" in message:
         return "indent with spaces, not tabs"
+    if "recursion" in message:
+        return "the document nests too deeply to be a menu"
     if "unclosed" in message:
         return "close the bracket or quote"
     if "mapping values are not allowed" in message:

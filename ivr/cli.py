@@ -1,0 +1,277 @@
+"""The ``ivr`` command: parses arguments, calls the library, formats its answers.
+
+The only module that prints or exits. Exit codes: 0 fine, 1 an error-severity finding
+(``lint``), 2 bad input or usage (one line naming file, line, column and node), 3 an
+internal error (a bug: please report it with ``--debug`` output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from ivr import __version__
+from ivr.errors import ConfigError, InputError, IvrError
+from ivr.formats.dot import to_dot
+from ivr.formats.mermaid import to_mermaid
+from ivr.formats.native import load_menu
+from ivr.formats.text import MAX_BYTES, read_text
+from ivr.formats.yamltext import parse_yaml
+from ivr.lint import RULES, SEVERITIES, Finding, LintConfig, lint
+from ivr.model import Menu
+from ivr.paths import paths
+from ivr.topology import Topology
+
+MENU_SUFFIXES = (".yaml", ".yml")
+CONFIG_NAME = ".ivr-lint.yaml"
+_COLOURS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2"}
+
+
+class _Out:
+    """Writes to stdout, colouring only on a terminal (and never with NO_COLOR)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.colour = stream.isatty() and "NO_COLOR" not in os.environ
+
+    def paint(self, text: str, style: str) -> str:
+        return f"\033[{_COLOURS[style]}m{text}\033[0m" if self.colour else text
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a whole file or nothing: a temporary file renamed over the target."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ivr-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
+
+
+def menu_files(targets: Sequence[str]) -> Iterator[str]:
+    """Files named, and menu files (*.yaml, *.yml) under folders named, in sorted order."""
+    for target in targets:
+        if os.path.isdir(target):
+            found = []
+            for root, dirs, files in os.walk(target):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files
+                             if f.endswith(MENU_SUFFIXES) and not f.startswith("."))
+            if not found:
+                raise InputError("no menu files (*.yaml, *.yml) in this folder", file=target)
+            yield from sorted(found)
+        else:
+            yield target
+
+
+def _lint_config(args: argparse.Namespace) -> LintConfig:
+    config = LintConfig()
+    path = args.config or (CONFIG_NAME if os.path.exists(CONFIG_NAME) else None)
+    if path:
+        doc = parse_yaml(read_text(path), path)
+        config = config.merged(doc.data or {}, path)
+    return config.changed(args.disable or (), args.set or ())
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule, "severity": f.severity, "node": f.node, "message": f.message,
+        "file": f.source.file if f.source else None,
+        "line": f.source.line if f.source else None,
+        "column": f.source.column if f.source else None,
+        "keys": f.keys,
+        "path": [asdict(s) for s in f.path] if f.path is not None else None,
+    }
+
+
+def cmd_lint(args: argparse.Namespace, out: _Out) -> int:
+    config = _lint_config(args)
+    counts = dict.fromkeys(SEVERITIES, 0)
+    unreadable = 0
+    reports = []
+    files = 0
+    for file in menu_files(args.paths):
+        files += 1
+        try:
+            menu = load_menu(file, max_bytes=args.max_bytes)
+        except IvrError as exc:
+            unreadable += 1
+            print(str(exc), file=sys.stderr)
+            reports.append({"file": file, "error": str(exc), "findings": []})
+            continue
+        findings = lint(menu, config)
+        for f in findings:
+            counts[f.severity] += 1
+        reports.append({"file": file, "menu": menu.name,
+                        "findings": [_finding_json(f) for f in findings]})
+        if args.format == "text":
+            for f in findings:
+                where = str(f.source) if f.source else file
+                keys = f"  [keys: {f.keys}]" if f.keys else ""
+                out.line(f"{where}: {out.paint(f.severity, f.severity)} {f.rule} "
+                         f"[{f.node}] {f.message}{out.paint(keys, 'dim')}")
+    if args.format == "json":
+        out.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
+                            indent=2))
+    else:
+        summary = (f"{files} file{'s' * (files != 1)}: {counts['error']} errors, "
+                   f"{counts['warning']} warnings, {counts['info']} info"
+                   + (f", {unreadable} unreadable" if unreadable else ""))
+        bad = counts["error"] or unreadable
+        out.line(out.paint(summary, "error" if bad else "ok"))
+    if unreadable:
+        return 2
+    return 1 if counts["error"] else 0
+
+
+def cmd_paths(args: argparse.Namespace, out: _Out) -> int:
+    menu = load_menu(args.file, max_bytes=args.max_bytes)
+    routes = paths(menu)
+    if args.format == "json":
+        out.line(json.dumps([{
+            "node": r.node, "kind": r.kind, "keys": r.keys, "seconds": r.seconds,
+            "fastest_keys": r.fastest_keys, "fastest_seconds": r.fastest_seconds,
+            "steps": [asdict(s) for s in r.steps],
+        } for r in routes], indent=2))
+        return 0
+    out.line(f"{menu.name}: how to reach each ending from '{menu.start}'")
+    if not routes:
+        out.line("  no ending can be reached from the start")
+        return 0
+    width = max(len(r.node) for r in routes)
+    key_width = max(12, *(len(r.keys) for r in routes))
+    out.line(f"  {'ending':<{width}}  {'kind':<12}  {'fewest keys':<{key_width}}  "
+             f"{'seconds':>7}  fastest (s)")
+    for r in routes:
+        fastest = "" if r.fastest_keys == r.keys else f"  via {r.fastest_keys}"
+        line = (f"  {r.node:<{width}}  {r.kind:<12}  {r.keys:<{key_width}}  "
+                f"{r.seconds:7.1f}  {r.fastest_seconds:7.1f}{fastest}")
+        out.line(out.paint(line, "ok") if r.kind == "agent" else line)
+    people = [r for r in routes if r.kind == "agent"]
+    if people:
+        out.line(f"To reach a person: {people[0].keys} ({people[0].seconds:.0f} s)")
+    else:
+        out.line(out.paint("No person can be reached from the start.", "error"))
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace, out: _Out) -> int:
+    menu = load_menu(args.file, max_bytes=args.max_bytes)
+    text = to_dot(menu) if args.format == "dot" else to_mermaid(menu)
+    if args.output:
+        write_atomically(args.output, text)
+    else:
+        out.stream.write(text)
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace, out: _Out) -> int:
+    for rule in RULES.values():
+        params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
+        out.line(f"{rule.id:<20} {rule.severity:<8} {rule.summary}"
+                 + (f" [{params}]" if params else ""))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ivr",
+        description="Simulate, lint and audit telephone menus (IVRs).",
+        epilog="Exit codes: 0 fine, 1 error findings, 2 bad input. See README.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"ivr {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace, _Out], int],
+                help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    def max_bytes(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--max-bytes", type=_positive_int, default=MAX_BYTES, metavar="N",
+                       help=f"refuse input files over N bytes (default {MAX_BYTES:,})")
+
+    p = command("lint", cmd_lint,
+                "Check menus for structural problems: no path to a person, dead ends, traps, "
+                "hang-ups on error, deep or crowded menus. Exit 1 if any error is found.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="menu files or folders of them")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--config", metavar="FILE",
+                   help=f"lint config (YAML: disable, rules); default ./{CONFIG_NAME} if present")
+    p.add_argument("--disable", action="append", metavar="RULE", help="turn a rule off")
+    p.add_argument("--set", action="append", metavar="RULE.NAME=VALUE",
+                   help="change a rule setting, e.g. HUMAN_DEPTH.max=4 or LONG_PROMPT.severity=info")
+    max_bytes(p)
+
+    p = command("paths", cmd_paths,
+                "The cheat sheet: the fewest keys from the start to every ending, "
+                "with seconds, and the fastest way when it differs.")
+    p.add_argument("file", metavar="FILE", help="a menu file")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    max_bytes(p)
+
+    p = command("graph", cmd_graph, "Draw the menu as Graphviz DOT or a Mermaid flowchart.")
+    p.add_argument("file", metavar="FILE", help="a menu file")
+    p.add_argument("--format", choices=("dot", "mermaid"), default="dot", help="diagram language")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: stdout)")
+    max_bytes(p)
+
+    command("rules", cmd_rules, "List the lint rules with their default severity and settings.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    out = _Out(sys.stdout)
+    try:
+        return int(args.func(args, out))
+    except IvrError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug; keep the promise of one line unless --debug
+        if args.debug:
+            raise
+        print(f"ivr: internal error: {type(exc).__name__}: {exc} (rerun with --debug and "
+              "report it)", file=sys.stderr)
+        return 3
+
+
+def _unused(_: Menu | Topology | ConfigError) -> None:  # pragma: no cover
+    """Keep the re-exported names importable for type checkers."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

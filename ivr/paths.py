@@ -1,0 +1,78 @@
+"""The cheat sheet: how a caller reaches each ending with the fewest actions, and how fast.
+
+Like a GetHuman entry ("to reach a person: 2, 0"), computed for every terminal node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ivr.model import HANGUP, Menu
+from ivr.topology import Step, Topology, describe
+
+_ORDER = {"agent": 0, "self_service": 1, "voicemail": 2, "transfer": 3, "hangup": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The way to one ending: fewest caller actions, and the fastest way in seconds."""
+
+    node: str
+    kind: str
+    steps: tuple[Step, ...]
+    keys: str
+    seconds: float
+    fastest_keys: str
+    fastest_seconds: float
+
+
+def paths(menu: Menu, topology: Topology | None = None) -> list[Route]:
+    """Routes from the start to every reachable ending, people first.
+
+    Examples
+    --------
+    >>> from ivr.formats import parse_menu
+    >>> m = parse_menu('''
+    ... name: T
+    ... start: main
+    ... nodes:
+    ...   main: {kind: menu, say: One two three four five, options: {1: sub, 0: agent},
+    ...          on_fail: agent}
+    ...   sub: {kind: menu, seconds: 1, options: {2: info, 0: agent}, on_fail: agent}
+    ...   info: {kind: self_service}
+    ...   agent: {kind: agent}
+    ... ''')
+    >>> [(r.node, r.keys, r.seconds) for r in paths(m)]
+    [('agent', '0', 2.0), ('info', '1, 2', 3.0)]
+    """
+    top = topology or Topology.of(menu)
+    weight = top.route_weight()
+    dist, pred = top.shortest(menu.start, weight)
+    fast_dist, fast_pred = top.shortest(menu.start, top.seconds)
+    routes = []
+    for i in np.flatnonzero(top.terminal & np.isfinite(dist)).tolist():
+        nid = top.ids[i]
+        if nid == HANGUP:
+            kind = "hangup"
+        else:
+            kind = menu.nodes[nid].kind
+        steps = top.path(pred, i, weight)
+        fast = top.path(fast_pred, i, top.seconds)
+        routes.append(Route(
+            node=nid,
+            kind=kind,
+            steps=steps,
+            keys=describe(steps, menu),
+            seconds=_seconds(steps),
+            fastest_keys=describe(fast, menu),
+            fastest_seconds=_seconds(fast),
+        ))
+    routes.sort(key=lambda r: (_ORDER.get(r.kind, 9), r.seconds, r.node))
+    return routes
+
+
+
+def _seconds(steps: tuple[Step, ...]) -> float:
+    return round(sum(s.seconds for s in steps), 6)
