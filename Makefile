@@ -25,7 +25,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m ivr.bench --write BENCHMARKS.md
+	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from ivr.errors import ConfigError
-from ivr.model import HANGUP, Menu, Node, Source
-from ivr.topology import Step, Topology, describe
+from ivr.gcpause import paused_gc
+from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
+from ivr.topology import Routes, Step, Topology, describe
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -168,186 +169,199 @@ class _Linter:
         self.config = config
         self.top = top
         self.findings: list[Finding] = []
-        self.weight = top.route_weight()
-        self.dist, self.pred = top.shortest(menu.start, self.weight)
-        self.reached = np.isfinite(self.dist)
-        kinds = [n.kind for n in menu.nodes.values()] + ["hangup"]
-        self.kind = np.array(kinds)
-        self.human = top.reaching(self.kind == "agent")
+        self.routes = Routes(top, menu.start, top.route_weight())
+        self.reached = self.routes.reached
+        self.human = top.reaching(top.is_kind("agent"))
+        # Where each node really leads: message chains followed to their end.
+        self.resolved = _through_messages(top)
 
-    def add(self, rule: str, node: str | None, message: str, *,
-            severity: str | None = None, to: str | None = None) -> None:
+    def add(self, rule: str, i: int | None, message: str, *,
+            severity: str | None = None) -> None:
         if rule in self.config.disabled:
             return
-        n = self.menu.nodes.get(node) if node else None
-        path = None
-        keys = None
-        target = to or node
-        if target is not None:
-            i = self.top.index[target]
-            if self.reached[i]:
-                path = self.top.path(self.pred, i, self.weight)
-                keys = describe(path, self.menu)
+        node = self.menu.nodes[self.top.ids[i]] if i is not None else None
+        path = keys = None
+        if i is not None and self.reached[i]:
+            path = self.routes.steps(i)
+            keys = describe(path, self.menu)
         self.findings.append(Finding(
-            rule=rule, severity=severity or self.config.severity_of(rule), node=node,
-            message=message, source=n.source if n else None, path=path, keys=keys,
+            rule=rule, severity=severity or self.config.severity_of(rule),
+            node=node.id if node else None, message=message,
+            source=node.source if node else None, path=path, keys=keys,
         ))
 
     def run(self) -> list[Finding]:
         self.no_path_to_human()
         self.traps()
-        self.per_node()
+        self.dead_ends()
+        self.exits_rules()
+        self.menu_rules()
         self.human_depth()
         order = {s: i for i, s in enumerate(SEVERITIES)}
-        position = {nid: i for i, nid in enumerate(self.top.ids)}
+        position = self.top.index
         self.findings.sort(key=lambda f: (order.get(f.severity, 9),
                                           position.get(f.node or "", -1), f.rule))
         return self.findings
 
     def no_path_to_human(self) -> None:
-        start = self.top.index[self.menu.start]
+        top = self.top
+        start = top.index[self.menu.start]
+        menus = top.is_kind("menu")
         if not self.human[start]:
-            stuck = [nid for nid, n in self.menu.nodes.items() if n.kind == "menu"]
-            agents = int((self.kind == "agent").sum())
+            agents = int(top.is_kind("agent").sum())
             why = ("there is no agent node at all" if not agents
                    else f"none of the {agents} agent nodes can be reached")
-            self.add("NO_PATH_TO_HUMAN", self.menu.start,
+            stuck = [top.ids[i] for i in np.flatnonzero(menus & self.reached)]
+            self.add("NO_PATH_TO_HUMAN", start,
                      f"no person can be reached from the start: {why}"
                      + (f"; menus with no way to a person: {_few(stuck)}" if stuck else ""))
             return
-        for i in np.flatnonzero(self.reached & ~self.human & (self.kind == "menu")).tolist():
-            self.add("NO_PATH_TO_HUMAN", self.top.ids[i],
+        for i in np.flatnonzero(self.reached & ~self.human & menus).tolist():
+            self.add("NO_PATH_TO_HUMAN", i,
                      "once callers are in this menu, no key sequence reaches a person",
                      severity="warning")
 
     def traps(self) -> None:
         top = self.top
-        out_degree = np.bincount(top.src, minlength=top.n)
         self_loop = np.zeros(top.n, dtype=bool)
         self_loop[top.src[top.src == top.dst]] = True
-        for comp in top.attracting():
-            if top.terminal[comp].any():
-                continue
-            if len(comp) == 1 and (out_degree[comp[0]] == 0 or not self_loop[comp[0]]):
+        menus = top.is_kind("menu")
+        for comp in top.attracting(exclude=top.terminal):
+            if len(comp) == 1 and not self_loop[comp[0]]:
                 continue  # a node with no way on: DEAD_END says so
             ids = [top.ids[i] for i in comp]
-            menus = [i for i in comp if self.kind[i] == "menu"] or comp
-            head = min(menus, key=lambda i: (self.dist[i], i))
-            self.add("TRAP", top.ids[head],
+            heads = [i for i in comp if menus[i]] or comp
+            head = min(heads, key=lambda i: (self.routes.dist[i], i))
+            self.add("TRAP", head,
                      f"callers who reach here can never leave: {_few(ids)} only lead to "
                      "each other, with no way to a person or any ending",
                      severity=None if self.reached[head] else "warning")
 
-    def per_node(self) -> None:
-        cfg = self.config
-        max_options = cfg.param("TOO_MANY_OPTIONS", "max")
-        max_seconds = cfg.param("LONG_PROMPT", "max_seconds")
-        parents = self._menu_parents()
-        for nid, node in self.menu.nodes.items():
-            i = self.top.index[nid]
-            if not self.reached[i]:
-                self.add("UNREACHABLE", nid, "no key sequence from the start reaches this node")
-            self._dead_end(node)
-            kind = node.kind
-            if kind == "agent" and node.schedule and node.closed is None:
-                self.add("CLOSED_NO_FALLBACK", nid,
-                         f"outside the hours of schedule {node.schedule!r} callers have "
-                         "nowhere to go and are cut off",)
-            if kind in ("menu", "input"):
-                fail = self.menu.nodes.get(node.on_fail) if node.on_fail else None
-                if fail is None or fail.kind == "hangup":
-                    self.add("DISCONNECT_ON_FAIL", nid,
-                             f"after {node.retries} failed attempts the system hangs up "
-                             "(send on_fail to a person or voicemail)")
-            if kind in ("menu", "input", "message") and node.say and node.seconds > max_seconds:
-                self.add("LONG_PROMPT", nid,
-                         f"the prompt lasts {node.seconds:.1f} s (over {max_seconds:g} s); "
-                         "callers forget the first options")
-            if kind != "menu":
-                continue
-            self._menu_rules(node, max_options, parents)
-
-    def _dead_end(self, node: Node) -> None:
-        nid, kind = node.id, node.kind
-        if kind == "message" and node.next is None:
-            self.add("DEAD_END", nid, "the message has no next: callers hear it and then nothing")
-        elif kind == "input" and node.next is None:
-            self.add("DEAD_END", nid, "the input has no next: what callers enter leads nowhere")
-        elif kind == "menu" and not node.options:
-            self.add("DEAD_END", nid, "the menu has no options")
-        elif kind == "branch" and node.schedule:
+    def dead_ends(self) -> None:
+        top = self.top
+        for i in np.flatnonzero(~self.reached[:-1]).tolist():
+            self.add("UNREACHABLE", i, "no key sequence from the start reaches this node")
+        has = _has_event(top)
+        for i in np.flatnonzero(top.is_kind("message") & ~has["next"]).tolist():
+            self.add("DEAD_END", i, "the message has no next: callers hear it and then nothing")
+        for i in np.flatnonzero(top.is_kind("input") & ~has["next"]).tolist():
+            self.add("DEAD_END", i, "the input has no next: what callers enter leads nowhere")
+        for i in np.flatnonzero(top.is_kind("menu") & ~has["option"]).tolist():
+            self.add("DEAD_END", i, "the menu has no options")
+        for i in np.flatnonzero(top.is_kind("branch") & ~has["chance"]).tolist():
             for name in ("open", "closed"):
-                if getattr(node, name) is None:
-                    self.add("DEAD_END", nid, f"the branch has no {name!r} route")
+                if not _has_event(top, name)[i]:
+                    self.add("DEAD_END", i, f"the branch has no {name!r} route")
 
-    def _menu_rules(self, node: Node, max_options: float,
-                    parents: dict[str, set[str]]) -> None:
-        nid = node.id
-        targets = [self._through_messages(o.target) for o in node.options]
-        if node.options and all(t == nid for t in targets):
-            self.add("SAME_OPTION_LOOP", nid,
+    def exits_rules(self) -> None:
+        top = self.top
+        ev = top.event
+        hang = top.is_kind("hangup", "(hangup)")
+        fail = (ev == EVENTS.index("fail")) & hang[top.dst]
+        for e in np.flatnonzero(fail).tolist():
+            i = int(top.src[e])
+            node = self.menu.nodes[top.ids[i]]
+            self.add("DISCONNECT_ON_FAIL", i,
+                     f"after {node.retries} failed attempts the system hangs up "
+                     "(send on_fail to a person or voicemail)")
+        closed = (ev == EVENTS.index("closed")) & (top.dst == top.n - 1)
+        for e in np.flatnonzero(closed & top.is_kind("agent")[top.src]).tolist():
+            i = int(top.src[e])
+            node = self.menu.nodes[top.ids[i]]
+            self.add("CLOSED_NO_FALLBACK", i,
+                     f"outside the hours of schedule {node.schedule!r} callers have "
+                     "nowhere to go and are cut off")
+        limit = self.config.param("LONG_PROMPT", "max_seconds")
+        spoken = np.array([n.say is not None for n in self.menu.nodes.values()] + [False])
+        long = spoken & (top.prompt > limit) & top.is_kind("menu", "input", "message")
+        for i in np.flatnonzero(long).tolist():
+            self.add("LONG_PROMPT", i,
+                     f"the prompt lasts {top.prompt[i]:.1f} s (over {limit:g} s); "
+                     "callers forget the first options")
+
+    def menu_rules(self) -> None:
+        top = self.top
+        n = top.n
+        opt = top.event == EVENTS.index("option")
+        o_src, o_key = top.src[opt], top.keycode[opt]
+        o_to = self.resolved[top.dst[opt]]
+        menus = top.is_kind("menu")
+        back = o_to == o_src
+        count = np.bincount(o_src, minlength=n)
+        loops = np.bincount(o_src, weights=back, minlength=n)
+        for i in np.flatnonzero(menus & (count > 0) & (loops == count)).tolist():
+            self.add("SAME_OPTION_LOOP", i,
                      "every option of this menu leads back to it: callers can only go round")
-        choices = [o for o, t in zip(node.options, targets)
-                   if o.key not in ("0", "*", "#") and t != nid]
-        if len(choices) > max_options:
-            self.add("TOO_MANY_OPTIONS", nid,
-                     f"{len(choices)} choices (over {max_options:g}); split the menu")
-        zero = node.option("0")
-        if zero is None:
-            self.add("NO_ZERO_OUT", nid, "no 0 option: callers cannot ask for a person here")
-        elif not self.human[self.top.index[zero.target]]:
-            self.add("NO_ZERO_OUT", nid, f"0 leads to {zero.target!r}, from which no person "
-                     "can be reached")
-        star = node.option("*")
-        if star is not None:
-            back = self._through_messages(star.target)
-            target_kind = self.menu.nodes[back].kind
-            if not (back in parents.get(nid, ()) or back == self.menu.start
-                    or target_kind == "hangup"):
-                self.add("KEY_CONVENTIONS", nid,
-                         f"* leads to {star.target!r}, which is not a previous menu; "
-                         "callers expect * to go back or cancel")
-        if node.option("#") is not None:
-            self.add("KEY_CONVENTIONS", nid,
+        special = np.isin(o_key, [KEYPAD.index(k) for k in ("0", "*", "#")])
+        choices = np.bincount(o_src, weights=~special & ~back, minlength=n)
+        limit = self.config.param("TOO_MANY_OPTIONS", "max")
+        for i in np.flatnonzero(menus & (choices > limit)).tolist():
+            self.add("TOO_MANY_OPTIONS", i,
+                     f"{int(choices[i])} choices (over {limit:g}); split the menu")
+        zero = o_key == KEYPAD.index("0")
+        has_zero = np.zeros(n, dtype=bool)
+        has_zero[o_src[zero]] = True
+        for i in np.flatnonzero(menus & ~has_zero).tolist():
+            self.add("NO_ZERO_OUT", i, "no 0 option: callers cannot ask for a person here")
+        dead_zero = zero & ~self.human[top.dst[opt]]
+        for e in np.flatnonzero(dead_zero).tolist():
+            target = top.ids[int(top.dst[opt][e])]
+            self.add("NO_ZERO_OUT", int(o_src[e]),
+                     f"0 leads to {target!r}, from which no person can be reached")
+        # * should lead back: to a menu with an option into this one, the start, or a hang-up.
+        pairs = set((o_src * n + o_to).tolist())
+        start = top.index[self.menu.start]
+        hang = top.is_kind("hangup", "(hangup)")
+        for e in np.flatnonzero(o_key == KEYPAD.index("*")).tolist():
+            u, t = int(o_src[e]), int(o_to[e])
+            if not (t * n + u in pairs or t == start or hang[t]):
+                self.add("KEY_CONVENTIONS", u,
+                         f"* leads to {top.ids[int(top.dst[opt][e])]!r}, which is not a "
+                         "previous menu; callers expect * to go back or cancel")
+        for e in np.flatnonzero(o_key == KEYPAD.index("#")).tolist():
+            self.add("KEY_CONVENTIONS", int(o_src[e]),
                      "# is used as a menu choice; callers expect # to end or skip input")
-
-    def _through_messages(self, nid: str) -> str:
-        seen = 0
-        node = self.menu.nodes.get(nid)
-        while node is not None and node.kind == "message" and node.next and seen < 50:
-            nid = node.next
-            node = self.menu.nodes.get(nid)
-            seen += 1
-        return nid
-
-    def _menu_parents(self) -> dict[str, set[str]]:
-        """For each menu, the menus whose options lead to it (through messages)."""
-        parents: dict[str, set[str]] = {}
-        for nid, node in self.menu.nodes.items():
-            if node.kind != "menu":
-                continue
-            for opt in node.options:
-                child = self._through_messages(opt.target)
-                if child != nid:
-                    parents.setdefault(child, set()).add(nid)
-        return parents
 
     def human_depth(self) -> None:
         top = self.top
-        is_menu = self.kind == "menu"
-        weight = np.where(is_menu[top.dst], 1.0, 0.0)
-        dist, pred = top.shortest(self.menu.start, weight)
-        agents = np.flatnonzero(self.kind == "agent")
+        agents = np.flatnonzero(top.is_kind("agent"))
         if not len(agents):
             return
-        best = int(agents[np.argmin(dist[agents])])
-        depth = dist[best] + (1 if is_menu[top.index[self.menu.start]] else 0)
+        menus = top.is_kind("menu")
+        routes = Routes(top, self.menu.start, np.where(menus[top.dst], 1.0, 0.0))
+        best = int(agents[np.argmin(routes.dist[agents])])
+        start = top.index[self.menu.start]
+        depth = routes.dist[best] + (1 if menus[start] else 0)
         limit = self.config.param("HUMAN_DEPTH", "max")
         if np.isfinite(depth) and round(depth) > limit:
-            steps = top.path(pred, best, weight)
-            self.add("HUMAN_DEPTH", self.menu.start,
+            self.add("HUMAN_DEPTH", start,
                      f"the nearest person is {round(depth)} menus deep (over {limit:g}): "
-                     f"{describe(steps, self.menu)}")
+                     f"{describe(routes.steps(best), self.menu)}")
+
+
+def _has_event(top: Topology, name: str | None = None) -> Any:
+    """Per node, whether it has an edge of each event (or of the one named)."""
+    def has(event: str) -> np.ndarray:
+        mask = np.zeros(top.n, dtype=bool)
+        mask[top.src[top.event == EVENTS.index(event)]] = True
+        return mask
+    if name is not None:
+        return has(name)
+    return {event: has(event) for event in ("next", "option", "chance")}
+
+
+def _through_messages(top: Topology) -> np.ndarray:
+    """For each node, where following message ``next`` links ends (itself if not a message)."""
+    nxt = np.arange(top.n)
+    link = (top.event == EVENTS.index("next")) & top.is_kind("message")[top.src]
+    nxt[top.src[link]] = top.dst[link]
+    resolved = nxt.copy()
+    for _ in range(64):  # pointer jumping: 2**64 hops, far past any chain of messages
+        step = nxt[resolved]
+        if np.array_equal(step, resolved):
+            break
+        resolved = step
+    return resolved
 
 
 def _few(ids: list[str], n: int = 6) -> str:
@@ -375,7 +389,8 @@ def lint(menu: Menu, config: LintConfig | None = None,
      ('NO_ZERO_OUT', 'warning', 'main', '(at the start)')]
     """
     top = topology or Topology.of(menu)
-    return _Linter(menu, config or LintConfig(), top).run()
+    with paused_gc():
+        return _Linter(menu, config or LintConfig(), top).run()
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ivr.model import HANGUP, Menu
-from ivr.topology import Step, Topology, describe
+from ivr.topology import Routes, Step, Topology, describe
 
 _ORDER = {"agent": 0, "self_service": 1, "voicemail": 2, "transfer": 3, "hangup": 4}
 
@@ -48,26 +48,21 @@ def paths(menu: Menu, topology: Topology | None = None) -> list[Route]:
     [('agent', '0', 2.0), ('info', '1, 2', 3.0)]
     """
     top = topology or Topology.of(menu)
-    weight = top.route_weight()
-    dist, pred = top.shortest(menu.start, weight)
-    fast_dist, fast_pred = top.shortest(menu.start, top.seconds)
+    few = Routes(top, menu.start, top.route_weight())
+    fast = Routes(top, menu.start, top.seconds)
     routes = []
-    for i in np.flatnonzero(top.terminal & np.isfinite(dist)).tolist():
+    for i in np.flatnonzero(top.terminal & few.reached).tolist():
         nid = top.ids[i]
-        if nid == HANGUP:
-            kind = "hangup"
-        else:
-            kind = menu.nodes[nid].kind
-        steps = top.path(pred, i, weight)
-        fast = top.path(fast_pred, i, top.seconds)
+        kind = "hangup" if nid == HANGUP else menu.nodes[nid].kind
+        steps, quick = few.steps(i), fast.steps(i)
         routes.append(Route(
             node=nid,
             kind=kind,
             steps=steps,
             keys=describe(steps, menu),
             seconds=_seconds(steps),
-            fastest_keys=describe(fast, menu),
-            fastest_seconds=_seconds(fast),
+            fastest_keys=describe(quick, menu),
+            fastest_seconds=_seconds(quick),
         ))
     routes.sort(key=lambda r: (_ORDER.get(r.kind, 9), r.seconds, r.node))
     return routes

@@ -14,7 +14,8 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse import csgraph
 
-from ivr.model import EVENTS, HANGUP, TERMINAL_KINDS, Exit, Menu
+from ivr.gcpause import paused_gc
+from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu
 
 #: Weight of an edge that costs nothing, so sparse matrices do not drop it.
 _EPS = 1e-9
@@ -49,69 +50,99 @@ class Step:
         return None
 
 
+def step_words(step: Step, menu: Menu) -> str | None:
+    """How a caller does one step, e.g. ``2``, ``wait``, ``(enter 8 digits)``."""
+    node = menu.nodes.get(step.node)
+    if node is not None and node.kind == "input" and step.event == "next":
+        return f"(enter {node.digits} digits)" if node.digits else "(enter digits)"
+    return step.words(node.retries if node is not None else None)
+
+
 def describe(path: tuple[Step, ...], menu: Menu) -> str:
     """A key sequence such as ``2, 0`` or ``1, (enter 8 digits), (if found), 3``."""
-    words = []
-    for step in path:
-        node = menu.nodes.get(step.node)
-        if node is not None and node.kind == "input" and step.event == "next":
-            words.append(f"(enter {node.digits} digits)" if node.digits else "(enter digits)")
-            continue
-        w = step.words(node.retries if node is not None else None)
-        if w is not None:
-            words.append(w)
+    words = [w for w in (step_words(s, menu) for s in path) if w is not None]
     if words:
         return ", ".join(words)
     return "(at the start)" if not path else "(no keys)"
 
 
+_CODE = {e: i for i, e in enumerate(EVENTS)}
+_KEYCODE = {k: i for i, k in enumerate(KEYPAD)}
+KIND_CODES = (*KINDS, "(hangup)")
+
+
 @dataclass
 class Topology:
-    """Nodes as indices (the implicit hang-up last) and one row per exit."""
+    """Nodes as indices (the implicit hang-up last) and one row per exit.
+
+    Per node: ``kind`` (index into KIND_CODES), ``prompt`` seconds, ``terminal``. Per edge:
+    ``src``, ``dst``, ``event`` (index into EVENTS), ``keycode`` (index into KEYPAD or -1),
+    ``actions`` and ``seconds`` it takes a caller at its fastest. Edges are made node by
+    node, so ``src`` is sorted.
+    """
 
     menu: Menu
     ids: list[str]
     index: dict[str, int]
-    terminal: np.ndarray  # bool per node
+    kind: np.ndarray
+    prompt: np.ndarray
+    terminal: np.ndarray
     src: np.ndarray
     dst: np.ndarray
-    event: np.ndarray  # index into EVENTS
-    keys: list[str | None]
-    actions: np.ndarray  # caller actions an edge takes (presses, deliberate waits)
-    seconds: np.ndarray  # seconds an edge takes at its fastest
+    event: np.ndarray
+    keycode: np.ndarray
+    actions: np.ndarray
+    seconds: np.ndarray
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, menu: Menu) -> Topology:
+        with paused_gc():
+            return cls._build(menu)
+
+    @classmethod
+    def _build(cls, menu: Menu) -> Topology:
         ids = list(menu.nodes)
         ids.append(HANGUP)
         index = {nid: i for i, nid in enumerate(ids)}
-        hang = len(ids) - 1
-        terminal = np.zeros(len(ids), dtype=bool)
-        src: list[int] = []
-        dst: list[int] = []
-        event: list[int] = []
-        keys: list[str | None] = []
-        actions: list[float] = []
-        seconds: list[float] = []
-        code = {e: i for i, e in enumerate(EVENTS)}
-        for i, node in enumerate(menu.nodes.values()):
-            terminal[i] = node.kind in TERMINAL_KINDS
-            for ex in node.exits():
-                src.append(i)
-                dst.append(hang if ex.target is None else index[ex.target])
-                event.append(code[ex.event])
-                keys.append(ex.key)
-                a, s = _cost(ex, node.seconds, node.timeout or 0.0, node.retries or 1)
-                actions.append(a)
-                seconds.append(s)
-        terminal[hang] = True
-        return cls(
-            menu, ids, index, terminal,
-            np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64),
-            np.asarray(event, dtype=np.int8), keys,
-            np.asarray(actions, dtype=float), np.asarray(seconds, dtype=float),
-        )
+        n = len(ids)
+        hang = n - 1
+        kind_code = {k: i for i, k in enumerate(KIND_CODES)}
+        kind = np.empty(n, dtype=np.int8)
+        prompt = np.zeros(n)
+        timeout = np.zeros(n)
+        retries = np.ones(n)
+        nodes = list(menu.nodes.values())
+        for i, node in enumerate(nodes):
+            kind[i] = kind_code[node.kind]
+            prompt[i] = node.seconds
+            if node.timeout is not None:
+                timeout[i] = node.timeout
+            if node.retries is not None:
+                retries[i] = node.retries
+        edges = [(i, ex) for i, node in enumerate(nodes) for ex in node.exits()]
+        src = [i for i, _ in edges]
+        index_none = {**index, None: hang}  # a missing target: the system hangs up
+        dst = [index_none[ex.target] for _, ex in edges]
+        event = [_CODE[ex.event] for _, ex in edges]
+        keycode = [_KEYCODE.get(ex.key, -1) for _, ex in edges]  # type: ignore[arg-type]
+        kind[hang] = kind_code["(hangup)"]
+        s = np.asarray(src, dtype=np.int64)
+        ev = np.asarray(event, dtype=np.int8)
+        is_fail = ev == _CODE["fail"]
+        pressed = (ev == _CODE["option"]) | (ev == _CODE["timeout"]) | (ev == _CODE["invalid"])
+        # A fail step: ``retries`` wrong keys, the fastest way to exhaust them.
+        actions = np.where(pressed, 1.0, np.where(is_fail, retries[s], 0.0))
+        seconds = prompt[s] * np.where(is_fail, retries[s], 1.0)
+        seconds += np.where(ev == _CODE["timeout"], timeout[s], 0.0)
+        terminal = np.isin(kind, [kind_code[k] for k in TERMINAL_KINDS]) | (np.arange(n) == hang)
+        return cls(menu, ids, index, kind, prompt, terminal, s,
+                   np.asarray(dst, dtype=np.int64), ev, np.asarray(keycode, dtype=np.int8),
+                   actions, seconds)
+
+    def is_kind(self, *names: str) -> np.ndarray:
+        """Mask of nodes of these kinds (``"(hangup)"`` is the implicit hang-up)."""
+        return np.isin(self.kind, [KIND_CODES.index(k) for k in names])
 
     @property
     def n(self) -> int:
@@ -157,30 +188,6 @@ class Topology:
                                       indices=self.index[start], return_predecessors=True)
         return dist, pred
 
-    def path(self, pred: np.ndarray, to: int, weight: np.ndarray) -> tuple[Step, ...]:
-        """The steps from the Dijkstra source to ``to`` (check reachability first)."""
-        offsets = self._offsets()
-        steps: list[Step] = []
-        v = to
-        while pred[v] >= 0:
-            u = int(pred[v])
-            lo, hi = int(offsets[u]), int(offsets[u + 1])
-            cand = [e for e in range(lo, hi) if self.dst[e] == v]
-            e = min(cand, key=lambda k: weight[k])
-            steps.append(Step(self.ids[u], EVENTS[self.event[e]], self.ids[v], self.keys[e],
-                              float(self.seconds[e])))
-            v = u
-        steps.reverse()
-        return tuple(steps)
-
-    def _offsets(self) -> np.ndarray:
-        """Edges are made node by node, so each node's edges are one slice of the arrays."""
-        off = self._cache.get("offsets")
-        if off is None:
-            off = np.searchsorted(self.src, np.arange(self.n + 1))
-            self._cache["offsets"] = off
-        return off  # type: ignore[return-value]
-
     def route_weight(self) -> np.ndarray:
         """Fewest caller actions first, then fewest seconds."""
         return self.actions * 1e6 + self.seconds
@@ -191,26 +198,58 @@ class Topology:
                                                  connection="strong")
         return labels
 
-    def attracting(self) -> list[list[int]]:
-        """Components no edge leaves (networkx's attracting components), as node lists."""
+    def attracting(self, exclude: np.ndarray | None = None) -> list[list[int]]:
+        """Components no edge leaves (networkx's attracting components), as node lists.
+
+        Components holding any node of the ``exclude`` mask are left out.
+        """
         labels = self.sccs()
-        leaky = np.zeros(labels.max() + 1 if len(labels) else 0, dtype=bool)
+        leaky = np.zeros(int(labels.max()) + 1 if len(labels) else 0, dtype=bool)
         cross = labels[self.src] != labels[self.dst]
         leaky[labels[self.src[cross]]] = True
-        groups: dict[int, list[int]] = {}
-        for node in np.flatnonzero(~leaky[labels]).tolist():
-            groups.setdefault(int(labels[node]), []).append(node)
-        return list(groups.values())
+        if exclude is not None:
+            leaky[labels[exclude]] = True
+        nodes = np.flatnonzero(~leaky[labels])
+        nodes = nodes[np.argsort(labels[nodes], kind="stable")]
+        cuts = np.flatnonzero(np.diff(labels[nodes])) + 1
+        return [part.tolist() for part in np.split(nodes, cuts)] if len(nodes) else []
 
 
-def _cost(ex: Exit, prompt: float, timeout: float, retries: int) -> tuple[float, float]:
-    """(caller actions, seconds) of taking this exit at its fastest."""
-    if ex.event == "option":
-        return 1.0, prompt
-    if ex.event == "timeout":
-        return 1.0, prompt + timeout
-    if ex.event == "invalid":
-        return 1.0, prompt
-    if ex.event == "fail":  # ``retries`` wrong keys, the fastest way to exhaust them
-        return float(retries), retries * prompt
-    return 0.0, prompt
+class Routes:
+    """Shortest routes from one node under a per-edge weight, with memoised step lists."""
+
+    def __init__(self, top: Topology, start: str, weight: np.ndarray) -> None:
+        self.top = top
+        self.dist, pred = top.shortest(start, weight)
+        # For each node, the lightest edge from its predecessor on the tree.
+        cand = np.flatnonzero(pred[top.dst] == top.src)
+        order = cand[np.lexsort((weight[cand], top.dst[cand]))]
+        heads = top.dst[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = heads[1:] != heads[:-1]
+        self.best = np.full(top.n, -1, dtype=np.int64)
+        self.best[heads[first]] = order[first]
+        self.reached = np.isfinite(self.dist)
+        self._memo: dict[int, tuple[Step, ...]] = {top.index[start]: ()}
+
+    def steps(self, i: int) -> tuple[Step, ...]:
+        """The steps from the start to node ``i`` (empty if unreachable or the start)."""
+        memo = self._memo
+        if i in memo:
+            return memo[i]
+        if not self.reached[i]:
+            return ()
+        top = self.top
+        chain = []
+        v = i
+        while v not in memo:
+            chain.append(v)
+            v = int(top.src[self.best[v]])
+        path = memo[v]
+        for v in reversed(chain):
+            e = int(self.best[v])
+            key = None if top.keycode[e] < 0 else KEYPAD[top.keycode[e]]
+            path = (*path, Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v],
+                                key, float(top.seconds[e])))
+            memo[v] = path
+        return path

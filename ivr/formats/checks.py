@@ -56,25 +56,31 @@ def _type_name(value: Any) -> str:
 class Checker:
     """Checks values of one document; ``node`` names the node errors are about."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, ids: Collection[str] = ()) -> None:
         self.doc = doc
-        self.refs: list[tuple[Path, str, str | None, str]] = []  # path, target, node, what
+        self.ids = ids  # node ids references must name
 
     def ref(self, value: Any, path: Path, what: str, node: str | None) -> str:
-        """A node id, checked against the node ids once all are known (check_refs)."""
-        target = self.text(value, path, what, node)
-        self.refs.append((path, target, node, what))
-        return target
-
-    def check_refs(self, ids: Collection[str]) -> None:
-        for path, target, node, what in self.refs:
-            if target not in ids:
-                self.fail(path, f"{what} leads to {target!r}, which is not a node", node,
-                          did_you_mean(target, ids) or "add that node or fix the id")
+        """A node id that must exist among ``self.ids``."""
+        if type(value) is not str:
+            value = self.text(value, path, what, node)
+        if value not in self.ids:
+            self.fail(path, f"{what} leads to {value!r}, which is not a node", node,
+                      did_you_mean(value, self.ids) or "add that node or fix the id")
+        return value
 
     def source(self, path: Path) -> Source:
-        line, col = self.doc.where(path)
-        return Source(self.doc.file, line, col)
+        """Where ``path`` is, or its nearest marked ancestor."""
+        mark = self.doc.marks.get(path)
+        if mark is None:
+            line, col = self.doc.where(path)
+            return Source(self.doc.file, line, col)
+        return Source(self.doc.file, mark[0], mark[1])
+
+    def exact_source(self, path: Path) -> Source | None:
+        """Where ``path`` is, only if it has its own mark (large files mark nodes only)."""
+        mark = self.doc.marks.get(path)
+        return None if mark is None else Source(self.doc.file, mark[0], mark[1])
 
     def fail(
         self, path: Path, message: str, node: str | None = None, hint: str | None = None
@@ -86,6 +92,8 @@ class Checker:
         """A mapping with text keys (``1:`` becomes ``"1"``)."""
         if not isinstance(value, dict):
             self.fail(path, f"{what} must be a mapping, not {_type_name(value)}", node)
+        if all(type(k) is str for k in value):  # the parser already refused duplicates
+            return value
         out: dict[str, Any] = {}
         for k, v in value.items():
             name = key_text(k)

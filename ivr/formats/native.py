@@ -15,6 +15,7 @@ from ivr.formats.population import read_population
 from ivr.formats.schedule import read_schedule
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import Document, Path, parse_yaml
+from ivr.gcpause import paused_gc
 from ivr.model import (
     KEYPAD,
     KINDS,
@@ -60,6 +61,9 @@ def _elsewhere(kind: str) -> dict[str, str]:
 
 
 _ELSEWHERE = {kind: _elsewhere(kind) for kind in KINDS}
+_REF_FIELDS = frozenset(("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"))
+_KEY_ORDER = {key: i for i, key in enumerate(KEYPAD)}
+_ALLOWED = {kind: frozenset(COMMON_FIELDS + KIND_FIELDS[kind]) for kind in KINDS}
 
 
 class _MenuReader(Checker):
@@ -70,18 +74,18 @@ class _MenuReader(Checker):
         description = None
         if "description" in top:
             description = self.text(top["description"], ("description",), "description")
-        defaults = self.read_defaults(top.get("defaults"))
-        schedules = self.read_schedules(top.get("schedules"))
         raw_nodes = self.mapping(top["nodes"], ("nodes",), "nodes")
         if not raw_nodes:
             self.fail(("nodes",), "nodes is empty", hint="a menu needs at least one node")
+        self.ids = raw_nodes
+        start = self.ref(top["start"], ("start",), "start", None)
+        defaults = self.read_defaults(top.get("defaults"))
+        schedules = self.read_schedules(top.get("schedules"))
         nodes = {nid: self.read_node(nid, raw, defaults, schedules)
                  for nid, raw in raw_nodes.items()}
-        start = self.ref(top["start"], ("start",), "start", None)
         callers = None
         if "callers" in top:
-            callers = read_population(self, top["callers"], ("callers",), nodes)
-        self.check_refs(nodes)
+            callers = read_population(self, top["callers"], ("callers",))
         return Menu(
             name=name,
             start=start,
@@ -127,15 +131,20 @@ class _MenuReader(Checker):
         if not NODE_ID.fullmatch(nid):
             self.fail(p, f"node id {nid!r} has characters ids cannot have", nid,
                       "use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'")
-        d = self.mapping(raw, p, f"node {nid!r}", nid)
+        d = raw if type(raw) is dict else self.mapping(raw, p, f"node {nid!r}", nid)
         if "kind" not in d:
             self.fail(p, "the node has no kind", nid, "add kind: " + " | ".join(KINDS))
-        kind = self.choice(d["kind"], (*p, "kind"), "kind", KINDS, nid)
-        self.fields(d, p, COMMON_FIELDS + KIND_FIELDS[kind], node=nid,
-                    what=f"a {kind} node", elsewhere=_ELSEWHERE[kind])
+        kind = d["kind"]
+        if kind not in _ALLOWED:
+            kind = self.choice(kind, (*p, "kind"), "kind", KINDS, nid)
+        if not d.keys() <= _ALLOWED[kind]:
+            d = self.mapping(raw, p, f"node {nid!r}", nid)
+            self.fields(d, p, COMMON_FIELDS + KIND_FIELDS[kind], node=nid,
+                        what=f"a {kind} node", elsewhere=_ELSEWHERE[kind])
         f: dict[str, Any] = {"id": nid, "kind": kind, "source": self.source(p)}
         if "say" in d:
-            f["say"] = self.text(d["say"], (*p, "say"), "say", nid)
+            say = d["say"]
+            f["say"] = say if type(say) is str else self.text(say, (*p, "say"), "say", nid)
         if "label" in d:
             f["label"] = self.text(d["label"], (*p, "label"), "label", nid)
         if "note" in d:
@@ -144,9 +153,11 @@ class _MenuReader(Checker):
             f["seconds"] = self.number(d["seconds"], (*p, "seconds"), "seconds", nid, low=0)
         elif "say" in d:
             f["seconds"] = len(f["say"].split()) / defaults.words_per_second
-        for name in ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"):
-            if name in d:
-                f[name] = self.ref(d[name], (*p, name), name, nid)
+        ids = self.ids
+        for name in _REF_FIELDS.intersection(d):
+            value = d[name]
+            f[name] = value if type(value) is str and value in ids else self.ref(
+                value, (*p, name), name, nid)
         if kind in ("menu", "input"):
             f["timeout"] = (self.number(d["timeout"], (*p, "timeout"), "timeout", nid, low=0,
                                         low_open=True) if "timeout" in d else defaults.timeout)
@@ -171,13 +182,22 @@ class _MenuReader(Checker):
 
     def read_options(self, nid: str, raw: Any) -> tuple[Option, ...]:
         p: Path = ("nodes", nid, "options")
-        table = self.mapping(raw, p, "options", nid)
+        if type(raw) is dict and raw.keys() <= _KEY_ORDER.keys():
+            table = raw
+        else:
+            table = self.mapping(raw, p, "options", nid)
+        fine = self.doc.fine
+        ids = self.ids
         options = []
         for key, value in table.items():
-            kp = (*p, key)
-            if key not in KEYPAD:
-                self.fail(kp, f"option key {key!r} is not a phone key", nid,
+            if key not in _KEY_ORDER:
+                self.fail((*p, key), f"option key {key!r} is not a phone key", nid,
                           "keys are 0-9, \"*\" and \"#\", one key each")
+            if type(value) is str and value in ids:
+                options.append(Option(key, value, None,
+                                      self.exact_source((*p, key)) if fine else None))
+                continue
+            kp = (*p, key)
             label = None
             if isinstance(value, dict):
                 spec = self.mapping(value, kp, f"option {key!r}", nid)
@@ -187,8 +207,8 @@ class _MenuReader(Checker):
                     label = self.text(spec["label"], (*kp, "label"), "label", nid)
             else:
                 target = self.ref(value, kp, f"option {key!r}", nid)
-            options.append(Option(key, target, label, self.source(kp)))
-        options.sort(key=lambda o: KEYPAD.index(o.key))
+            options.append(Option(key, target, label, self.exact_source(kp) if fine else None))
+        options.sort(key=lambda o: _KEY_ORDER[o.key])
         return tuple(options)
 
     def read_branch(
@@ -266,7 +286,8 @@ class _MenuReader(Checker):
 
 def read_menu_document(doc: Document) -> Menu:
     """Check a parsed native document and build the Menu."""
-    return _MenuReader(doc).read()
+    with paused_gc():
+        return _MenuReader(doc).read()
 
 
 def parse_menu(text: str, file: str = "<string>") -> Menu:
@@ -290,7 +311,9 @@ def parse_menu(text: str, file: str = "<string>") -> Menu:
 def load_menu(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Menu:
     """Load a native YAML menu file, checking everything."""
     file = os.fspath(path)
-    return read_menu_document(parse_yaml(read_text(file, max_bytes), file))
+    text = read_text(file, max_bytes)
+    with paused_gc():
+        return read_menu_document(parse_yaml(text, file))
 
 
 def load_population(
@@ -299,7 +322,4 @@ def load_population(
     """Load a callers file (the ``callers`` section on its own) for ``menu``."""
     file = os.fspath(path)
     doc = parse_yaml(read_text(file, max_bytes), file)
-    checker = Checker(doc)
-    population = read_population(checker, doc.data, (), menu.nodes)
-    checker.check_refs(menu.nodes)
-    return population
+    return read_population(Checker(doc, menu.nodes), doc.data, ())

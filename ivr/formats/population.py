@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
 from ivr.formats.checks import Checker
@@ -22,10 +21,8 @@ PATIENCE_NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_population(
-    check: Checker, raw: Any, path: Path, node_ids: Collection[str]
-) -> Population:
-    """Check a population mapping; node ids of goals are checked by ``check.check_refs``."""
+def read_population(check: Checker, raw: Any, path: Path) -> Population:
+    """Check a population mapping; goals must be among ``check.ids``."""
     d = check.mapping(raw, path, "callers")
     check.fields(d, path, POPULATION_FIELDS, ("intents",), what="callers")
     ip = (*path, "intents")

@@ -40,6 +40,7 @@ class Document:
     file: str
     data: Any
     marks: dict[Path, Mark] = field(default_factory=dict)
+    fine: bool = True  # every key marked; False: top-level keys and node ids only
 
     def where(self, path: Path) -> Mark | tuple[None, None]:
         """Line and column of the key at ``path``, else of its nearest marked ancestor."""
@@ -90,6 +91,7 @@ def parse_yaml(text: str, file: str, *, marks_bytes: int = MARKS_BYTES) -> Docum
         doc.marks = _composed_marks(text)
     else:
         doc.marks = _scanned_marks(text)
+        doc.fine = False
     return doc
 
 

@@ -1,0 +1,128 @@
+"""`make bench`: time load + lint on generated menus, beside a naive reference, in one run.
+
+The reference is what the obvious implementation would do: PyYAML's C loader for the file,
+then a networkx MultiDiGraph with networkx's reachability and attracting components. The
+table is written to BENCHMARKS.md (between markers), so the numbers there are from the
+last run on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+
+import networkx as nx
+import yaml
+
+sys.path.insert(0, os.path.dirname(__file__))
+from generate import big_menu_yaml  # noqa: E402
+
+from ivr.formats.native import load_menu  # noqa: E402
+from ivr.lint import lint  # noqa: E402
+from ivr.topology import Topology  # noqa: E402
+
+BEGIN, END = "<!-- bench:lint:begin -->", "<!-- bench:lint:end -->"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Median wall time of ``repeat`` runs, and the last result."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def ours(path: str) -> tuple[float, float, int, int]:
+    load_s, menu = timed(lambda: load_menu(path, max_bytes=1 << 30), 3)
+    lint_s, findings = timed(lambda: lint(menu, topology=Topology.of(menu)), 3)  # type: ignore[arg-type]
+    return load_s, lint_s, len(menu), len(findings)  # type: ignore[arg-type]
+
+
+def reference(path: str) -> tuple[float, float]:
+    """PyYAML + networkx: load, build the graph, reachability and attracting components."""
+    def load() -> object:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=yaml.CSafeLoader)
+
+    def analyse(data: dict) -> object:
+        g = nx.MultiDiGraph()
+        nodes = data["nodes"]
+        for nid, node in nodes.items():
+            g.add_node(nid, kind=node["kind"])
+        for nid, node in nodes.items():
+            for key, target in (node.get("options") or {}).items():
+                g.add_edge(nid, target, event="option", key=str(key))
+            if node.get("next"):
+                g.add_edge(nid, node["next"], event="next")
+        reached = nx.descendants(g, data["start"])
+        traps = list(nx.attracting_components(g))
+        return len(reached), len(traps)
+
+    load_s, data = timed(load, 1)
+    analyse_s, _ = timed(lambda: analyse(data), 1)  # type: ignore[arg-type]
+    return load_s, analyse_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--write", metavar="FILE", help="update the table in this Markdown file")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            path = os.path.join(tmp, f"menu{n}.yaml")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(big_menu_yaml(n))
+            size = os.path.getsize(path)
+            load_s, lint_s, nodes, findings = ours(path)
+            ref_load, ref_analyse = reference(path)
+            ours_total = load_s + lint_s
+            ref_total = ref_load + ref_analyse
+            rows.append(
+                f"| {nodes:,} | {size / 1e6:.1f} MB | {load_s:.2f} | {lint_s:.2f} | "
+                f"**{ours_total:.2f}** | {ref_load:.2f} | {ref_analyse:.2f} | {ref_total:.2f} | "
+                f"{ref_total / ours_total:.1f}x | {findings:,} |"
+            )
+            print(rows[-1], flush=True)
+    table = "\n".join([
+        BEGIN,
+        f"Measured {date.today().isoformat()} on {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, by `make bench` (median of 3 runs for ivr; one run "
+        "for the reference). Times in seconds.",
+        "",
+        "| nodes | file | ivr load | ivr lint (all rules) | ivr total | reference load "
+        "(PyYAML C) | reference graph (networkx, 2 queries) | reference total | speed-up | "
+        "findings |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *rows,
+        END,
+    ])
+    print(table)
+    if args.write:
+        old = open(args.write, encoding="utf-8").read() if os.path.exists(args.write) else ""
+        if BEGIN in old and END in old:
+            new = old[: old.index(BEGIN)] + table + old[old.index(END) + len(END):]
+        else:
+            new = old + ("\n" if old else "") + table + "\n"
+        tmp = args.write + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(new)
+        os.replace(tmp, args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
