@@ -65,7 +65,7 @@ def menu_files(targets: Sequence[str]) -> Iterator[str]:
     """Files named, and menu files (*.yaml, *.yml) under folders named, in sorted order."""
     for target in targets:
         if os.path.isdir(target):
-            found = []
+            found: list[str] = []
             for root, dirs, files in os.walk(target):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(os.path.join(root, f) for f in files
@@ -101,7 +101,7 @@ def cmd_lint(args: argparse.Namespace, out: _Out) -> int:
     config = _lint_config(args)
     counts = dict.fromkeys(SEVERITIES, 0)
     unreadable = 0
-    reports = []
+    reports: list[dict[str, Any]] = []
     files = 0
     for file in menu_files(args.paths):
         files += 1
@@ -127,14 +127,18 @@ def cmd_lint(args: argparse.Namespace, out: _Out) -> int:
         out.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
                             indent=2))
     else:
-        summary = (f"{files} file{'s' * (files != 1)}: {counts['error']} errors, "
-                   f"{counts['warning']} warnings, {counts['info']} info"
+        summary = (f"{_count(files, 'file')}: {_count(counts['error'], 'error')}, "
+                   f"{_count(counts['warning'], 'warning')}, {counts['info']} info"
                    + (f", {unreadable} unreadable" if unreadable else ""))
         bad = counts["error"] or unreadable
         out.line(out.paint(summary, "error" if bad else "ok"))
     if unreadable:
         return 2
     return 1 if counts["error"] else 0
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_paths(args: argparse.Namespace, out: _Out) -> int:
@@ -225,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"lint config (YAML: disable, rules); default ./{CONFIG_NAME} if present")
     p.add_argument("--disable", action="append", metavar="RULE", help="turn a rule off")
     p.add_argument("--set", action="append", metavar="RULE.NAME=VALUE",
-                   help="change a rule setting, e.g. HUMAN_DEPTH.max=4 or LONG_PROMPT.severity=info")
+                   help="change a rule setting, e.g. HUMAN_DEPTH.max=4 or "
+                   "LONG_PROMPT.severity=info")
     max_bytes(p)
 
     p = command("paths", cmd_paths,

@@ -128,8 +128,9 @@ class Node:
         --------
         >>> n = Node("main", "menu", Source("m.yaml"), options=(Option("1", "agent"),),
         ...          on_timeout="main", on_invalid="main", on_fail=None)
-        >>> [(e.event, e.key, e.target) for e in n.exits()]
-        [('option', '1', 'agent'), ('timeout', None, 'main'), ('invalid', None, 'main'), ('fail', None, None)]
+        >>> [(e.event, e.key, e.target) for e in n.exits()]  # doctest: +NORMALIZE_WHITESPACE
+        [('option', '1', 'agent'), ('timeout', None, 'main'), ('invalid', None, 'main'),
+         ('fail', None, None)]
         """
         kind = self.kind
         if kind == "menu":

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse import csgraph
+from scipy.sparse import coo_matrix, csgraph, csr_matrix
 
 from ivr.gcpause import paused_gc
 from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu
@@ -46,7 +45,7 @@ class Step:
         if self.event == "closed":
             return "(if closed)"
         if self.event == "chance":
-            return f"(if {self.target})"
+            return f"(-> {self.target})"
         return None
 
 
@@ -122,7 +121,8 @@ class Topology:
                 retries[i] = node.retries
         edges = [(i, ex) for i, node in enumerate(nodes) for ex in node.exits()]
         src = [i for i, _ in edges]
-        index_none = {**index, None: hang}  # a missing target: the system hangs up
+        index_none: dict[str | None, int] = dict(index)
+        index_none[None] = hang  # a missing target: the system hangs up
         dst = [index_none[ex.target] for _, ex in edges]
         event = [_CODE[ex.event] for _, ex in edges]
         keycode = [_KEYCODE.get(ex.key, -1) for _, ex in edges]  # type: ignore[arg-type]
@@ -131,6 +131,7 @@ class Topology:
         ev = np.asarray(event, dtype=np.int8)
         is_fail = ev == _CODE["fail"]
         pressed = (ev == _CODE["option"]) | (ev == _CODE["timeout"]) | (ev == _CODE["invalid"])
+        pressed |= (ev == _CODE["next"]) & (kind[s] == kind_code["input"])  # typing digits
         # A fail step: ``retries`` wrong keys, the fastest way to exhaust them.
         actions = np.where(pressed, 1.0, np.where(is_fail, retries[s], 0.0))
         seconds = prompt[s] * np.where(is_fail, retries[s], 1.0)

@@ -432,11 +432,11 @@ def test_load_population(tmp_path: Path, full: Menu) -> None:
     pop = load_population(f, full)
     assert [(i.name, i.goals) for i in pop.intents] == [("x", ("vm",))]
     assert pop.patience.distribution == "none"
-    f.write_text("intents:\n  x: {share: 1, goal: vn}\n")
+    f.write_text("intents:\n  x: {share: 1, goal: agnt}\n")
     with pytest.raises(LoadError) as info:
         load_population(f, full)
-    assert "'vn'" in str(info.value) and "did you mean 'vm'?" in str(info.value)
-    assert info.value.line == 2
+    assert "'agnt'" in str(info.value) and "did you mean 'agent'?" in str(info.value)
+    assert info.value.line == 2 and info.value.file == str(f)
 
 
 # --------------------------------------------------------------------------- errors
@@ -594,7 +594,7 @@ def test_option_written_once_unquoted_and_once_quoted() -> None:
     assert e.node in (None, "main")
 
 
-@pytest.mark.parametrize("key", ["10", "a", '"00"', '"1 "', '"**"'])
+@pytest.mark.parametrize("key", ["10", "a", '"1 "', '"**"', "'##'", '"A"'])
 def test_option_key_that_is_not_a_phone_key(key: str) -> None:
     e = error(f"""\
         name: T
@@ -609,7 +609,42 @@ def test_option_key_that_is_not_a_phone_key(key: str) -> None:
     check_error(e, LoadError, 7, 7, "main", "not a phone key", '"*" and "#"')
 
 
+@pytest.mark.xfail(reason="BUG: a quoted key like \"00\" is marked under its integer form "
+                          "'0' (yamltext._normal_key), so the error points at 'options:' "
+                          "instead of at the key", strict=True)
+def test_option_key_00_points_at_the_key() -> None:
+    e = error("""\
+        name: T
+        start: main
+        nodes:
+          main:
+            kind: menu
+            options:
+              "00": agent
+          agent: {kind: agent}
+    """)
+    check_error(e, LoadError, 7, 7, "main", "not a phone key")
+
+
 def test_unquoted_star_key_is_a_syntax_error_with_a_hint_to_quote() -> None:
+    e = error("""\
+        name: T
+        start: main
+        nodes:
+          main:
+            kind: menu
+            options:
+              *: main
+              "0": agent
+          agent: {kind: agent}
+    """)
+    check_error(e, SyntaxProblem, 7, 7, None, "quote", '"*"')
+
+
+@pytest.mark.xfail(reason="BUG: an unquoted *: after another key is reported at the next "
+                          "line ('simple key expect :') without the hint to quote it; "
+                          "yamltext._hint only looks at the reported line", strict=True)
+def test_unquoted_star_key_after_another_key_hints_to_quote() -> None:
     e = error("""\
         name: T
         start: main
@@ -621,7 +656,8 @@ def test_unquoted_star_key_is_a_syntax_error_with_a_hint_to_quote() -> None:
               *: main
           agent: {kind: agent}
     """)
-    check_error(e, SyntaxProblem, 8, 7, None, "quote", '"*"')
+    assert type(e) is SyntaxProblem
+    assert e.line == 8 and "quote" in (e.hint or "")
 
 
 def test_tab_indentation() -> None:
@@ -851,6 +887,19 @@ def test_huge_integer_for_a_number_is_an_ivr_error(text: str, line: int, node: s
     # loading it (as a very large number) would be acceptable too: the point is no crash
 
 
+@pytest.mark.xfail(reason="BUG: a quoted numeric node id such as \"007\" is marked under "
+                          "'7' (yamltext._normal_key), so its source is the 'nodes:' line",
+                   strict=True)
+def test_quoted_numeric_node_id_has_its_own_line() -> None:
+    m = menu("""\
+        name: T
+        start: "007"
+        nodes:
+          "007": {kind: agent}
+    """)
+    assert (m.nodes["007"].source.line, m.nodes["007"].source.column) == (4, 3)
+
+
 def test_node_id_with_bad_characters() -> None:
     e = error("name: T\nstart: main\nnodes:\n  main: {kind: agent}\n  'a b': {kind: agent}\n")
     check_error(e, LoadError, 5, 3, "a b", "'a b'")
@@ -982,8 +1031,15 @@ sys.exit(5)
 @pytest.mark.parametrize("text", [
     '"[" * 100000 + "]" * 100000',
     '"a: " + "{a: " * 100000 + "1" + "}" * 100000',
-    '"- " * 100000 + "x"',
-])
+    '"name: T\\nstart: main\\nnodes:\\n  main: " + "[" * 100000',
+    pytest.param('"- " * 100000 + "x"', marks=pytest.mark.xfail(
+        reason="BUG: 100,000 nested block sequences on one line (a 200 KB file) crash the "
+               "interpreter with SIGSEGV inside yaml_rs.loads (its depth limit covers flow "
+               "collections only; PyYAML's C composer crashes too)", strict=True)),
+    pytest.param('"? " * 100000 + "x"', marks=pytest.mark.xfail(
+        reason="BUG: 100,000 nested complex keys crash yaml_rs.loads with SIGSEGV",
+        strict=True)),
+], ids=["flow-seq", "flow-map", "flow-unclosed", "block-seq", "complex-key"])
 def test_deep_nesting_is_a_syntax_problem_not_a_crash(text: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", _DEEP_SCRIPT.format(text=text)],
@@ -991,9 +1047,18 @@ def test_deep_nesting_is_a_syntax_problem_not_a_crash(text: str) -> None:
     )
     assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr[-2000:])
     out = proc.stdout.strip()
-    assert out.startswith("SYNTAX deep.yaml:1:"), out
+    assert out.startswith("SYNTAX deep.yaml:"), out
     assert "deep" in out.lower() or "nest" in out.lower() or "recursion" in out.lower()
     assert len(out.splitlines()) == 1
+
+
+def test_moderate_block_nesting_loads_or_fails_cleanly() -> None:
+    # 5,000 levels is a 10 KB file: it must give an answer, not a crash
+    proc = subprocess.run(
+        [sys.executable, "-c", _DEEP_SCRIPT.format(text='"- " * 5000 + "x"')],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert proc.returncode in (0, 4), (proc.returncode, proc.stderr[-2000:])
 
 
 def test_binary_file(tmp_path: Path) -> None:

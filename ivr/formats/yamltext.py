@@ -115,10 +115,10 @@ def _syntax_problem(message: str, text: str, file: str) -> SyntaxProblem:
         return _duplicate(message, text, file)
     if "alias" in message and "limit" in message:
         anchor = re.search(r"[&*][^\s,\]}]+", text)
-        line, col = line_col(text, anchor.start()) if anchor else (None, None)
+        at = line_col(text, anchor.start()) if anchor else None
         return SyntaxProblem(
             f"YAML aliases expand to more than {MAX_ALIAS_EVENTS:,} values",
-            file=file, line=line, column=col,
+            file=file, line=at[0] if at else None, column=at[1] if at else None,
             hint="an alias bomb? write the values out instead of nesting aliases",
         )
     return SyntaxProblem(f"invalid YAML: {last}", file=file)
@@ -145,7 +145,7 @@ def _duplicate(message: str, text: str, file: str) -> SyntaxProblem:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         root = None
-    for node, first, second in _duplicates(root):
+    for _node, first, second in _duplicates(root):
         return SyntaxProblem(
             f"duplicate key {second.value!r} (also at line {first.start_mark.line + 1})",
             file=file,
@@ -232,7 +232,8 @@ def _scanned_marks(text: str) -> dict[Path, Mark]:
             break
         indent = len(first.group(1))
         entry = re.compile(
-            r"^ {%d}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)" % indent, re.M
+            r"^ {" + str(indent) + r"}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)",
+            re.M,
         )
         line = text.count("\n", 0, block_start) + 1
         pos = block_start
