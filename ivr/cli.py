@@ -50,13 +50,14 @@ class _Out:
 def write_atomically(path: str, text: str) -> None:
     """Write a whole file or nothing: a temporary file renamed over the target."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".ivr-", dir=folder)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=".ivr-", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except OSError as exc:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
 

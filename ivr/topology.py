@@ -121,7 +121,7 @@ class Topology:
                 retries[i] = node.retries
         edges = [(i, ex) for i, node in enumerate(nodes) for ex in node.exits()]
         src = [i for i, _ in edges]
-        index_none: dict[str | None, int] = dict(index)
+        index_none: dict[str | None, int] = {nid: i for nid, i in index.items()}
         index_none[None] = hang  # a missing target: the system hangs up
         dst = [index_none[ex.target] for _, ex in edges]
         event = [_CODE[ex.event] for _, ex in edges]

@@ -609,9 +609,6 @@ def test_option_key_that_is_not_a_phone_key(key: str) -> None:
     check_error(e, LoadError, 7, 7, "main", "not a phone key", '"*" and "#"')
 
 
-@pytest.mark.xfail(reason="BUG: a quoted key like \"00\" is marked under its integer form "
-                          "'0' (yamltext._normal_key), so the error points at 'options:' "
-                          "instead of at the key", strict=True)
 def test_option_key_00_points_at_the_key() -> None:
     e = error("""\
         name: T
@@ -641,9 +638,6 @@ def test_unquoted_star_key_is_a_syntax_error_with_a_hint_to_quote() -> None:
     check_error(e, SyntaxProblem, 7, 7, None, "quote", '"*"')
 
 
-@pytest.mark.xfail(reason="BUG: an unquoted *: after another key is reported at the next "
-                          "line ('simple key expect :') without the hint to quote it; "
-                          "yamltext._hint only looks at the reported line", strict=True)
 def test_unquoted_star_key_after_another_key_hints_to_quote() -> None:
     e = error("""\
         name: T
@@ -667,9 +661,6 @@ def test_tab_indentation() -> None:
     assert "tab" in str(e) and "spaces" in (e.hint or "")
 
 
-@pytest.mark.xfail(reason="BUG: tab errors report the column after the tab (yaml_rs column "
-                          "passed through unadjusted); other syntax errors point at the "
-                          "offending character", strict=True)
 def test_tab_indentation_column_points_at_the_tab() -> None:
     e = error("name: T\nstart: main\nnodes:\n  main:\n  \tkind: menu\n")
     assert (e.line, e.column) == (5, 3)
@@ -678,7 +669,7 @@ def test_tab_indentation_column_points_at_the_tab() -> None:
 def test_unclosed_bracket() -> None:
     e = error("name: T\nstart: main\nnodes:\n  main: {kind: menu, options: [1, 2\n")
     assert type(e) is SyntaxProblem
-    assert e.line == 4 and e.column is not None
+    assert (e.line, e.column) == (4, 31)  # the bracket left open
     assert "unclosed" in str(e) and "close" in (e.hint or "")
 
 
@@ -868,9 +859,6 @@ def test_bad_numbers(field: str, value: str, needle: str) -> None:
 HUGE = "1" + "0" * 400  # an integer too large for a float
 
 
-@pytest.mark.xfail(reason="BUG: ivr/formats/checks.py Checker.number calls math.isfinite on a "
-                          "huge YAML integer, which raises OverflowError (not an IvrError)",
-                   strict=True)
 @pytest.mark.parametrize(("text", "line", "node"), [
     ("name: T\nstart: main\nnodes:\n  main:\n    kind: menu\n    options: {0: agent}\n"
      f"    timeout: {HUGE}\n  agent: {{kind: agent}}\n", 7, "main"),
@@ -887,9 +875,6 @@ def test_huge_integer_for_a_number_is_an_ivr_error(text: str, line: int, node: s
     # loading it (as a very large number) would be acceptable too: the point is no crash
 
 
-@pytest.mark.xfail(reason="BUG: a quoted numeric node id such as \"007\" is marked under "
-                          "'7' (yamltext._normal_key), so its source is the 'nodes:' line",
-                   strict=True)
 def test_quoted_numeric_node_id_has_its_own_line() -> None:
     m = menu("""\
         name: T
@@ -1002,9 +987,6 @@ def test_recursive_alias_is_an_error() -> None:
     assert e.line is not None and "\n" not in str(e)
 
 
-@pytest.mark.xfail(reason="BUG: a recursive alias is silently read as null (yaml_rs), so the "
-                          "error says 'must be text, not nothing' instead of naming the alias",
-                   strict=True)
 def test_recursive_alias_is_reported_as_such() -> None:
     with pytest.raises(SyntaxProblem) as info:
         parse_menu(RECURSIVE, FILE)
@@ -1032,13 +1014,8 @@ sys.exit(5)
     '"[" * 100000 + "]" * 100000',
     '"a: " + "{a: " * 100000 + "1" + "}" * 100000',
     '"name: T\\nstart: main\\nnodes:\\n  main: " + "[" * 100000',
-    pytest.param('"- " * 100000 + "x"', marks=pytest.mark.xfail(
-        reason="BUG: 100,000 nested block sequences on one line (a 200 KB file) crash the "
-               "interpreter with SIGSEGV inside yaml_rs.loads (its depth limit covers flow "
-               "collections only; PyYAML's C composer crashes too)", strict=True)),
-    pytest.param('"? " * 100000 + "x"', marks=pytest.mark.xfail(
-        reason="BUG: 100,000 nested complex keys crash yaml_rs.loads with SIGSEGV",
-        strict=True)),
+    pytest.param('"- " * 100000 + "x"'),
+    pytest.param('"? " * 100000 + "x"'),
 ], ids=["flow-seq", "flow-map", "flow-unclosed", "block-seq", "complex-key"])
 def test_deep_nesting_is_a_syntax_problem_not_a_crash(text: str) -> None:
     proc = subprocess.run(
@@ -1174,3 +1151,173 @@ def test_syntax_errors_are_one_line(text: str) -> None:
     e = error(text)
     assert isinstance(e, SyntaxProblem | LoadError)
     assert "\n" not in str(e) and str(e).startswith(FILE)
+
+
+@pytest.mark.parametrize("value", ["[]", "{}", "{a: 1}", "3", "null", "true", "[menu]"])
+def test_kind_that_is_not_text(value: str) -> None:
+    e = error(f"""\
+        name: T
+        start: main
+        nodes:
+          main:
+            kind: {value}
+    """)
+    check_error(e, LoadError, 5, 5, "main", "kind")
+
+
+# --- node ids YAML reads as numbers ---------------------------------------------------------
+
+@pytest.mark.parametrize("nid", [
+    "_1", "__0", "1_0", "12",
+    pytest.param("0b1"),
+    pytest.param("0x_1"),
+    pytest.param("007"),
+    pytest.param("0x1F"),
+    pytest.param("+1"),
+])
+def test_number_like_node_id_is_never_silently_renamed(nid: str) -> None:
+    text = ("name: T\nstart: main\nnodes:\n  main: {kind: menu, options: {0: op}, on_fail: op}\n"
+            f"  op: {{kind: agent}}\n  {nid}: {{kind: voicemail}}\n")
+    try:
+        m = parse_menu(text, FILE)
+    except IvrError as e:
+        assert (e.line, e.column) == (6, 3), str(e)
+        assert "quote" in str(e)
+    else:
+        assert set(m.nodes) == {"main", "op", nid}
+
+
+# --- x- fields and merge keys (docs: "Top-level fields whose names start with x-") ----------
+
+MERGED = """\
+name: T
+x-menu: &menu {kind: menu, timeout: 7, retries: 2, on_fail: agent}
+x-note: anything at all
+start: main
+nodes:
+  main:
+    <<: *menu
+    say: For billing press 1.
+    timeout: 3
+    options: {1: billing, 0: agent}
+  sub:
+    <<: [*menu, {say: hi there}]
+    options: {0: agent}
+  billing: {kind: self_service}
+  agent: {kind: agent}
+"""
+
+
+def test_x_fields_are_ignored_and_merge_keys_apply() -> None:
+    m = parse_menu(MERGED, FILE)
+    assert list(m.nodes) == ["main", "sub", "billing", "agent"]
+    main, sub = m.nodes["main"], m.nodes["sub"]
+    assert (main.kind, main.timeout, main.retries, main.on_fail) == ("menu", 3, 2, "agent")
+    assert main.say == "For billing press 1."
+    assert (sub.kind, sub.timeout, sub.retries, sub.say) == ("menu", 7, 2, "hi there")
+    assert (main.source.line, sub.source.line) == (6, 11)
+
+
+def test_merged_fields_are_checked_like_written_ones() -> None:
+    e = error("""\
+        name: T
+        start: main
+        nodes:
+          main:
+            <<: {kind: agent, bogus: 1}
+    """)
+    assert type(e) is LoadError and e.node == "main" and "'bogus'" in str(e)
+
+
+def test_bad_merge_key_points_at_it() -> None:
+    e = error("""\
+        name: T
+        start: main
+        nodes:
+          main:
+            <<: 3
+            kind: agent
+    """)
+    assert isinstance(e, SyntaxProblem | LoadError)
+    assert e.line == 5, str(e)
+
+
+def test_bad_merge_key_is_an_ivr_error() -> None:
+    e = error("name: T\nstart: main\nnodes:\n  main:\n    <<: 3\n    kind: agent\n")
+    assert "merge" in str(e) and str(e).startswith(FILE)
+
+
+@pytest.mark.parametrize("word", ["_", "__", "-_"])
+def test_underscore_only_scalars_are_text(word: str) -> None:
+    nid = word if word[0] == "_" else "main2"
+    m = parse_menu(f"name: T\nstart: main\nnodes:\n  main: {{kind: agent, label: {word}}}\n"
+                   f"  {nid}: {{kind: voicemail}}\n", FILE)
+    assert m.nodes["main"].label == word
+    assert nid in m.nodes
+
+
+# --- files over the size where every key is marked (generated menus) -------------------------
+
+BIG_DESCRIPTION = "description: " + "word " * 220_000  # over 1 MB on line 2, as in FULL
+
+
+def test_large_file_keeps_node_positions(full: Menu) -> None:
+    text = FULL.replace("description: every feature once", BIG_DESCRIPTION.rstrip())
+    assert len(text) > 1024 * 1024 and text.count("\n") == FULL.count("\n")
+    big = parse_menu(text, "full.yaml")
+    for nid, node in full.nodes.items():
+        assert big.nodes[nid].source == node.source, nid
+        assert [(o.key, o.target, o.label) for o in big.nodes[nid].options] == [
+            (o.key, o.target, o.label) for o in node.options]
+        assert big.nodes[nid].exits() == node.exits()
+    assert dict(big.schedules).keys() == dict(full.schedules).keys()
+    assert big.callers is not None and big.callers.intents == full.callers.intents
+
+
+def test_large_file_errors_point_at_least_at_the_node() -> None:
+    text = FULL.replace("description: every feature once", BIG_DESCRIPTION.rstrip())
+    text = text.replace("options: {1: agent, 3: lookup}", "options: {1: agent, 3: lokup}")
+    with pytest.raises(LoadError) as info:
+        parse_menu(text, "big.yaml")
+    e = info.value
+    assert e.node == "sub" and "did you mean 'lookup'?" in str(e)
+    assert e.line is not None and 31 <= e.line <= 40  # the node starts at 31, the key at 40
+
+
+def test_large_generated_menu_with_quoted_ids() -> None:
+    lines = ["name: Big", "start: n0", "defaults: {on_fail: op}", "nodes:"]
+    n = 12_000
+    for i in range(n):
+        lines.append(f"  n{i}: {{kind: menu, say: Press one for the next menu please, "
+                     f"options: {{1: n{i + 1}, 0: op}}}}")
+    lines += [f"  n{n}: {{kind: voicemail}}", "  'op': {kind: agent}", '  "q-1": {kind: agent}']
+    text = "\n".join(lines) + "\n"
+    assert len(text) > 1024 * 1024
+    m = parse_menu(text, "big.yaml")
+    assert len(m.nodes) == n + 3
+    assert m.nodes["n0"].source.line == 5 and m.nodes[f"n{n - 1}"].source.line == n + 4
+    assert m.nodes["op"].source.line == n + 6 and m.nodes["q-1"].source.line == n + 7
+    with pytest.raises(LoadError) as info:
+        parse_menu(text.replace("{1: n7001, 0: op}", "{1: n7001x, 0: op}"), "big.yaml")
+    assert (info.value.node, info.value.line) == ("n7000", 7004 + 1)
+
+
+# --- line endings -------------------------------------------------------------------------------
+
+LINES = ('name: T\nstart: main\nnodes:\n  main: {kind: menu, say: "Hello{X}there", '
+         'options: {0: op}, on_fail: op}\n  op: {kind: agent}\n  vm: {kind: voicemail, next: op}\n')
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_positions_with_any_newline(newline: str) -> None:
+    text = LINES.replace("{X}", " ").replace("\n", newline)
+    e = error(text)
+    check_error(e, LoadError, 6, 25, "vm", "'next'")
+    ok = text.replace(", next: op}", "}")
+    assert parse_menu(ok, FILE).nodes["op"].source.line == 5
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_unicode_line_separators_in_text_do_not_shift_positions(char: str) -> None:
+    e = error(LINES.replace("{X}", char))
+    assert (e.line, e.column) == (6, 25), str(e)

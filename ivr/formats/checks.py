@@ -16,6 +16,9 @@ from ivr.errors import LoadError
 from ivr.formats.yamltext import Document, Path, key_text
 from ivr.model import Source
 
+#: Larger numbers are refused: no menu setting is anywhere near, and floats overflow past it.
+HUGE = 10**12
+
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The most similar choice, for "did you mean ...?" hints.
@@ -150,6 +153,8 @@ class Checker:
         """A finite number within [low, high] (or (low, high] with ``low_open``)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"{what} must be a number, not {_type_name(value)}", node)
+        if isinstance(value, int) and abs(value) > HUGE:
+            self.fail(path, f"{what} is far too large ({len(str(abs(value)))} digits)", node)
         if not math.isfinite(value):
             self.fail(path, f"{what} must be a finite number, not {value!r}", node)
         if low is not None and (value < low or (low_open and value == low)):
@@ -164,6 +169,8 @@ class Checker:
     ) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(path, f"{what} must be a whole number, not {_type_name(value)}", node)
+        if abs(value) > HUGE:
+            self.fail(path, f"{what} is far too large ({len(str(abs(value)))} digits)", node)
         if value < low:
             self.fail(path, f"{what} must be at least {low}, not {value}", node)
         return int(value)

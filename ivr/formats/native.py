@@ -46,6 +46,10 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _elsewhere(kind: str) -> dict[str, str]:
     """For a field of another kind: which kinds have it, to say so in the error."""
     owners: dict[str, list[str]] = {}
@@ -68,7 +72,11 @@ _ALLOWED = {kind: frozenset(COMMON_FIELDS + KIND_FIELDS[kind]) for kind in KINDS
 
 class _MenuReader(Checker):
     def read(self) -> Menu:
+        if self.doc.data is None:
+            self.fail((), "the file is empty", hint="a menu needs name, start and nodes")
         top = self.mapping(self.doc.data, (), "a menu file")
+        # Top-level x-... fields are free: a place for YAML anchors shared by nodes.
+        top = {k: v for k, v in top.items() if not k.startswith("x-")}
         self.fields(top, (), TOP_FIELDS, ("name", "start", "nodes"), what="a menu file")
         name = self.text(top["name"], ("name",), "name")
         description = None
@@ -135,12 +143,12 @@ class _MenuReader(Checker):
         if "kind" not in d:
             self.fail(p, "the node has no kind", nid, "add kind: " + " | ".join(KINDS))
         kind = d["kind"]
-        if kind not in _ALLOWED:
+        if type(kind) is not str or kind not in _ALLOWED:
             kind = self.choice(kind, (*p, "kind"), "kind", KINDS, nid)
         if not d.keys() <= _ALLOWED[kind]:
             d = self.mapping(raw, p, f"node {nid!r}", nid)
             self.fields(d, p, COMMON_FIELDS + KIND_FIELDS[kind], node=nid,
-                        what=f"a {kind} node", elsewhere=_ELSEWHERE[kind])
+                        what=f"{_article(kind)} {kind} node", elsewhere=_ELSEWHERE[kind])
         f: dict[str, Any] = {"id": nid, "kind": kind, "source": self.source(p)}
         if "say" in d:
             say = d["say"]

@@ -11,6 +11,7 @@ a text scan. Values always come from one parser, so positions can never change a
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -67,6 +68,11 @@ def key_text(key: Any) -> str | None:
 
 def parse_yaml(text: str, file: str, *, marks_bytes: int = MARKS_BYTES) -> Document:
     """Parse one YAML document safely; raise SyntaxProblem with a position otherwise."""
+    deep = _TOO_DEEP.search(text)
+    if deep:  # yaml_rs bounds flow nesting, not block nesting (it crashes near 15,000 levels)
+        line, col = line_col(text, deep.start())
+        raise SyntaxProblem(f"the YAML nests more than {MAX_DEPTH:,} levels deep", file=file,
+                            line=line, column=col, hint="a menu never nests like this")
     try:
         data = yaml_rs.loads(
             text,
@@ -88,11 +94,56 @@ def parse_yaml(text: str, file: str, *, marks_bytes: int = MARKS_BYTES) -> Docum
         )
     doc = Document(file, data)
     if len(text) <= marks_bytes:
-        doc.marks = _composed_marks(text)
+        scan = _composed_marks(text)
+        doc.marks = scan.marks
+        if scan.problem is not None:
+            message, (line, col), hint = scan.problem
+            raise SyntaxProblem(message, file=file, line=line, column=col, hint=hint)
     else:
         doc.marks = _scanned_marks(text)
         doc.fine = False
+    if "<<" in text:
+        try:
+            doc.data = merge_keys(doc.data)
+        except _MergeError as exc:
+            at = doc.where(exc.path)
+            raise SyntaxProblem("a merge key (<<) must name a mapping or a list of them",
+                                file=file, line=at[0], column=at[1],
+                                hint="write <<: *anchor, where the anchor is a mapping") from None
     return doc
+
+
+class _MergeError(Exception):
+    def __init__(self, path: Path) -> None:
+        super().__init__("bad merge key")
+        self.path = path
+
+
+def merge_keys(data: Any, path: Path = ()) -> Any:
+    """Apply YAML merge keys (``<<: *base`` or ``<<: [*a, *b]``); explicit keys win.
+
+    yaml_rs follows YAML 1.2, which dropped merge keys, but menu authors use them to share
+    settings between nodes.
+
+    Examples
+    --------
+    >>> merge_keys({"base": {"kind": "menu", "timeout": 7},
+    ...             "main": {"<<": {"kind": "menu", "timeout": 7}, "timeout": 3}})["main"]
+    {'timeout': 3, 'kind': 'menu'}
+    """
+    if isinstance(data, list):
+        return [merge_keys(v, (*path, i)) for i, v in enumerate(data)]
+    if not isinstance(data, dict):
+        return data
+    out = {k: merge_keys(v, (*path, k)) for k, v in data.items() if k != "<<"}
+    if "<<" in data:
+        sources = data["<<"] if isinstance(data["<<"], list) else [data["<<"]]
+        for src in sources:
+            if not isinstance(src, dict):
+                raise _MergeError((*path, "<<"))
+            for k, v in merge_keys(src, (*path, "<<")).items():
+                out.setdefault(k, v)
+    return out
 
 
 def _documents(text: str) -> int:
@@ -106,10 +157,19 @@ def _syntax_problem(message: str, text: str, file: str) -> SyntaxProblem:
     last = message.strip().splitlines()[-1].strip() if message.strip() else message
     if found:
         line, col = int(found.group(1)), int(found.group(2))
-        source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        lines = re.split(r"\r\n|\r|\n", text)  # YAML's line breaks
+        source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        before = [i for i in range(max(line - 1, 0)) if lines[i].strip()]
+        previous = lines[before[-1]] if before else ""
+        if "tab" in last and "\t" in source_line:
+            col = source_line.index("\t") + 1
+        if previous.lstrip().startswith("*:") and not source_line.lstrip().startswith("*"):
+            # An unquoted *: key is an alias to the parser, which stumbles a line later.
+            line, col = before[-1] + 1, previous.index("*") + 1
+            source_line = previous
         return SyntaxProblem(
             f"invalid YAML: {last}", file=file, line=line, column=col,
-            hint=_hint(last, source_line),
+            hint=_hint(last, source_line, previous),
         )
     if message.startswith("duplicate mapping key"):
         return _duplicate(message, text, file)
@@ -124,9 +184,9 @@ def _syntax_problem(message: str, text: str, file: str) -> SyntaxProblem:
     return SyntaxProblem(f"invalid YAML: {last}", file=file)
 
 
-def _hint(message: str, source_line: str) -> str | None:
+def _hint(message: str, source_line: str, previous: str = "") -> str | None:
     stripped = source_line.lstrip()
-    if "anchor" in message and stripped.startswith("*"):
+    if ("anchor" in message and stripped.startswith("*")) or previous.lstrip().startswith("*:"):
         return "quote the key: \"*\": an unquoted * starts an alias"
     if "tab" in message:
         return "indent with spaces, not tabs"
@@ -182,35 +242,100 @@ def _normal_key(raw: str) -> str:
     return str(int(raw)) if re.fullmatch(r"[-+]?[0-9]+", raw) else raw
 
 
-def _composed_marks(text: str) -> dict[Path, Mark]:
+#: Plain scalars of digits and underscores (``__4``, ``1_0``): yaml_rs reads them as numbers,
+#: YAML 1.2 as text; refused so that nothing is silently changed.
+_DIGITS_UNDERSCORES = re.compile(r"[-+]?(?=[0-9_]*[0-9])[0-9_]*_[0-9_]*")
+#: Plain keys that read as a number other than as written (``007``, ``0x1F``, ``+1``, ``1e3``).
+_NUMBER_KEY = re.compile(
+    r"[-+]?(?:0[xXoObB][0-9a-fA-F_]*|(?=[0-9_.]*[0-9])[0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?)"
+)
+_CANONICAL_KEY = re.compile(r"[0-9]|[1-9][0-9]*")
+#: Deepest block nesting accepted (indentation and "- "/"? " indicators at a line's start).
+MAX_DEPTH = 1000
+_TOO_DEEP = re.compile(r"^(?:[ \t]|[-?:][ \t]){" + str(MAX_DEPTH) + "}", re.M)
+
+
+@dataclass
+class _Scan:
+    marks: dict[Path, Mark]
+    problem: tuple[str, Mark, str] | None = None  # message, position, hint
+
+
+def _composed_marks(text: str) -> _Scan:
+    """Marks of every key; also the first scalar yaml_rs would read differently from YAML 1.2,
+    and recursive aliases (which yaml_rs reads as null)."""
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
-        return {}
-    marks: dict[Path, Mark] = {}
+        return _Scan({})
+    scan = _Scan({})
     if root is None:
-        return marks
-    marks[()] = (root.start_mark.line + 1, root.start_mark.column + 1)
-    seen: set[int] = set()
-    stack: list[tuple[Path, Any]] = [((), root)]
+        return scan
+    pos = _positions(text)
+    marks = scan.marks
+    marks[()] = pos(root.start_mark)
+    active: set[int] = set()
+    done: set[int] = set()
+    stack: list[tuple[bool, Path, Any]] = [(True, (), root)]
     while stack:
-        path, node = stack.pop()
-        if id(node) in seen:  # an alias: its positions are those of the anchor
+        enter, path, node = stack.pop()
+        if not enter:
+            active.discard(id(node))
             continue
-        seen.add(id(node))
+        if id(node) in active and scan.problem is None:
+            scan.problem = ("an alias refers to the mapping or list that contains it",
+                            marks.get(path, pos(node.start_mark)),
+                            "a recursive alias cannot be a menu; write the value out")
+            continue
+        if id(node) in done:  # an alias: its positions are those of the anchor
+            continue
+        done.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if (scan.problem is None and not node.style and "_" in node.value
+                    and _DIGITS_UNDERSCORES.fullmatch(node.value)):
+                scan.problem = (f"{node.value!r} would be read as a number here",
+                                pos(node.start_mark),
+                                f'quote it ("{node.value}") if it is a name, '
+                                "or drop the underscores")
+            continue
+        active.add(id(node))
+        stack.append((False, path, node))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 if not isinstance(k, yaml.ScalarNode):
                     continue
-                child = (*path, _normal_key(k.value))
-                marks[child] = (k.start_mark.line + 1, k.start_mark.column + 1)
-                stack.append((child, v))
+                raw = k.value
+                if (not k.style and scan.problem is None and _NUMBER_KEY.fullmatch(raw)
+                        and not _CANONICAL_KEY.fullmatch(raw)):
+                    scan.problem = (f"the key {raw!r} would be read as a number, "
+                                    "not as written", pos(k.start_mark),
+                                    f'quote it: "{raw}"')
+                child = (*path, raw if k.style else _normal_key(raw))
+                marks[child] = pos(k.start_mark)
+                stack.append((True, child, v))
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 child = (*path, i)
-                marks[child] = (v.start_mark.line + 1, v.start_mark.column + 1)
-                stack.append((child, v))
-    return marks
+                marks[child] = pos(v.start_mark)
+                stack.append((True, child, v))
+    return scan
+
+
+def _positions(text: str) -> Any:
+    """Mark -> (line, column), counting only \\n (and \\r) as line breaks like editors do.
+
+    PyYAML also breaks lines at U+0085, U+2028 and U+2029; when the text has any, positions
+    are recomputed from the character offset.
+    """
+    if not any(c in text for c in "\x85\u2028\u2029"):
+        return lambda m: (m.line + 1, m.column + 1)
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def pos(mark: Any) -> Mark:
+        line = bisect.bisect_right(starts, mark.index) - 1
+        return (line + 1, mark.index - starts[line] + 1)
+
+    return pos
 
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)

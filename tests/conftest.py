@@ -1,0 +1,12 @@
+"""Test settings: hypothesis explores freely on a developer's machine, and replays the same
+examples under CI (CI=true), so a CI run can only fail for a reason someone can reproduce."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -1,0 +1,39 @@
+"""The README's promises: its example menu loads and lints clean, its commands exist."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ivr import parse_menu
+from ivr.lint import lint
+from ivr.paths import paths
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_example_menu_loads_and_has_no_errors() -> None:
+    block = re.search(r"```yaml\n(# yaml-language-server.*?)```", README, re.S)
+    assert block, "the README shows an example menu"
+    menu = parse_menu(block.group(1), "README.md")
+    assert not [f for f in lint(menu) if f.severity == "error"]
+    assert paths(menu)[0].kind == "agent"
+
+
+def test_quick_start_targets_exist_in_makefile() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in re.findall(r"^make (\w+)", README, re.M):
+        assert re.search(rf"^{target}:", makefile, re.M), f"make {target} is in the README"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in README
+
+
+def test_library_example_in_readme_is_true() -> None:
+    from ivr import load_menu
+
+    menu = load_menu(ROOT / "menus" / "bank.yaml")
+    assert paths(menu)[0].keys == "0"
