@@ -357,17 +357,19 @@ def _scanned_marks(text: str) -> dict[Path, Mark]:
             break
         indent = len(first.group(1))
         entry = re.compile(
-            r"^ {" + str(indent) + r"}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)",
-            re.M,
+            r" {" + str(indent) + r"}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)"
         )
-        line = text.count("\n", 0, block_start) + 1
-        pos = block_start
-        for e in entry.finditer(text, block_start, end):
-            line += text.count("\n", pos, e.start())
-            pos = e.start()
+        first_line = text.count("\n", 0, block_start) + 1
+        prefix = " " * indent
+        for n, source_line in enumerate(text[block_start:end].split("\n")):
+            if not source_line.startswith(prefix) or source_line[indent:indent + 1] in " #\t":
+                continue
+            e = entry.match(source_line)
+            if e is None:
+                continue
             key = e.group(1)
             if key[:1] in "\"'":
                 key = key[1:-1]
-            marks[("nodes", _normal_key(key))] = (line, indent + 1)
+            marks[("nodes", _normal_key(key))] = (first_line + n, indent + 1)
         break
     return marks
