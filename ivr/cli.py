@@ -17,16 +17,14 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from ivr import __version__
-from ivr.errors import ConfigError, InputError, IvrError
+from ivr.errors import InputError, IvrError
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
 from ivr.formats.native import load_menu
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import parse_yaml
 from ivr.lint import RULES, SEVERITIES, Finding, LintConfig, lint
-from ivr.model import Menu
 from ivr.paths import paths
-from ivr.topology import Topology
 
 MENU_SUFFIXES = (".yaml", ".yml")
 CONFIG_NAME = ".ivr-lint.yaml"
@@ -273,10 +271,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ivr: internal error: {type(exc).__name__}: {exc} (rerun with --debug and "
               "report it)", file=sys.stderr)
         return 3
-
-
-def _unused(_: Menu | Topology | ConfigError) -> None:  # pragma: no cover
-    """Keep the re-exported names importable for type checkers."""
 
 
 if __name__ == "__main__":  # pragma: no cover

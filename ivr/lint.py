@@ -241,7 +241,7 @@ class _Linter:
         top = self.top
         for i in np.flatnonzero(~self.reached[:-1]).tolist():
             self.add("UNREACHABLE", i, "no key sequence from the start reaches this node")
-        has = _has_event(top)
+        has = _has_event(top, ("next", "option", "chance", "open", "closed"))
         for i in np.flatnonzero(top.is_kind("message") & ~has["next"]).tolist():
             self.add("DEAD_END", i, "the message has no next: callers hear it and then nothing")
         for i in np.flatnonzero(top.is_kind("input") & ~has["next"]).tolist():
@@ -250,7 +250,7 @@ class _Linter:
             self.add("DEAD_END", i, "the menu has no options")
         for i in np.flatnonzero(top.is_kind("branch") & ~has["chance"]).tolist():
             for name in ("open", "closed"):
-                if not _has_event(top, name)[i]:
+                if not has[name][i]:
                     self.add("DEAD_END", i, f"the branch has no {name!r} route")
 
     def exits_rules(self) -> None:
@@ -339,15 +339,14 @@ class _Linter:
                      f"{describe(routes.steps(best), self.menu)}")
 
 
-def _has_event(top: Topology, name: str | None = None) -> Any:
-    """Per node, whether it has an edge of each event (or of the one named)."""
-    def has(event: str) -> np.ndarray:
+def _has_event(top: Topology, events: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Per event, the mask of nodes with at least one edge of that event."""
+    out = {}
+    for event in events:
         mask = np.zeros(top.n, dtype=bool)
         mask[top.src[top.event == EVENTS.index(event)]] = True
-        return mask
-    if name is not None:
-        return has(name)
-    return {event: has(event) for event in ("next", "option", "chance")}
+        out[event] = mask
+    return out
 
 
 def _through_messages(top: Topology) -> np.ndarray:
@@ -355,12 +354,12 @@ def _through_messages(top: Topology) -> np.ndarray:
     nxt = np.arange(top.n)
     link = (top.event == EVENTS.index("next")) & top.is_kind("message")[top.src]
     nxt[top.src[link]] = top.dst[link]
-    resolved = nxt.copy()
-    for _ in range(64):  # pointer jumping: 2**64 hops, far past any chain of messages
-        step = nxt[resolved]
-        if np.array_equal(step, resolved):
+    resolved = nxt
+    for _ in range(64):  # pointer jumping: each pass doubles the hops followed
+        jumped = resolved[resolved]
+        if np.array_equal(jumped, resolved):
             break
-        resolved = step
+        resolved = jumped
     return resolved
 
 
@@ -393,8 +392,4 @@ def lint(menu: Menu, config: LintConfig | None = None,
         return _Linter(menu, config or LintConfig(), top).run()
 
 
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.severity == "error" for f in findings)
-
-
-__all__ = ["HANGUP", "RULES", "Finding", "LintConfig", "Rule", "has_errors", "lint"]
+__all__ = ["HANGUP", "RULES", "Finding", "LintConfig", "Rule", "lint"]

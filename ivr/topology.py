@@ -8,7 +8,7 @@ remains the networkx view for users, and a test checks both agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix, csgraph, csr_matrix
@@ -30,35 +30,31 @@ class Step:
     key: str | None = None
     seconds: float = 0.0
 
-    def words(self, retries: int | None = None) -> str | None:
-        """How a caller does it, for a cheat sheet; None for steps the caller does not do."""
-        if self.event == "option":
-            return self.key
-        if self.event == "timeout":
-            return "wait"
-        if self.event == "invalid":
-            return "wrong key"
-        if self.event == "fail":
-            return f"no valid key x{retries}" if retries else "no valid key"
-        if self.event == "open":
-            return "(if open)"
-        if self.event == "closed":
-            return "(if closed)"
-        if self.event == "chance":
-            return f"(-> {self.target})"
-        return None
-
 
 def step_words(step: Step, menu: Menu) -> str | None:
-    """How a caller does one step, e.g. ``2``, ``wait``, ``(enter 8 digits)``."""
+    """How a caller does one step (``2``, ``wait``, ``(enter 8 digits)``, ``(-> found)``);
+    None for steps the caller does not take part in."""
     node = menu.nodes.get(step.node)
-    if node is not None and node.kind == "input" and step.event == "next":
+    event = step.event
+    if event == "option":
+        return step.key
+    if event == "timeout":
+        return "wait"
+    if event == "invalid":
+        return "wrong key"
+    if event == "fail":
+        return f"no valid key x{node.retries}" if node and node.retries else "no valid key"
+    if event in ("open", "closed"):
+        return f"(if {event})"
+    if event == "chance":
+        return f"(-> {step.target})"
+    if event == "next" and node is not None and node.kind == "input":
         return f"(enter {node.digits} digits)" if node.digits else "(enter digits)"
-    return step.words(node.retries if node is not None else None)
+    return None
 
 
 def describe(path: tuple[Step, ...], menu: Menu) -> str:
-    """A key sequence such as ``2, 0`` or ``1, (enter 8 digits), (if found), 3``."""
+    """A key sequence such as ``2, 0`` or ``1, (enter 8 digits), (-> found), 3``."""
     words = [w for w in (step_words(s, menu) for s in path) if w is not None]
     if words:
         return ", ".join(words)
@@ -92,7 +88,6 @@ class Topology:
     keycode: np.ndarray
     actions: np.ndarray
     seconds: np.ndarray
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, menu: Menu) -> Topology:
@@ -158,14 +153,6 @@ class Topology:
         first = np.ones(len(a), dtype=bool)
         first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
         return coo_matrix((w[first], (a[first], b[first])), shape=(self.n, self.n)).tocsr()
-
-    def reachable(self, start: str) -> np.ndarray:
-        """Mask of nodes reachable from ``start`` (itself included)."""
-        mask = np.zeros(self.n, dtype=bool)
-        order = csgraph.breadth_first_order(self.matrix(), self.index[start], directed=True,
-                                            return_predecessors=False)
-        mask[order] = True
-        return mask
 
     def reaching(self, targets: np.ndarray) -> np.ndarray:
         """Mask of nodes from which some node in the ``targets`` mask is reachable."""

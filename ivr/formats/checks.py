@@ -74,11 +74,8 @@ class Checker:
 
     def source(self, path: Path) -> Source:
         """Where ``path`` is, or its nearest marked ancestor."""
-        mark = self.doc.marks.get(path)
-        if mark is None:
-            line, col = self.doc.where(path)
-            return Source(self.doc.file, line, col)
-        return Source(self.doc.file, mark[0], mark[1])
+        line, col = self.doc.where(path)
+        return Source(self.doc.file, line, col)
 
     def exact_source(self, path: Path) -> Source | None:
         """Where ``path`` is, only if it has its own mark (large files mark nodes only)."""

@@ -161,11 +161,8 @@ class _MenuReader(Checker):
             f["seconds"] = self.number(d["seconds"], (*p, "seconds"), "seconds", nid, low=0)
         elif "say" in d:
             f["seconds"] = len(f["say"].split()) / defaults.words_per_second
-        ids = self.ids
         for name in _REF_FIELDS.intersection(d):
-            value = d[name]
-            f[name] = value if type(value) is str and value in ids else self.ref(
-                value, (*p, name), name, nid)
+            f[name] = self.ref(d[name], (*p, name), name, nid)
         if kind in ("menu", "input"):
             f["timeout"] = (self.number(d["timeout"], (*p, "timeout"), "timeout", nid, low=0,
                                         low_open=True) if "timeout" in d else defaults.timeout)
@@ -294,8 +291,12 @@ class _MenuReader(Checker):
 
 def read_menu_document(doc: Document) -> Menu:
     """Check a parsed native document and build the Menu."""
-    with paused_gc():
-        return _MenuReader(doc).read()
+    return _MenuReader(doc).read()
+
+
+def _read_menu_text(text: str, file: str) -> Menu:
+    with paused_gc():  # ~10^6 small objects on big menus; see ivr.gcpause
+        return read_menu_document(parse_yaml(text, file))
 
 
 def parse_menu(text: str, file: str = "<string>") -> Menu:
@@ -313,15 +314,13 @@ def parse_menu(text: str, file: str = "<string>") -> Menu:
     >>> m.nodes["main"].options[0].target, m.nodes["main"].seconds
     ('agent', 2.0)
     """
-    return read_menu_document(parse_yaml(text, file))
+    return _read_menu_text(text, file)
 
 
 def load_menu(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Menu:
     """Load a native YAML menu file, checking everything."""
     file = os.fspath(path)
-    text = read_text(file, max_bytes)
-    with paused_gc():
-        return read_menu_document(parse_yaml(text, file))
+    return _read_menu_text(read_text(file, max_bytes), file)
 
 
 def load_population(

@@ -45,6 +45,9 @@ class Document:
 
     def where(self, path: Path) -> Mark | tuple[None, None]:
         """Line and column of the key at ``path``, else of its nearest marked ancestor."""
+        mark = self.marks.get(path)
+        if mark is not None:
+            return mark
         p = tuple(path)
         while True:
             mark = self.marks.get(p)
@@ -229,13 +232,18 @@ def _duplicates(root: Any) -> Iterator[tuple[Any, Any, Any]]:
             keys: dict[str, Any] = {}
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode):
-                    name = _normal_key(k.value)
+                    name = _key_name(k)
                     if name in keys:
                         yield node, keys[name], k
                     keys[name] = k
                 stack.append(v)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
+
+
+def _key_name(key: Any) -> str:
+    """The name a PyYAML key node stands for: quoted as written, plain digits normalised."""
+    return key.value if key.style else _normal_key(key.value)
 
 
 def _normal_key(raw: str) -> str:
@@ -310,7 +318,7 @@ def _composed_marks(text: str) -> _Scan:
                     scan.problem = (f"the key {raw!r} would be read as a number, "
                                     "not as written", pos(k.start_mark),
                                     f'quote it: "{raw}"')
-                child = (*path, raw if k.style else _normal_key(raw))
+                child = (*path, _key_name(k))
                 marks[child] = pos(k.start_mark)
                 stack.append((True, child, v))
         elif isinstance(node, yaml.SequenceNode):
