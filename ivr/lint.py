@@ -51,6 +51,19 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "an agent with opening hours but nowhere to send callers when closed"),
     Rule("LONG_PROMPT", "warning", "a prompt longer than `max_seconds` at the configured pace",
          {"max_seconds": 8}),
+    # Reported by importers (ivr.model.Note): what an exported flow leaves open.
+    Rule("UNRESOLVED_TARGET", "warning",
+         "imported: where callers go depends on something only known at call time (a "
+         "function result, an attribute, a placeholder or dynamic target)"),
+    Rule("UNKNOWN_BLOCK", "warning",
+         "imported: a block, widget or application ivr does not know; modelled as the "
+         "nearest kind, with the assumption stated"),
+    Rule("MISSING_TARGET", "error",
+         "imported: a jump to something the flow does not define (callers are dropped)"),
+    Rule("NO_MATCHING_KEY", "warning",
+         "imported: a digit pattern that no single key press can match"),
+    Rule("NO_VOICE_ENTRY", "warning",
+         "imported: the flow has no entry for phone calls (SMS, chat or API only)"),
 )}
 
 
@@ -191,6 +204,7 @@ class _Linter:
         ))
 
     def run(self) -> list[Finding]:
+        self.notes()
         self.no_path_to_human()
         self.traps()
         self.dead_ends()
@@ -202,6 +216,22 @@ class _Linter:
         self.findings.sort(key=lambda f: (order.get(f.severity, 9),
                                           position.get(f.node or "", -1), f.rule))
         return self.findings
+
+    def notes(self) -> None:
+        """What the importer could not resolve, as findings at the node concerned."""
+        index = self.top.index
+        for note in self.menu.notes:
+            if note.rule in self.config.disabled:
+                continue
+            i = index.get(note.node) if note.node is not None else None
+            if i is not None:
+                self.add(note.rule, i, note.message)
+                if note.source is not None:
+                    f = self.findings[-1]
+                    self.findings[-1] = replace(f, source=note.source)
+            else:
+                self.findings.append(Finding(note.rule, self.config.severity_of(note.rule),
+                                             note.node, note.message, note.source))
 
     def no_path_to_human(self) -> None:
         top = self.top

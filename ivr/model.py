@@ -41,6 +41,9 @@ class Source:
     file: str
     line: int | None = None
     column: int | None = None
+    #: What the original calls it, for imported flows: an action identifier, a Studio
+    #: state name, ``menu/digits``, ``context,exten,priority``, an element path.
+    ref: str | None = None
 
     def __str__(self) -> str:
         if self.line is None:
@@ -52,7 +55,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One key of a menu and where it leads."""
+    """One key of a menu and where it leads.
+
+    ``key`` is one of :data:`KEYPAD`, or a sequence of them typed in a row ("1000": an
+    extension), as imported dialplans have.
+    """
 
     key: str
     target: str
@@ -162,6 +169,20 @@ class Node:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Something an importer could not resolve statically, reported by lint as a finding.
+
+    ``rule`` is one of the import rules in :data:`ivr.lint.RULES` (UNRESOLVED_TARGET,
+    UNKNOWN_BLOCK, MISSING_TARGET, NO_MATCHING_KEY, NO_VOICE_ENTRY).
+    """
+
+    rule: str
+    node: str | None
+    message: str
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     """Opening hours: (weekday 0=Monday, start minute, end minute) ranges in ``tz``."""
 
@@ -241,6 +262,10 @@ class Menu:
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
     callers: Population | None = None
     description: str | None = None
+    #: What an importer could not resolve (empty for native menus).
+    notes: tuple[Note, ...] = ()
+    #: The format the menu was read from: "native", "connect", "twilio", ...
+    format: str = "native"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))

@@ -88,6 +88,8 @@ class Topology:
     keycode: np.ndarray
     actions: np.ndarray
     seconds: np.ndarray
+    #: Edge index -> key for options typed as several keys ("1000"); their keycode is -1.
+    typed: dict[int, str]
 
     @classmethod
     def of(cls, menu: Menu) -> Topology:
@@ -121,6 +123,8 @@ class Topology:
         dst = [index_none[ex.target] for _, ex in edges]
         event = [_CODE[ex.event] for _, ex in edges]
         keycode = [_KEYCODE.get(ex.key, -1) for _, ex in edges]  # type: ignore[arg-type]
+        typed = {e: ex.key for e, (_, ex) in enumerate(edges)
+                 if keycode[e] < 0 and ex.key is not None}
         kind[hang] = kind_code["(hangup)"]
         s = np.asarray(src, dtype=np.int64)
         ev = np.asarray(event, dtype=np.int8)
@@ -134,7 +138,7 @@ class Topology:
         terminal = np.isin(kind, [kind_code[k] for k in TERMINAL_KINDS]) | (np.arange(n) == hang)
         return cls(menu, ids, index, kind, prompt, terminal, s,
                    np.asarray(dst, dtype=np.int64), ev, np.asarray(keycode, dtype=np.int8),
-                   actions, seconds)
+                   actions, seconds, typed)
 
     def is_kind(self, *names: str) -> np.ndarray:
         """Mask of nodes of these kinds (``"(hangup)"`` is the implicit hang-up)."""
@@ -236,7 +240,7 @@ class Routes:
         path = memo[v]
         for v in reversed(chain):
             e = int(self.best[v])
-            key = None if top.keycode[e] < 0 else KEYPAD[top.keycode[e]]
+            key = top.typed.get(e) if top.keycode[e] < 0 else KEYPAD[top.keycode[e]]
             path = (*path, Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v],
                                 key, float(top.seconds[e])))
             memo[v] = path

@@ -185,7 +185,8 @@ def test_lint_folder(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert f"{n} files:" in out
     for rule in RULES:
-        assert f" {rule} [" in out, rule
+        if not RULES[rule].summary.startswith("imported:"):  # native menus cannot have them
+            assert f" {rule} [" in out, rule
 
 
 def test_lint_folder_without_menus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

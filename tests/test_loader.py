@@ -594,7 +594,7 @@ def test_option_written_once_unquoted_and_once_quoted() -> None:
     assert e.node in (None, "main")
 
 
-@pytest.mark.parametrize("key", ["10", "a", '"1 "', '"**"', "'##'", '"A"'])
+@pytest.mark.parametrize("key", ["1234567890123", "a", '"1 "', '"1-2"', "'#a'", '"A"'])
 def test_option_key_that_is_not_a_phone_key(key: str) -> None:
     e = error(f"""\
         name: T
@@ -609,7 +609,20 @@ def test_option_key_that_is_not_a_phone_key(key: str) -> None:
     check_error(e, LoadError, 7, 7, "main", "not a phone key", '"*" and "#"')
 
 
-def test_option_key_00_points_at_the_key() -> None:
+def test_typed_key_sequences_are_options_after_the_single_keys() -> None:
+    m = menu("""\
+        name: T
+        start: main
+        nodes:
+          main:
+            kind: menu
+            options: {1000: agent, "*": main, 0: agent, "19": agent, 2: agent}
+          agent: {kind: agent}
+    """)
+    assert [o.key for o in m.nodes["main"].options] == ["2", "*", "0", "19", "1000"]
+
+
+def test_option_key_with_a_space_points_at_the_key() -> None:
     e = error("""\
         name: T
         start: main
@@ -617,7 +630,7 @@ def test_option_key_00_points_at_the_key() -> None:
           main:
             kind: menu
             options:
-              "00": agent
+              "0 0": agent
           agent: {kind: agent}
     """)
     check_error(e, LoadError, 7, 7, "main", "not a phone key")

@@ -67,6 +67,15 @@ def _elsewhere(kind: str) -> dict[str, str]:
 _ELSEWHERE = {kind: _elsewhere(kind) for kind in KINDS}
 _REF_FIELDS = frozenset(("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"))
 _KEY_ORDER = {key: i for i, key in enumerate(KEYPAD)}
+_KEYS = re.compile(r"[0-9*#]{1,12}")
+
+
+def key_order(option: Option) -> tuple[int, ...]:
+    """Keypad order for single keys first, then typed-in sequences such as "1000"."""
+    key = option.key
+    if key in _KEY_ORDER:
+        return (_KEY_ORDER[key],)
+    return (len(KEYPAD), len(key), *(_KEY_ORDER[c] for c in key))
 _ALLOWED = {kind: frozenset(COMMON_FIELDS + KIND_FIELDS[kind]) for kind in KINDS}
 
 
@@ -187,7 +196,7 @@ class _MenuReader(Checker):
 
     def read_options(self, nid: str, raw: Any) -> tuple[Option, ...]:
         p: Path = ("nodes", nid, "options")
-        if type(raw) is dict and raw.keys() <= _KEY_ORDER.keys():
+        if type(raw) is dict and raw.keys() <= _KEY_ORDER.keys():  # the common case, fast
             table = raw
         else:
             table = self.mapping(raw, p, "options", nid)
@@ -195,9 +204,10 @@ class _MenuReader(Checker):
         ids = self.ids
         options = []
         for key, value in table.items():
-            if key not in _KEY_ORDER:
+            if key not in _KEY_ORDER and not _KEYS.fullmatch(key):
                 self.fail((*p, key), f"option key {key!r} is not a phone key", nid,
-                          "keys are 0-9, \"*\" and \"#\", one key each")
+                          "keys are 0-9, \"*\" and \"#\", or up to 12 of them typed "
+                          "in a row such as \"1000\"")
             if type(value) is str and value in ids:
                 options.append(Option(key, value, None,
                                       self.exact_source((*p, key)) if fine else None))
@@ -213,7 +223,7 @@ class _MenuReader(Checker):
             else:
                 target = self.ref(value, kp, f"option {key!r}", nid)
             options.append(Option(key, target, label, self.exact_source(kp) if fine else None))
-        options.sort(key=lambda o: _KEY_ORDER[o.key])
+        options.sort(key=key_order)
         return tuple(options)
 
     def read_branch(

@@ -1,0 +1,102 @@
+"""Every input format by name, told apart by content, and one entry point to load any of them.
+
+Each importer module has ``sniff(text) -> bool`` (cheap, on the first bytes that matter)
+and ``read(text, file) -> Imported``. Detection goes by content, never by extension alone:
+exported flows often have no extension at all.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+
+from ivr.errors import ConfigError
+from ivr.formats.imported import Imported, to_menu
+from ivr.formats.native import parse_menu
+from ivr.formats.text import MAX_BYTES, read_text
+from ivr.model import Menu
+
+
+@dataclass(frozen=True)
+class Format:
+    """An input format: its name for ``--from``, a title, and its module."""
+
+    name: str
+    title: str
+    module: str
+
+    def _mod(self):  # type: ignore[no-untyped-def]
+        return importlib.import_module(self.module)
+
+    def sniff(self, text: str) -> bool:
+        return bool(self._mod().sniff(text))
+
+    def read(self, text: str, file: str) -> Imported:
+        imported: Imported = self._mod().read(text, file)
+        return imported
+
+
+#: Importers in the order they are tried; native YAML is the fallback.
+IMPORTERS = (
+    Format("connect", "Amazon Connect contact flow (JSON)", "ivr.formats.connect"),
+    Format("twilio", "Twilio Studio flow (JSON)", "ivr.formats.twilio"),
+    Format("freeswitch", "FreeSWITCH IVR menus (XML)", "ivr.formats.freeswitch"),
+    Format("voicexml", "VoiceXML 2.x document", "ivr.formats.voicexml"),
+    Format("asterisk", "Asterisk dialplan (extensions.conf)", "ivr.formats.asterisk"),
+)
+NAMES = ("native", *(f.name for f in IMPORTERS))
+_BY_NAME = {f.name: f for f in IMPORTERS}
+
+
+def detect(text: str) -> str:
+    """The name of the format ``text`` is in; "native" when no importer claims it.
+
+    Examples
+    --------
+    >>> detect("name: x\\nstart: a\\nnodes: {a: {kind: agent}}\\n")
+    'native'
+    """
+    for fmt in IMPORTERS:
+        if fmt.sniff(text):
+            return fmt.name
+    return "native"
+
+
+def read_any(text: str, file: str, fmt: str | None = None) -> Menu:
+    """A menu from text in any supported format (``fmt`` forces one)."""
+    name = fmt or detect(text)
+    if name == "native":
+        return parse_menu(text, file)
+    if name not in _BY_NAME:
+        raise ConfigError(f"unknown format {name!r}", hint="one of " + ", ".join(NAMES))
+    return to_menu(_BY_NAME[name].read(text, file))
+
+
+def read_imported(text: str, file: str, fmt: str | None = None) -> Imported | None:
+    """The importer's translation (for ``ivr import``), or None for a native file."""
+    name = fmt or detect(text)
+    if name == "native":
+        return None
+    if name not in _BY_NAME:
+        raise ConfigError(f"unknown format {name!r}", hint="one of " + ", ".join(NAMES))
+    return _BY_NAME[name].read(text, file)
+
+
+def load_any(path: str | os.PathLike[str], fmt: str | None = None, *,
+             max_bytes: int = MAX_BYTES) -> Menu:
+    """Load a menu file in any supported format."""
+    file = os.fspath(path)
+    return read_any(read_text(file, max_bytes), file, fmt)
+
+
+#: File name endings a folder walk picks up.
+EXTENSIONS = (".yaml", ".yml", ".json", ".xml", ".vxml", ".conf")
+
+
+def is_flow_file(name: str) -> bool:
+    """Whether a folder walk should load this file."""
+    return name.endswith(EXTENSIONS) and not name.startswith(".")
+
+__all__ = ["EXTENSIONS", "IMPORTERS", "NAMES", "Format", "detect", "is_flow_file",
+           "load_any", "read_any", "read_imported"]
