@@ -17,17 +17,26 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from ivr import __version__
-from ivr.errors import InputError, IvrError
+from ivr.chain import Chain, compile_chain
+from ivr.errors import ConfigError, InputError, IvrError
+from ivr.exact import applies as exact_applies
+from ivr.exact import solve
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
-from ivr.formats.native import load_menu
+from ivr.formats.native import load_population
+from ivr.formats.registry import NAMES, is_flow_file, load_any
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import parse_yaml
 from ivr.lint import RULES, SEVERITIES, Finding, LintConfig, lint
+from ivr.metrics import agreement, summarize, summarize_exact
+from ivr.model import Menu
 from ivr.paths import paths
+from ivr.simulate import DEFAULT_SEED, simulate
+from ivr.tables import agreement_text, summary_csv, summary_dict, summary_text
 
-MENU_SUFFIXES = (".yaml", ".yml")
 CONFIG_NAME = ".ivr-lint.yaml"
+#: |z| above which ``simulate --check`` reports disagreement (and exits 1).
+CHECK_LIMIT = 4.5
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2"}
 
 
@@ -61,16 +70,17 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def menu_files(targets: Sequence[str]) -> Iterator[str]:
-    """Files named, and menu files (*.yaml, *.yml) under folders named, in sorted order."""
+    """Files named, and menu or flow files under folders named, in sorted order."""
     for target in targets:
         if os.path.isdir(target):
             found: list[str] = []
             for root, dirs, files in os.walk(target):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(os.path.join(root, f) for f in files
-                             if f.endswith(MENU_SUFFIXES) and not f.startswith("."))
+                found.extend(os.path.join(root, f) for f in files if is_flow_file(f))
             if not found:
-                raise InputError("no menu files (*.yaml, *.yml) in this folder", file=target)
+                raise InputError("no menu or flow files in this folder", file=target,
+                                 hint="menus are *.yaml or *.yml; exported flows *.json, "
+                                      "*.xml, *.vxml or *.conf")
             yield from sorted(found)
         else:
             yield target
@@ -105,7 +115,7 @@ def cmd_lint(args: argparse.Namespace, out: _Out) -> int:
     for file in menu_files(args.paths):
         files += 1
         try:
-            menu = load_menu(file, max_bytes=args.max_bytes)
+            menu = load_any(file, max_bytes=args.max_bytes)
         except IvrError as exc:
             unreadable += 1
             print(str(exc), file=sys.stderr)
@@ -141,7 +151,7 @@ def _count(n: int, word: str) -> str:
 
 
 def cmd_paths(args: argparse.Namespace, out: _Out) -> int:
-    menu = load_menu(args.file, max_bytes=args.max_bytes)
+    menu = _load(args)
     routes = paths(menu)
     if args.format == "json":
         out.line(json.dumps([{
@@ -172,12 +182,93 @@ def cmd_paths(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, out: _Out) -> int:
-    menu = load_menu(args.file, max_bytes=args.max_bytes)
+    menu = _load(args)
     text = to_dot(menu) if args.format == "dot" else to_mermaid(menu)
     if args.output:
         write_atomically(args.output, text)
     else:
         out.stream.write(text)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> Menu:
+    return load_any(args.file, getattr(args, "from_format", None), max_bytes=args.max_bytes)
+
+
+def _chain(args: argparse.Namespace) -> tuple[Menu, Chain]:
+    menu = _load(args)
+    population = None
+    if args.callers:
+        population = load_population(args.callers, menu, max_bytes=args.max_bytes)
+    return menu, compile_chain(menu, population)
+
+
+class _Progress:
+    """A progress bar on stderr, only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        tenth = 40 * done // max(total, 1)
+        if tenth != self.last:
+            self.last = tenth
+            sys.stderr.write(f"\r  [{'#' * tenth}{'.' * (40 - tenth)}] {done:,}/{total:,}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.last >= 0:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+
+
+def cmd_simulate(args: argparse.Namespace, out: _Out) -> int:
+    menu, chain = _chain(args)
+    bar = _Progress(args.n >= 500_000 and args.format == "text")
+    try:
+        result = simulate(chain, args.n, seed=args.seed, trace=args.trace, progress=bar)
+    finally:
+        bar.close()
+    summary = summarize(result)
+    if args.check:
+        if not exact_applies(chain):
+            dist = chain.population.patience.distribution
+            raise ConfigError("--check needs exponential patience (or none): the exact "
+                              f"solution does not apply to {dist}")
+        rows = agreement(summary, summarize_exact(chain, solve(chain)))
+        if args.format == "json":
+            out.line(json.dumps([asdict(r) for r in rows], indent=2))
+        else:
+            out.line(agreement_text(rows, args.file, args.n, CHECK_LIMIT))
+        return 1 if any(abs(r.z) > CHECK_LIMIT for r in rows) else 0
+    if args.format == "json":
+        d = summary_dict(summary, args.file)
+        d["traces"] = [asdict(t) for t in result.traces]
+        out.line(json.dumps(d, indent=2))
+    elif args.format == "csv":
+        out.stream.write(summary_csv([(args.file, summary)]))
+    else:
+        out.line(summary_text(summary, args.file))
+        for t in result.traces:
+            out.line("")
+            out.line(f"  caller {t.caller} ({t.intent}): {t.outcome} after {t.seconds:.1f} s")
+            for node, event, key, to, sec in t.steps:
+                what = f"presses {key}" if key else event
+                out.line(f"    {node:<20} {what:<12} -> {to:<20} {sec:6.1f} s")
+    return 0
+
+
+def cmd_solve(args: argparse.Namespace, out: _Out) -> int:
+    menu, chain = _chain(args)
+    summary = summarize_exact(chain, solve(chain))
+    if args.format == "json":
+        out.line(json.dumps(summary_dict(summary, args.file), indent=2))
+    elif args.format == "csv":
+        out.stream.write(summary_csv([(args.file, summary)]))
+    else:
+        out.line(summary_text(summary, args.file))
     return 0
 
 
@@ -243,6 +334,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="a menu file")
     p.add_argument("--format", choices=("dot", "mermaid"), default="dot", help="diagram language")
     p.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: stdout)")
+    max_bytes(p)
+
+    def population(p: argparse.ArgumentParser) -> None:
+        p.add_argument("file", metavar="FILE", help="a menu file (YAML or an exported flow)")
+        p.add_argument("--callers", metavar="POP",
+                       help="a callers file (default: the menu's callers section)")
+        p.add_argument("--from", dest="from_format", choices=NAMES, metavar="FORMAT",
+                       help="read FILE as this format: " + ", ".join(NAMES))
+
+    p = command("simulate", cmd_simulate,
+                "Walk synthetic callers through a menu: outcome shares with 95%% intervals, "
+                "seconds and steps to a person, and the per-node funnel.")
+    population(p)
+    p.add_argument("-n", type=_positive_int, default=100_000, metavar="N",
+                   help="number of callers (default 100,000)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"random seed; the same seed gives the same numbers (default "
+                   f"{DEFAULT_SEED})")
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                   help="output format")
+    p.add_argument("--trace", type=int, default=0, metavar="K",
+                   help="show the paths of the first K callers")
+    p.add_argument("--check", action="store_true",
+                   help="compare with the exact solution (z-scores); exit 1 if any |z| > "
+                   f"{CHECK_LIMIT:g}")
+    max_bytes(p)
+
+    p = command("solve", cmd_solve,
+                "The exact figures of the caller model (absorbing Markov chain): outcome "
+                "probabilities, expected seconds and steps, visits per node.")
+    population(p)
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                   help="output format")
     max_bytes(p)
 
     command("rules", cmd_rules, "List the lint rules with their default severity and settings.")

@@ -90,6 +90,11 @@ class Topology:
     seconds: np.ndarray
     #: Edge index -> key for options typed as several keys ("1000"); their keycode is -1.
     typed: dict[int, str]
+    #: Per node: seconds of silence before a timeout, failures allowed (1 for non-inputs).
+    timeout: np.ndarray
+    retries: np.ndarray
+    #: Per edge: the probability of a ``chance`` edge, else 0.
+    chance: np.ndarray
 
     @classmethod
     def of(cls, menu: Menu) -> Topology:
@@ -138,7 +143,8 @@ class Topology:
         terminal = np.isin(kind, [kind_code[k] for k in TERMINAL_KINDS]) | (np.arange(n) == hang)
         return cls(menu, ids, index, kind, prompt, terminal, s,
                    np.asarray(dst, dtype=np.int64), ev, np.asarray(keycode, dtype=np.int8),
-                   actions, seconds, typed)
+                   actions, seconds, typed, timeout, retries.astype(np.int64),
+                   np.array([ex.probability or 0.0 for _, ex in edges]))
 
     def is_kind(self, *names: str) -> np.ndarray:
         """Mask of nodes of these kinds (``"(hangup)"`` is the implicit hang-up)."""

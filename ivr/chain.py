@@ -1,0 +1,353 @@
+"""The caller model, compiled once: (menu, population) -> one absorbing Markov chain.
+
+States are (caller class, node, failures so far at that menu). A caller class is an
+intent, whether the caller zeroes out, and which schedules are open when it calls, so
+everything a caller does at a state is a fixed probability row: the exact solver
+(:mod:`ivr.exact`) and the simulator (:mod:`ivr.simulate`) both read these rows and
+nothing else re-implements caller behaviour. The rules are in the README ("The caller
+model"); each entry of a row keeps its event and menu edge so results can say which key
+callers pressed and where they left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csgraph
+
+from ivr.calendar import Week, week
+from ivr.errors import LoadError
+from ivr.model import EVENTS, KEYPAD, Intent, Menu, Population
+from ivr.topology import KIND_CODES, Topology
+
+OUTCOMES = ("served", "human", "voicemail", "transferred", "misrouted", "abandoned",
+            "disconnected", "stuck")
+SERVED, HUMAN, VOICEMAIL, TRANSFERRED, MISROUTED, ABANDONED, DISCONNECTED, STUCK = range(8)
+#: Outcome codes are stored in a row's destination as ``-1 - outcome``.
+_EV = {e: i for i, e in enumerate(EVENTS)}
+_K = {k: i for i, k in enumerate(KIND_CODES)}
+_ZERO = KEYPAD.index("0")
+_UNIFORM = -1
+
+
+@dataclass(frozen=True)
+class CallerClass:
+    """Callers who behave alike: one intent, zero-out or not, one set of open schedules."""
+
+    intent: int
+    zero_out: bool
+    open_set: int
+    weight: float
+
+
+@dataclass(frozen=True, eq=False)
+class Chain:
+    """Probability rows per state, in CSR layout (``indptr`` into the entry arrays).
+
+    Entry ``e`` of state ``s`` goes to ``dst[e]`` (a state, or ``-1 - outcome``) with
+    probability ``prob[e]``, taking ``secs[e]`` seconds; ``event[e]`` indexes EVENTS and
+    ``edge[e]`` the menu edge in ``top`` (-1 when there is none, e.g. a dead end).
+    Abandonment is not in the rows: it depends on the patience distribution, which the
+    solver folds in (exponential) and the simulator draws per caller.
+    """
+
+    menu: Menu
+    population: Population
+    top: Topology
+    week: Week
+    classes: tuple[CallerClass, ...]
+    start: np.ndarray
+    state_node: np.ndarray
+    state_fail: np.ndarray
+    state_class: np.ndarray
+    indptr: np.ndarray
+    dst: np.ndarray
+    prob: np.ndarray
+    secs: np.ndarray
+    event: np.ndarray
+    edge: np.ndarray
+
+    @property
+    def n_states(self) -> int:
+        return len(self.state_node)
+
+    @property
+    def entry_state(self) -> np.ndarray:
+        """The state each entry leaves from."""
+        return np.repeat(np.arange(self.n_states), np.diff(self.indptr))
+
+    def weights(self) -> np.ndarray:
+        return np.array([c.weight for c in self.classes])
+
+
+def default_population(menu: Menu) -> Population:
+    """Callers for a menu without a ``callers`` section: "a person" (any agent) plus one
+    intent per self-service node, in equal shares, with the default behaviour."""
+    agents = tuple(n.id for n in menu.nodes.values() if n.kind == "agent")
+    goals = [("person", agents)] if agents else []
+    goals += [(n.id, (n.id,)) for n in menu.nodes.values() if n.kind == "self_service"]
+    if not goals:
+        goals = [(n.id, (n.id,)) for n in menu.nodes.values() if n.terminal][:1]
+    if not goals:
+        raise LoadError("the menu has no ending callers could aim for, and no callers section",
+                        file=menu.source.file, hint="add a callers section or --callers FILE")
+    share = 1.0 / len(goals)
+    return Population(tuple(Intent(name, share, g) for name, g in goals))
+
+
+def compile_chain(menu: Menu, population: Population | None = None, *,
+                  top: Topology | None = None, at: int | None = None,
+                  profile: np.ndarray | None = None) -> Chain:
+    """Compile the caller model for ``menu`` and ``population`` (default: menu.callers).
+
+    ``at`` (UTC minute of the week) puts every call at one time; ``profile`` weights
+    arrivals per minute of the week; by default they are flat over the week.
+
+    Examples
+    --------
+    >>> from ivr.formats import parse_menu
+    >>> m = parse_menu('''
+    ... name: T
+    ... start: main
+    ... nodes:
+    ...   main: {kind: menu, say: Press 1 for a person., options: {1: desk}}
+    ...   desk: {kind: agent}
+    ... callers: {intents: {talk: {share: 1, goal: desk}}}
+    ... ''')
+    >>> c = compile_chain(m)
+    >>> c.n_states, round(float(c.prob[c.indptr[0]:c.indptr[1]].sum()), 12)
+    (3, 1.0)
+    """
+    pop = population or menu.callers or default_population(menu)
+    top = top or Topology.of(menu)
+    wk = week(menu.schedules, profile=profile, at=at)
+    return _Compiler(menu, pop, top, wk).run()
+
+
+class _Compiler:
+    def __init__(self, menu: Menu, pop: Population, top: Topology, wk: Week) -> None:
+        self.menu, self.pop, self.top, self.week = menu, pop, top, wk
+        n = top.n
+        self.nodes = list(menu.nodes.values())
+        ev = top.event
+        self.first = np.full((len(EVENTS), n), -1, dtype=np.int64)  # first edge of event at node
+        for code in range(len(EVENTS)):
+            idx = np.flatnonzero(ev == code)
+            self.first[code][top.src[idx[::-1]]] = idx[::-1]
+        self.opt = np.flatnonzero(ev == _EV["option"])
+        self.n_opt = np.bincount(top.src[self.opt], minlength=n)
+        single = self.opt[top.keycode[self.opt] >= 0]
+        self.n_single = np.bincount(top.src[single], minlength=n)
+        self.weight = top.route_weight()
+        self.rev = top.matrix(self.weight, reverse=True)
+        self._dist: dict[int, np.ndarray] = {}
+        kinds = top.kind
+        self.is_menu = kinds == _K["menu"]
+        self.is_input = kinds == _K["input"]
+        self.sched_index = {name: i for i, name in enumerate(wk.names)}
+        self.node_sched = np.full(n, -1, dtype=np.int64)
+        for i, node in enumerate(self.nodes):
+            if node.schedule is not None:
+                self.node_sched[i] = self.sched_index[node.schedule]
+
+    def classes(self) -> list[CallerClass]:
+        out = []
+        z = self.pop.zero_out
+        for i, intent in enumerate(self.pop.intents):
+            for zero, zw in ((False, 1.0 - z), (True, z)):
+                for k, share in enumerate(self.week.share):
+                    w = intent.share * zw * float(share)
+                    if w > 0:
+                        out.append(CallerClass(i, zero, k, w))
+        return out
+
+    def run(self) -> Chain:
+        classes = self.classes()
+        parts = []
+        offset = 0
+        starts = []
+        for c, cls in enumerate(classes):
+            part = self.compile_class(cls, c, offset)
+            parts.append(part)
+            starts.append(part["start"])
+            offset += len(part["node"])
+        cat = {k: np.concatenate([p[k] for p in parts]) for k in
+               ("node", "fail", "cls", "e_state", "e_dst", "e_prob", "e_secs", "e_event", "e_edge")}
+        keep = cat["e_prob"] > 0
+        order = np.argsort(cat["e_state"][keep], kind="stable")
+        pick = np.flatnonzero(keep)[order]
+        n_states = offset
+        indptr = np.zeros(n_states + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cat["e_state"][pick], minlength=n_states), out=indptr[1:])
+        return Chain(self.menu, self.pop, self.top, self.week, tuple(classes),
+                     np.asarray(starts, dtype=np.int64), cat["node"], cat["fail"], cat["cls"],
+                     indptr, cat["e_dst"][pick], cat["e_prob"][pick], cat["e_secs"][pick],
+                     cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick])
+
+    # -- per class ---------------------------------------------------------------------
+
+    def distance(self, intent: int) -> np.ndarray:
+        """Route weight from every node to the nearest goal of the intent."""
+        if intent not in self._dist:
+            goals = [self.top.index[g] for g in self.pop.intents[intent].goals]
+            self._dist[intent] = csgraph.dijkstra(self.rev, directed=True, indices=goals,
+                                                  min_only=True)
+        return self._dist[intent]
+
+    def endings(self, cls: CallerClass) -> np.ndarray:
+        """Per node: -1 - outcome where the call ends, else 0 (a state is made)."""
+        top, pop = self.top, self.pop
+        intent = pop.intents[cls.intent]
+        code = np.zeros(top.n, dtype=np.int64)
+        kinds = top.kind
+        code[kinds == _K["voicemail"]] = -1 - VOICEMAIL
+        code[kinds == _K["transfer"]] = -1 - TRANSFERRED
+        code[(kinds == _K["hangup"]) | (kinds == _K["(hangup)"])] = -1 - DISCONNECTED
+        for i, node in enumerate(self.nodes):
+            if node.kind == "self_service":
+                serves = (intent.name in node.resolves if node.resolves is not None
+                          else node.id in intent.goals)
+                code[i] = -1 - (SERVED if serves else MISROUTED)
+            elif node.kind == "agent":
+                closed = node.schedule is not None and not self.week.is_open(
+                    cls.open_set, node.schedule)
+                code[i] = 0 if closed else -1 - HUMAN
+        for g in intent.goals:  # reaching a goal that is not an ending satisfies the caller
+            i = top.index[g]
+            if not self.nodes[i].terminal:
+                code[i] = -1 - SERVED
+        return code
+
+    def aims(self, cls: CallerClass, live: np.ndarray) -> np.ndarray:
+        """Per menu node: the option edge the caller means to press, or _UNIFORM."""
+        top = self.top
+        n = top.n
+        aim = np.full(n, _UNIFORM, dtype=np.int64)
+        opt = self.opt[live[top.src[self.opt]]]
+        if len(opt):
+            cost = self.weight[opt] + self.distance(cls.intent)[top.dst[opt]]
+            ok = np.isfinite(cost)
+            o = opt[ok]
+            order = np.lexsort((np.arange(len(o)), cost[ok], top.src[o]))
+            o = o[order]
+            first = np.ones(len(o), dtype=bool)
+            first[1:] = top.src[o][1:] != top.src[o][:-1]
+            aim[top.src[o[first]]] = o[first]
+            zero = opt[top.keycode[opt] == _ZERO]
+            if cls.zero_out:
+                aim[top.src[zero]] = zero
+            else:
+                no_aim = aim[top.src[zero]] == _UNIFORM
+                aim[top.src[zero[no_aim]]] = zero[no_aim]
+        return aim
+
+    def compile_class(self, cls: CallerClass, c: int, offset: int) -> dict[str, np.ndarray]:
+        top, pop = self.top, self.pop
+        n = top.n
+        ending = self.endings(cls)
+        live = ending == 0
+        counts = np.where(live, np.where(self.is_menu | self.is_input, top.retries, 1), 0)
+        base = np.zeros(n, dtype=np.int64)
+        np.cumsum(counts[:-1], out=base[1:])
+        base += offset
+        dest = np.where(live, base, ending)  # where arriving at a node leads (failures 0)
+        nodes = np.repeat(np.arange(n), counts)
+        fails = np.arange(len(nodes)) - np.repeat(base - offset, counts)
+        out: dict[str, list[np.ndarray]] = {k: [] for k in
+                                            ("state", "dst", "prob", "secs", "event", "edge")}
+
+        def add(state: np.ndarray, dst: np.ndarray, prob: np.ndarray | float,
+                secs: np.ndarray, event: np.ndarray | int, edge: np.ndarray | int) -> None:
+            m = len(state)
+            out["state"].append(state)
+            out["dst"].append(dst)
+            out["prob"].append(np.broadcast_to(np.asarray(prob, float), (m,)))
+            out["secs"].append(np.broadcast_to(np.asarray(secs, float), (m,)))
+            out["event"].append(np.broadcast_to(np.asarray(event, np.int64), (m,)))
+            out["edge"].append(np.broadcast_to(np.asarray(edge, np.int64), (m,)))
+
+        s, mis, conf = pop.silence, pop.mistake_rate, pop.confusion
+        prompt = top.prompt
+        # Menus and inputs: one state per failure count.
+        retry = live & (self.is_menu | self.is_input)
+        rs = np.flatnonzero(retry[nodes])          # local state indices
+        rv = nodes[rs]                             # their nodes
+        rf = fails[rs]
+        rstate = rs + offset
+        # Presses that go somewhere: options of menus, `next` of inputs.
+        aim = self.aims(cls, live & self.is_menu)
+        opt = self.opt[live[top.src[self.opt]]]
+        if len(opt):
+            v = top.src[opt]
+            k = self.n_opt[v]
+            a = aim[v]
+            choose = np.where(a == _UNIFORM, 1.0 / k,
+                              np.where(opt == a, np.where(k > 1, 1.0 - conf, 1.0),
+                                       conf / np.maximum(k - 1, 1)))
+            p = (1.0 - s) * ((1.0 - mis) * choose + np.where(top.keycode[opt] >= 0, mis / 12, 0))
+            reps = top.retries[v]
+            e_rep = np.repeat(opt, reps)
+            f_rep = np.arange(len(e_rep)) - np.repeat(np.cumsum(reps) - reps, reps)
+            add(base[top.src[e_rep]] + f_rep, dest[top.dst[e_rep]], np.repeat(p, reps),
+                prompt[top.src[e_rep]], _EV["option"], e_rep)
+        inputs = self.is_input[rv]
+        nxt = self.first[_EV["next"]][rv]
+        iv = inputs
+        add(rstate[iv], np.where(nxt[iv] >= 0, dest[top.dst[np.maximum(nxt[iv], 0)]],
+                                 -1 - STUCK), (1.0 - s) * (1.0 - mis), prompt[rv[iv]],
+            _EV["next"], nxt[iv])
+        # Failures: invalid key and silence; the last one allowed goes to on_fail.
+        k_single = self.n_single[rv]
+        p_invalid = np.where(inputs, (1.0 - s) * mis,
+                             np.where(self.n_opt[rv] == 0, 1.0 - s,
+                                      (1.0 - s) * mis * (12 - k_single) / 12))
+        last = rf + 1 >= top.retries[rv]
+        fail_edge = self.first[_EV["fail"]][rv]
+        for event, p, extra in (("invalid", p_invalid, 0.0), ("timeout", s, top.timeout[rv])):
+            again = self.first[_EV[event]][rv]
+            again_to = top.dst[again]
+            retry_dst = np.where(again_to == rv, rstate + 1, dest[again_to])
+            final_dst = dest[top.dst[fail_edge]]
+            add(rstate, np.where(last, final_dst, retry_dst), p, prompt[rv] + extra,
+                np.where(last, _EV["fail"], _EV[event]), np.where(last, fail_edge, again))
+        # Single-state nodes: messages, branches, agents closed at this time.
+        one = np.flatnonzero(live[nodes] & ~(self.is_menu | self.is_input)[nodes])
+        ov = nodes[one]
+        ostate = one + offset
+        kinds = top.kind[ov]
+        msg = kinds == _K["message"]
+        e = self.first[_EV["next"]][ov[msg]]
+        add(ostate[msg], np.where(e >= 0, dest[top.dst[np.maximum(e, 0)]], -1 - STUCK), 1.0,
+            prompt[ov[msg]], _EV["next"], e)
+        agent = kinds == _K["agent"]
+        e = self.first[_EV["closed"]][ov[agent]]
+        add(ostate[agent], dest[top.dst[e]], 1.0, prompt[ov[agent]], _EV["closed"], e)
+        branch = kinds == _K["branch"]
+        bv, bstate = ov[branch], ostate[branch]
+        chance_nodes = self.first[_EV["chance"]][bv] >= 0
+        ch = np.flatnonzero(top.event == _EV["chance"])
+        ch = ch[live[top.src[ch]]]
+        add(base[top.src[ch]], dest[top.dst[ch]], top.chance[ch], 0.0, _EV["chance"], ch)
+        sv, sstate = bv[~chance_nodes], bstate[~chance_nodes]
+        if len(sv):
+            sched = self.node_sched[sv]
+            is_open = np.array([bool(self.week.sets[cls.open_set, x]) if x >= 0 else False
+                                for x in sched.tolist()], dtype=bool)
+            e = np.where(is_open, self.first[_EV["open"]][sv], self.first[_EV["closed"]][sv])
+            add(sstate, np.where(e >= 0, dest[top.dst[np.maximum(e, 0)]], -1 - STUCK), 1.0,
+                0.0, np.where(is_open, _EV["open"], _EV["closed"]), e)
+        start = dest[top.index[self.menu.start]]
+        return {
+            "node": nodes, "fail": fails, "cls": np.full(len(nodes), c, dtype=np.int64),
+            "e_state": np.concatenate(out["state"]).astype(np.int64),
+            "e_dst": np.concatenate(out["dst"]).astype(np.int64),
+            "e_prob": np.concatenate(out["prob"]),
+            "e_secs": np.concatenate(out["secs"]),
+            "e_event": np.concatenate(out["event"]),
+            "e_edge": np.concatenate(out["edge"]),
+            "start": np.int64(start),
+        }
+
+
+__all__ = ["OUTCOMES", "CallerClass", "Chain", "compile_chain", "default_population"]

@@ -1,0 +1,256 @@
+"""From raw results to the figures people read: rates with confidence intervals,
+percentiles, and the per-node funnel. Exact and simulated results give the same records,
+so every table and comparison treats them alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ivr.chain import HUMAN, OUTCOMES, Chain
+from ivr.exact import ExactResult
+from ivr.model import EVENTS, KEYPAD
+from ivr.simulate import BIN, SimResult
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share of callers with its 95% interval (equal to the value when exact)."""
+
+    value: float
+    low: float
+    high: float
+    count: int | None = None
+
+    def se(self) -> float:
+        """Standard error implied by the interval (0 when exact)."""
+        return (self.high - self.low) / (2 * Z95)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A mean with its 95% interval, and percentiles (None when exact)."""
+
+    mean: float
+    low: float
+    high: float
+    p50: float | None = None
+    p90: float | None = None
+
+
+@dataclass(frozen=True)
+class NodeFlow:
+    """How callers passed one node: visits and abandons per caller, and where they went."""
+
+    node: str
+    kind: str
+    visits: float
+    abandoned: float
+    exits: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything a table shows about one menu under one population."""
+
+    menu: str
+    method: str
+    callers: int | None
+    seed: int | None
+    outcomes: Mapping[str, Rate]
+    by_intent: Mapping[str, Mapping[str, Rate]]
+    seconds: Figure
+    steps: Figure
+    human_seconds: Figure
+    human_steps: Figure
+    funnel: tuple[NodeFlow, ...]
+    residual: float | None = None
+
+
+def wilson(k: int, n: int) -> Rate:
+    """Wilson score interval for k successes in n trials.
+
+    Examples
+    --------
+    >>> r = wilson(20, 100)
+    >>> round(r.low, 4), round(r.high, 4)
+    (0.1334, 0.2888)
+    >>> wilson(0, 0).value
+    0.0
+    """
+    if n == 0:
+        return Rate(0.0, 0.0, 1.0, 0)
+    p = k / n
+    z2 = Z95 * Z95
+    denom = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    return Rate(p, max(0.0, centre - half), min(1.0, centre + half), k)
+
+
+def percentile(hist: np.ndarray, q: float, width: float = 1.0) -> float | None:
+    """The q-quantile of a histogram with bins of ``width`` starting at 0 (interpolated).
+
+    Examples
+    --------
+    >>> percentile(np.array([0, 10, 10]), 0.5)
+    2.0
+    """
+    total = hist.sum()
+    if total == 0:
+        return None
+    cum = np.cumsum(hist)
+    target = q * total
+    i = int(np.searchsorted(cum, target, side="left"))
+    before = cum[i - 1] if i else 0
+    inside = (target - before) / hist[i] if hist[i] else 0.0
+    return float((i + inside) * width)
+
+
+def _mean_figure(total: float, square: float, n: int, hist: np.ndarray | None,
+                 width: float) -> Figure:
+    if n == 0:
+        return Figure(math.nan, math.nan, math.nan)
+    mean = total / n
+    var = max(square / n - mean * mean, 0.0)
+    half = Z95 * math.sqrt(var / n) if n > 1 else math.inf
+    p50 = p90 = None
+    if hist is not None:
+        p50, p90 = percentile(hist, 0.5, width), percentile(hist, 0.9, width)
+    return Figure(mean, mean - half, mean + half, p50, p90)
+
+
+def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
+           callers: float) -> tuple[NodeFlow, ...]:
+    """Per node: visits, abandons and exits per caller, busiest first."""
+    top = chain.top
+    node_of_entry = chain.state_node[chain.entry_state]
+    visits = np.bincount(node_of_entry, weights=per_entry, minlength=top.n) + abandon_at
+    arrive = chain.edge >= 0
+    ended = arrive & (chain.dst < 0)
+    visits += np.bincount(top.dst[chain.edge[ended]], weights=per_entry[ended], minlength=top.n)
+    labels: dict[int, dict[str, float]] = {}
+    for e in np.flatnonzero(per_entry > 0).tolist():
+        label = _label(chain, e)
+        row = labels.setdefault(int(node_of_entry[e]), {})
+        row[label] = row.get(label, 0.0) + float(per_entry[e]) / callers
+    out = []
+    for i in np.argsort(-visits, kind="stable").tolist():
+        if visits[i] <= 0:
+            continue
+        exits = tuple(sorted(labels.get(i, {}).items(), key=lambda kv: -kv[1]))
+        out.append(NodeFlow(top.ids[i], _kind(chain, i), float(visits[i]) / callers,
+                            float(abandon_at[i]) / callers, exits))
+    return tuple(out)
+
+
+def _kind(chain: Chain, i: int) -> str:
+    node = chain.menu.nodes.get(chain.top.ids[i])
+    return node.kind if node is not None else "hangup"
+
+
+def _label(chain: Chain, e: int) -> str:
+    """How a caller left by entry ``e``: ``1 -> billing``, ``timeout``, ``fail -> agent``."""
+    top = chain.top
+    event = EVENTS[int(chain.event[e])]
+    edge = int(chain.edge[e])
+    dst = int(chain.dst[e])
+    if edge >= 0:
+        where = top.ids[int(top.dst[edge])]
+    elif dst < 0:
+        where = OUTCOMES[-1 - dst]
+    else:
+        where = top.ids[int(chain.state_node[dst])]
+    if event == "option" and edge >= 0:
+        kc = int(top.keycode[edge])
+        key = top.typed.get(edge, "?") if kc < 0 else KEYPAD[kc]
+        return f"{key} -> {where}"
+    if event in ("timeout", "invalid") and dst >= 0 and chain.state_node[dst] == \
+            chain.state_node[chain.entry_state[e]]:
+        return f"{event} (again)"
+    return f"{event} -> {where}"
+
+
+def summarize(sim: SimResult) -> Summary:
+    """Rates with Wilson intervals, means with normal intervals, histogram percentiles."""
+    chain = sim.chain
+    n = sim.n
+    counts = sim.counts.sum(axis=0)
+    outcomes = {o: wilson(int(counts[k]), n) for k, o in enumerate(OUTCOMES)}
+    by_intent: dict[str, dict[str, Rate]] = {}
+    for i, intent in enumerate(chain.population.intents):
+        rows = [c for c, k in enumerate(chain.classes) if k.intent == i]
+        tot = sim.counts[rows].sum(axis=0)
+        m = int(tot.sum())
+        by_intent[intent.name] = {o: wilson(int(tot[k]), m) for k, o in enumerate(OUTCOMES)}
+    all_hist = sim.seconds_hist.sum(axis=0)
+    all_steps = sim.steps_hist.sum(axis=0)
+    steps_idx = np.arange(sim.steps_hist.shape[1])
+    seconds = _mean_figure(float(sim.seconds_sum.sum()), float(sim.seconds_sq.sum()), n,
+                           all_hist, BIN)
+    steps = _mean_figure(float((all_steps * steps_idx).sum()),
+                         float((all_steps * steps_idx ** 2).sum()), n, all_steps, 1.0)
+    h = int(counts[HUMAN])
+    hs = sim.steps_hist[HUMAN]
+    human_seconds = _mean_figure(float(sim.seconds_sum[HUMAN]), float(sim.seconds_sq[HUMAN]),
+                                 h, sim.seconds_hist[HUMAN], BIN)
+    human_steps = _mean_figure(float((hs * steps_idx).sum()),
+                               float((hs * steps_idx ** 2).sum()), h, hs, 1.0)
+    flows = funnel(chain, sim.entry_counts.astype(float), sim.abandon_at.astype(float), n)
+    return Summary(chain.menu.name, "simulated", n, sim.seed, outcomes, by_intent, seconds,
+                   steps, human_seconds, human_steps, flows)
+
+
+def summarize_exact(chain: Chain, ex: ExactResult) -> Summary:
+    """The exact solution as the same record (intervals of zero width)."""
+    def rate(x: float) -> Rate:
+        return Rate(x, x, x)
+
+    def fig(x: float) -> Figure:
+        return Figure(x, x, x)
+
+    return Summary(
+        chain.menu.name, "exact", None, None,
+        {o: rate(p) for o, p in ex.outcomes.items()},
+        {i: {o: rate(p) for o, p in row.items()} for i, row in ex.by_intent.items()},
+        fig(ex.seconds), fig(ex.steps), Figure(ex.human_seconds, ex.human_seconds,
+                                               ex.human_seconds),
+        fig(ex.human_steps), funnel(chain, ex.flow, ex.abandon_at, 1.0), ex.residual)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One figure simulated and exact, with the z-score of their difference."""
+
+    metric: str
+    simulated: float
+    low: float
+    high: float
+    exact: float
+    z: float
+
+
+def agreement(sim: Summary, exact: Summary) -> tuple[Agreement, ...]:
+    """Simulated vs exact per outcome (and time to a person), with z-scores."""
+    rows = []
+    n = sim.callers or 0
+    for o in OUTCOMES:
+        s, e = sim.outcomes[o], exact.outcomes[o].value
+        se = math.sqrt(max(e * (1 - e), 1e-12) / n) if n else math.inf
+        rows.append(Agreement(o, s.value, s.low, s.high, e, (s.value - e) / se))
+    f, e = sim.human_seconds, exact.human_seconds.mean
+    if math.isfinite(f.mean) and math.isfinite(e):
+        se = (f.high - f.low) / (2 * Z95)
+        z = (f.mean - e) / se if se > 0 else 0.0
+        rows.append(Agreement("seconds to a person", f.mean, f.low, f.high, e, z))
+    return tuple(rows)
+
+
+__all__ = ["Agreement", "Figure", "NodeFlow", "Rate", "Summary", "agreement", "funnel",
+           "percentile", "summarize", "summarize_exact", "wilson"]

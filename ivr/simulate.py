@@ -1,0 +1,356 @@
+"""Monte Carlo over the compiled chain: every caller advances one step per numpy operation.
+
+Each step takes one uniform per caller (counter-based, see :mod:`ivr.rng`) and picks the
+next entry of its state's row from an alias table. Finished callers are replaced in place
+by new ones (a refill pool), and results stream into fixed-size counters and histograms,
+so memory does not grow with the number of callers. Patience is drawn per caller from
+any distribution; a caller abandons when the elapsed seconds would pass it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gamma, ndtri
+
+from ivr import rng
+from ivr.chain import ABANDONED, OUTCOMES, STUCK, Chain
+from ivr.model import EVENTS, KEYPAD, Patience
+
+#: Callers in flight at once; finished ones are replaced by new ones.
+POOL = 65_536
+#: Steps after which a caller still in the menu counts as stuck (a loop).
+STEP_CAP = 200
+#: Width and count of the seconds histogram bins (0.1 s up to 4 hours, then overflow).
+BIN = 0.1
+BINS = 144_000
+DEFAULT_SEED = 20261123
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One caller's path: its intent, outcome, and (node, event, key, to, seconds) steps;
+    ``to`` is the next node, or how the call ended."""
+
+    caller: int
+    intent: str
+    outcome: str
+    seconds: float
+    steps: tuple[tuple[str, str, str | None, str, float], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SimResult:
+    """Streaming aggregates of a simulation.
+
+    ``counts[c, o]`` callers of class ``c`` ending in outcome ``o``; ``seconds_hist[o]`` and
+    ``steps_hist[o]`` their time in the menu and steps; ``entry_counts`` how often each
+    chain entry was taken; ``abandon_at``/``stuck_at`` per node of the topology.
+    """
+
+    chain: Chain
+    n: int
+    seed: int
+    counts: np.ndarray
+    seconds_sum: np.ndarray
+    seconds_sq: np.ndarray
+    seconds_hist: np.ndarray
+    steps_hist: np.ndarray
+    entry_counts: np.ndarray
+    abandon_at: np.ndarray
+    stuck_at: np.ndarray
+    caller_steps: int
+    traces: tuple[Trace, ...]
+
+    def outcome_counts(self) -> dict[str, int]:
+        tot = self.counts.sum(axis=0)
+        return {o: int(x) for o, x in zip(OUTCOMES, tot, strict=True)}
+
+
+def alias_tables(chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Alias tables of every row at once: (length, threshold, own, alias, width).
+
+    Slot ``j`` of state ``s`` is taken with probability 1/length[s]; it yields entry
+    ``own`` when the rest of the uniform is below ``threshold``, else entry ``alias``.
+    Built for all rows together by pairing each row's smallest unfinished slot with its
+    largest, one slot per pass.
+    """
+    n = chain.n_states
+    length = np.diff(chain.indptr)
+    width = int(length.max()) if n else 1
+    col = np.arange(len(chain.prob)) - np.repeat(chain.indptr[:-1], length)
+    rows = chain.entry_state
+    scaled = np.full((n, width), np.inf)
+    scaled[rows, col] = chain.prob * length[rows]
+    own = np.zeros((n, width), dtype=np.int64)
+    own[rows, col] = np.arange(len(chain.prob))
+    alias = own.copy()
+    thresh = np.ones((n, width))
+    done = ~np.isfinite(scaled)
+    work = scaled.copy()
+    idx = np.arange(n)
+    for _ in range(width):
+        masked = np.where(done, np.inf, work)
+        small = masked.argmin(axis=1)
+        big = np.where(done, -np.inf, work).argmax(axis=1)
+        s_val = masked[idx, small]
+        go = (s_val < 1.0 - 1e-12) & (small != big)
+        if not go.any():
+            break
+        r, sm, bg = idx[go], small[go], big[go]
+        thresh[r, sm] = s_val[go]
+        alias[r, sm] = own[r, bg]
+        done[r, sm] = True
+        work[r, bg] -= 1.0 - s_val[go]
+    return length, thresh.reshape(-1), own.reshape(-1), alias.reshape(-1), width
+
+
+def patience_of(p: Patience, u: np.ndarray) -> np.ndarray:
+    """Patience in seconds for uniforms ``u`` (inverse of the distribution's CDF)."""
+    mean = float(p.mean or 0.0)
+    if p.distribution == "none":
+        return np.full(len(u), np.inf)
+    if p.distribution == "fixed":
+        return np.full(len(u), mean)
+    if p.distribution == "weibull":
+        k = float(p.shape or 1.0)
+        return mean / gamma(1.0 + 1.0 / k) * (-np.log1p(-u)) ** (1.0 / k)
+    if p.distribution == "lognormal":
+        sd = float(p.sd or 0.0)
+        s2 = math.log1p((sd / mean) ** 2)
+        return np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * ndtri(u))
+    return -mean * np.log1p(-u)
+
+
+def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace: int = 0,
+             step_cap: int = STEP_CAP, pool: int = POOL,
+             progress: Callable[[int, int], None] | None = None) -> SimResult:
+    """Simulate ``n`` callers through ``chain``; the same seed gives the same numbers.
+
+    Examples
+    --------
+    >>> from ivr.formats import parse_menu
+    >>> from ivr.chain import compile_chain
+    >>> m = parse_menu('''
+    ... name: T
+    ... start: main
+    ... nodes:
+    ...   main: {kind: menu, say: Press 1 for a person., options: {1: desk}}
+    ...   desk: {kind: agent}
+    ... callers: {intents: {talk: {share: 1, goal: desk}}}
+    ... ''')
+    >>> r = simulate(compile_chain(m), 1000, seed=1)
+    >>> r.outcome_counts()["human"] + r.outcome_counts()["abandoned"] + \\
+    ...     r.outcome_counts()["disconnected"]
+    1000
+    """
+    key = rng.seed_key(seed)
+    length, thresh, own, alias, width = alias_tables(chain)
+    dst, secs = chain.dst, chain.secs
+    n_cls, n_out = len(chain.classes), len(OUTCOMES)
+    n_nodes = chain.top.n
+    counts = np.zeros(n_cls * n_out, dtype=np.int64)
+    sec_sum = np.zeros(n_out)
+    sec_sq = np.zeros(n_out)
+    sec_hist = np.zeros(n_out * (BINS + 1), dtype=np.int64)
+    step_hist = np.zeros(n_out * (step_cap + 1), dtype=np.int64)
+    entry_counts = np.zeros(len(dst), dtype=np.int64)
+    abandon_at = np.zeros(n_nodes, dtype=np.int64)
+    stuck_at = np.zeros(n_nodes, dtype=np.int64)
+    picker = _ClassPicker(chain)
+    traces: dict[int, list[tuple[int, int, float]]] = {i: [] for i in range(min(trace, n))}
+    finals: dict[int, tuple[int, int, float]] = {}
+
+    pending: list[tuple[np.ndarray, ...]] = []
+    pending_n = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_n
+        if not pending:
+            return
+        cls_, outcome, elapsed_, steps_ = (np.concatenate(a) for a in zip(*pending, strict=True))
+        pending, pending_n = [], 0
+        counts[:] += np.bincount(cls_ * n_out + outcome, minlength=n_cls * n_out)
+        sec_sum[:] += np.bincount(outcome, weights=elapsed_, minlength=n_out)
+        sec_sq[:] += np.bincount(outcome, weights=elapsed_ * elapsed_, minlength=n_out)
+        b = np.minimum((elapsed_ / BIN).astype(np.int64), BINS)
+        sec_hist[:] += np.bincount(outcome * (BINS + 1) + b, minlength=len(sec_hist))
+        step_hist[:] += np.bincount(outcome * (step_cap + 1) + np.minimum(steps_, step_cap),
+                                    minlength=len(step_hist))
+
+    def finish(cid: np.ndarray, cls: np.ndarray, outcome: np.ndarray, elapsed: np.ndarray,
+               steps: np.ndarray) -> None:
+        nonlocal pending_n
+        pending.append((cls, outcome, elapsed, steps))
+        pending_n += len(cls)
+        if pending_n > 2_000_000:
+            flush()
+        if traces:
+            for i in np.flatnonzero(cid < len(traces)).tolist():
+                finals[int(cid[i])] = (int(cls[i]), int(outcome[i]), float(elapsed[i]))
+
+    size = min(pool, n)
+    cid = np.arange(size, dtype=np.uint64)
+    next_id = size
+    cls, state, patience = picker.draw(key, cid)
+    elapsed = np.zeros(size)
+    steps = np.zeros(size, dtype=np.int64)
+    total_steps = 0
+    buf: list[np.ndarray] = []
+    buffered = 0
+    done = 0
+    while len(cid):
+        # Callers whose class starts at an ending finish at once (no steps).
+        at_end = state < 0
+        if at_end.any():
+            finish(cid[at_end], cls[at_end], -1 - state[at_end], elapsed[at_end], steps[at_end])
+            done += int(at_end.sum())
+            cid, cls, state, patience, elapsed, steps, next_id = _refill(
+                picker, key, at_end, cid, cls, state, patience, elapsed, steps, next_id, n)
+            continue
+        u = rng.uniforms(key, cid, steps)
+        ln = length[state]
+        x = u * ln
+        j = x.astype(np.int64)
+        slot = state * width + j
+        e = np.where(x - j < thresh[slot], own[slot], alias[slot])
+        new_elapsed = elapsed + secs[e]
+        gone = new_elapsed > patience
+        nxt = dst[e]
+        if traces and len(finals) < len(traces):  # an early caller may be in flight
+            for i in np.flatnonzero(cid < len(traces)).tolist():
+                traces[int(cid[i])].append((int(e[i]), int(gone[i]), float(new_elapsed[i])))
+        steps += 1
+        total_steps += len(e)
+        stay = ~gone
+        buf.append(e[stay])
+        buffered += len(buf[-1])
+        if buffered > 4_000_000:
+            entry_counts += np.bincount(np.concatenate(buf), minlength=len(dst))
+            buf, buffered = [], 0
+        ended = gone | (nxt < 0)
+        capped = ~ended & (steps >= step_cap)
+        fin = ended | capped
+        if gone.any():
+            abandon_at += np.bincount(chain.state_node[state[gone]], minlength=n_nodes)
+        if capped.any():
+            stuck_at += np.bincount(chain.state_node[nxt[capped]], minlength=n_nodes)
+        elapsed = np.where(gone, patience, new_elapsed)
+        if fin.any():
+            outcome = np.where(gone, ABANDONED, np.where(capped, STUCK, -1 - nxt))
+            finish(cid[fin], cls[fin], outcome[fin], elapsed[fin], steps[fin])
+            done += int(fin.sum())
+            state = np.where(fin, 0, nxt)
+            cid, cls, state, patience, elapsed, steps, next_id = _refill(
+                picker, key, fin, cid, cls, state, patience, elapsed, steps, next_id, n)
+            if progress is not None:
+                progress(done, n)
+        else:
+            state = nxt
+    flush()
+    if buf:
+        entry_counts += np.bincount(np.concatenate(buf), minlength=len(dst))
+    return SimResult(
+        chain=chain, n=n, seed=seed, counts=counts.reshape(n_cls, n_out),
+        seconds_sum=sec_sum, seconds_sq=sec_sq, seconds_hist=sec_hist.reshape(n_out, -1),
+        steps_hist=step_hist.reshape(n_out, -1), entry_counts=entry_counts,
+        abandon_at=abandon_at, stuck_at=stuck_at, caller_steps=total_steps,
+        traces=_traces(chain, traces, finals),
+    )
+
+
+class _ClassPicker:
+    """Draws each new caller's class and patience from its own reserved uniforms."""
+
+    def __init__(self, chain: Chain) -> None:
+        pop = chain.population
+        self.patience = pop.patience
+        self.zero_out = pop.zero_out
+        self.shares = np.cumsum([i.share for i in pop.intents])
+        self.shares[-1] = np.inf
+        self.of_minute = chain.week.of_minute
+        table = np.full((len(pop.intents), 2, len(chain.week.share)), -1, dtype=np.int64)
+        for c, k in enumerate(chain.classes):
+            table[k.intent, int(k.zero_out), k.open_set] = c
+        self.table = table
+        self.start = chain.start
+        arrival = np.zeros(len(self.of_minute))
+        for k, share in enumerate(chain.week.share):  # minutes of each open-set, by share
+            mins = self.of_minute == k
+            arrival[mins] = share / mins.sum()
+        self.flat = bool(np.allclose(arrival, arrival[0]))
+        self.arrival = np.cumsum(arrival)
+        self.arrival[-1] = np.inf
+
+    def draw(self, key: np.uint64, cid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        intent = np.searchsorted(self.shares, rng.uniforms(key, cid, rng.INTENT), side="right")
+        zero = (rng.uniforms(key, cid, rng.ZERO_OUT) < self.zero_out).astype(np.int64)
+        u = rng.uniforms(key, cid, rng.ARRIVAL)
+        minute = ((u * len(self.of_minute)).astype(np.int64) if self.flat
+                  else np.searchsorted(self.arrival, u, side="right"))
+        cls = self.table[intent, zero, self.of_minute[minute]]
+        patience = patience_of(self.patience, rng.uniforms(key, cid, rng.PATIENCE))
+        return cls, self.start[cls], patience
+
+
+def _refill(picker: _ClassPicker, key: np.uint64, fin: np.ndarray, cid: np.ndarray,
+            cls: np.ndarray, state: np.ndarray, patience: np.ndarray, elapsed: np.ndarray,
+            steps: np.ndarray, next_id: int, n: int) -> tuple:  # type: ignore[type-arg]
+    """Replace finished callers by new ones while any are left; drop the rest."""
+    slots = np.flatnonzero(fin)
+    fresh = min(len(slots), n - next_id)
+    if fresh:
+        s = slots[:fresh]
+        new = np.arange(next_id, next_id + fresh, dtype=np.uint64)
+        next_id += fresh
+        c, st, pat = picker.draw(key, new)
+        cid[s] = new
+        cls[s] = c
+        state[s] = st
+        patience[s] = pat
+        elapsed[s] = 0.0
+        steps[s] = 0
+    if fresh < len(slots):
+        keep = np.ones(len(cid), dtype=bool)
+        keep[slots[fresh:]] = False
+        cid, cls, state, patience, elapsed, steps = (
+            a[keep] for a in (cid, cls, state, patience, elapsed, steps))
+    return cid, cls, state, patience, elapsed, steps, next_id
+
+
+def _traces(chain: Chain, raw: dict[int, list[tuple[int, int, float]]],
+            finals: dict[int, tuple[int, int, float]]) -> tuple[Trace, ...]:
+    top = chain.top
+    out = []
+    for caller, steps in sorted(raw.items()):
+        if caller not in finals:
+            continue
+        c, outcome, seconds = finals[caller]
+        items = []
+        for e, gone, _ in steps:
+            state = int(np.searchsorted(chain.indptr, e, side="right")) - 1
+            node = top.ids[int(chain.state_node[state])]
+            edge = int(chain.edge[e])
+            key = None
+            if edge >= 0 and EVENTS[int(chain.event[e])] == "option":
+                kc = int(top.keycode[edge])
+                key = top.typed.get(edge) if kc < 0 else KEYPAD[kc]
+            event = EVENTS[int(chain.event[e])]
+            dst = int(chain.dst[e])
+            if gone:
+                to = "abandoned"
+            elif edge >= 0:
+                to = top.ids[int(top.dst[edge])]
+            else:
+                to = OUTCOMES[-1 - dst] if dst < 0 else top.ids[int(chain.state_node[dst])]
+            items.append((node, event, key, to, float(chain.secs[e])))
+        intent = chain.population.intents[chain.classes[c].intent].name
+        out.append(Trace(caller, intent, OUTCOMES[outcome], seconds, tuple(items)))
+    return tuple(out)
+
+
+__all__ = ["DEFAULT_SEED", "STEP_CAP", "SimResult", "Trace", "alias_tables", "patience_of",
+           "simulate"]
