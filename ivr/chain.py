@@ -18,7 +18,7 @@ from scipy.sparse import csgraph
 
 from ivr.calendar import Week, week
 from ivr.errors import LoadError
-from ivr.model import EVENTS, KEYPAD, Intent, Menu, Population
+from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
 from ivr.topology import KIND_CODES, Topology
 
 OUTCOMES = ("served", "human", "voicemail", "transferred", "misrouted", "abandoned",
@@ -82,13 +82,14 @@ class Chain:
 
 
 def default_population(menu: Menu) -> Population:
-    """Callers for a menu without a ``callers`` section: "a person" (any agent) plus one
-    intent per self-service node, in equal shares, with the default behaviour."""
+    """Callers for a menu without a ``callers`` section (imported flows have none): "a
+    person" (any agent) plus one intent per self-service node (the first 50), in equal
+    shares, with the default behaviour; with neither, one intent per ending."""
     agents = tuple(n.id for n in menu.nodes.values() if n.kind == "agent")
-    goals = [("person", agents)] if agents else []
-    goals += [(n.id, (n.id,)) for n in menu.nodes.values() if n.kind == "self_service"]
-    if not goals:
-        goals = [(n.id, (n.id,)) for n in menu.nodes.values() if n.terminal][:1]
+    goals: list[tuple[str, tuple[str, ...]]] = [("person", agents)] if agents else []
+    kinds = ("self_service",) if agents or any(
+        n.kind == "self_service" for n in menu.nodes.values()) else tuple(TERMINAL_KINDS)
+    goals += [(n.id, (n.id,)) for n in menu.nodes.values() if n.kind in kinds][:50]
     if not goals:
         raise LoadError("the menu has no ending callers could aim for, and no callers section",
                         file=menu.source.file, hint="add a callers section or --callers FILE")
@@ -258,7 +259,8 @@ class _Compiler:
                                             ("state", "dst", "prob", "secs", "event", "edge")}
 
         def add(state: np.ndarray, dst: np.ndarray, prob: np.ndarray | float,
-                secs: np.ndarray, event: np.ndarray | int, edge: np.ndarray | int) -> None:
+                secs: np.ndarray | float, event: np.ndarray | int,
+                edge: np.ndarray | int) -> None:
             m = len(state)
             out["state"].append(state)
             out["dst"].append(dst)
@@ -304,12 +306,14 @@ class _Compiler:
                                       (1.0 - s) * mis * (12 - k_single) / 12))
         last = rf + 1 >= top.retries[rv]
         fail_edge = self.first[_EV["fail"]][rv]
-        for event, p, extra in (("invalid", p_invalid, 0.0), ("timeout", s, top.timeout[rv])):
+        failures: tuple[tuple[str, np.ndarray | float, np.ndarray | float], ...] = (
+            ("invalid", p_invalid, 0.0), ("timeout", s, top.timeout[rv]))
+        for event, p_fail, extra in failures:
             again = self.first[_EV[event]][rv]
             again_to = top.dst[again]
             retry_dst = np.where(again_to == rv, rstate + 1, dest[again_to])
             final_dst = dest[top.dst[fail_edge]]
-            add(rstate, np.where(last, final_dst, retry_dst), p, prompt[rv] + extra,
+            add(rstate, np.where(last, final_dst, retry_dst), p_fail, prompt[rv] + extra,
                 np.where(last, _EV["fail"], _EV[event]), np.where(last, fail_edge, again))
         # Single-state nodes: messages, branches, agents closed at this time.
         one = np.flatnonzero(live[nodes] & ~(self.is_menu | self.is_input)[nodes])

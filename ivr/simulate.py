@@ -70,27 +70,29 @@ class SimResult:
         return {o: int(x) for o, x in zip(OUTCOMES, tot, strict=True)}
 
 
-def alias_tables(chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Alias tables of every row at once: (length, threshold, own, alias, width).
+def alias_tables(chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Alias tables of every row at once: (threshold, own, alias, width) per slot.
 
-    Slot ``j`` of state ``s`` is taken with probability 1/length[s]; it yields entry
+    Every row has ``width`` slots (the longest row), so a uniform picks slot
+    ``floor(u * width)`` with no per-row length; slot ``j`` of state ``s`` yields entry
     ``own`` when the rest of the uniform is below ``threshold``, else entry ``alias``.
-    Built for all rows together by pairing each row's smallest unfinished slot with its
-    largest, one slot per pass.
+    Padding slots have probability 0 and always yield their alias. Built for all rows
+    together by pairing each row's smallest unfinished slot with its largest, one slot
+    per pass.
     """
     n = chain.n_states
     length = np.diff(chain.indptr)
     width = int(length.max()) if n else 1
     col = np.arange(len(chain.prob)) - np.repeat(chain.indptr[:-1], length)
     rows = chain.entry_state
-    scaled = np.full((n, width), np.inf)
-    scaled[rows, col] = chain.prob * length[rows]
+    work = np.zeros((n, width))
+    work[rows, col] = chain.prob * width
     own = np.zeros((n, width), dtype=np.int64)
     own[rows, col] = np.arange(len(chain.prob))
+    own[:, :] = np.where(np.arange(width) < length[:, None], own, own[:, :1])
     alias = own.copy()
     thresh = np.ones((n, width))
-    done = ~np.isfinite(scaled)
-    work = scaled.copy()
+    done = np.zeros((n, width), dtype=bool)
     idx = np.arange(n)
     for _ in range(width):
         masked = np.where(done, np.inf, work)
@@ -105,7 +107,7 @@ def alias_tables(chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
         alias[r, sm] = own[r, bg]
         done[r, sm] = True
         work[r, bg] -= 1.0 - s_val[go]
-    return length, thresh.reshape(-1), own.reshape(-1), alias.reshape(-1), width
+    return thresh.reshape(-1), own.reshape(-1), alias.reshape(-1), width
 
 
 def patience_of(p: Patience, u: np.ndarray) -> np.ndarray:
@@ -148,8 +150,12 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     1000
     """
     key = rng.seed_key(seed)
-    length, thresh, own, alias, width = alias_tables(chain)
+    thresh, own, alias, width = alias_tables(chain)
+    packed = own | (alias << 32)  # one gather gives both candidates
+    low32 = np.int64(0xFFFFFFFF)
     dst, secs = chain.dst, chain.secs
+    # Callers carry their state as its first slot (state * width); endings stay negative.
+    dst_row = np.where(dst >= 0, dst * width, dst)
     n_cls, n_out = len(chain.classes), len(OUTCOMES)
     n_nodes = chain.top.n
     counts = np.zeros(n_cls * n_out, dtype=np.int64)
@@ -195,6 +201,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     size = min(pool, n)
     cid = np.arange(size, dtype=np.uint64)
     next_id = size
+    picker.width = width
     cls, state, patience = picker.draw(key, cid)
     elapsed = np.zeros(size)
     steps = np.zeros(size, dtype=np.int64)
@@ -202,6 +209,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     buf: list[np.ndarray] = []
     buffered = 0
     done = 0
+    width_f = float(width)
     while len(cid):
         # Callers whose class starts at an ending finish at once (no steps).
         at_end = state < 0
@@ -211,39 +219,52 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
             cid, cls, state, patience, elapsed, steps, next_id = _refill(
                 picker, key, at_end, cid, cls, state, patience, elapsed, steps, next_id, n)
             continue
-        u = rng.uniforms(key, cid, steps)
-        ln = length[state]
-        x = u * ln
+        x = rng.uniforms(key, cid, steps)
+        x *= width_f
         j = x.astype(np.int64)
-        slot = state * width + j
-        e = np.where(x - j < thresh[slot], own[slot], alias[slot])
-        new_elapsed = elapsed + secs[e]
-        gone = new_elapsed > patience
-        nxt = dst[e]
+        x -= j
+        j += state
+        pair = packed[j]
+        e = np.where(x < thresh[j], pair & low32, pair >> 32)
+        elapsed += secs[e]
+        gone = elapsed > patience
+        nxt = dst_row[e]
         if traces and len(finals) < len(traces):  # an early caller may be in flight
             for i in np.flatnonzero(cid < len(traces)).tolist():
-                traces[int(cid[i])].append((int(e[i]), int(gone[i]), float(new_elapsed[i])))
+                traces[int(cid[i])].append((int(e[i]), int(gone[i]), float(elapsed[i])))
         steps += 1
         total_steps += len(e)
-        stay = ~gone
-        buf.append(e[stay])
-        buffered += len(buf[-1])
+        buf.append(e)
+        buffered += len(e)
         if buffered > 4_000_000:
             entry_counts += np.bincount(np.concatenate(buf), minlength=len(dst))
             buf, buffered = [], 0
-        ended = gone | (nxt < 0)
-        capped = ~ended & (steps >= step_cap)
-        fin = ended | capped
-        if gone.any():
-            abandon_at += np.bincount(chain.state_node[state[gone]], minlength=n_nodes)
-        if capped.any():
-            stuck_at += np.bincount(chain.state_node[nxt[capped]], minlength=n_nodes)
-        elapsed = np.where(gone, patience, new_elapsed)
+        ended = nxt < 0
+        any_gone = gone.any()
+        if any_gone:
+            ended |= gone
+            entry_counts -= np.bincount(e[gone], minlength=len(dst))  # begun, not taken
+            abandon_at += np.bincount(chain.state_node[state[gone] // width],
+                                      minlength=n_nodes)
+            np.copyto(elapsed, patience, where=gone)
+        fin = ended
+        capped = None
+        if int(steps.max()) >= step_cap:
+            capped = ~ended & (steps >= step_cap)
+            if capped.any():
+                stuck_at += np.bincount(chain.state_node[nxt[capped] // width],
+                                        minlength=n_nodes)
+                fin = ended | capped
         if fin.any():
-            outcome = np.where(gone, ABANDONED, np.where(capped, STUCK, -1 - nxt))
+            outcome = -1 - nxt
+            if any_gone:
+                outcome[gone] = ABANDONED
+            if capped is not None:
+                outcome[capped] = STUCK
             finish(cid[fin], cls[fin], outcome[fin], elapsed[fin], steps[fin])
             done += int(fin.sum())
-            state = np.where(fin, 0, nxt)
+            nxt[fin] = 0
+            state = nxt
             cid, cls, state, patience, elapsed, steps, next_id = _refill(
                 picker, key, fin, cid, cls, state, patience, elapsed, steps, next_id, n)
             if progress is not None:
@@ -273,10 +294,11 @@ class _ClassPicker:
         self.shares[-1] = np.inf
         self.of_minute = chain.week.of_minute
         table = np.full((len(pop.intents), 2, len(chain.week.share)), -1, dtype=np.int64)
-        for c, k in enumerate(chain.classes):
-            table[k.intent, int(k.zero_out), k.open_set] = c
+        for c, klass in enumerate(chain.classes):
+            table[klass.intent, int(klass.zero_out), klass.open_set] = c
         self.table = table
         self.start = chain.start
+        self.width = 1
         arrival = np.zeros(len(self.of_minute))
         for k, share in enumerate(chain.week.share):  # minutes of each open-set, by share
             mins = self.of_minute == k
@@ -293,7 +315,8 @@ class _ClassPicker:
                   else np.searchsorted(self.arrival, u, side="right"))
         cls = self.table[intent, zero, self.of_minute[minute]]
         patience = patience_of(self.patience, rng.uniforms(key, cid, rng.PATIENCE))
-        return cls, self.start[cls], patience
+        start = self.start[cls]
+        return cls, np.where(start >= 0, start * self.width, start), patience
 
 
 def _refill(picker: _ClassPicker, key: np.uint64, fin: np.ndarray, cid: np.ndarray,
