@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/ivr lint menus/ || true
 	@for f in menus/bank.yaml menus/telecom.yaml; do echo; echo "== ivr paths $$f"; $(BIN)/ivr paths $$f; done
+	@for f in menus/bank.yaml menus/clinic.yaml; do echo; echo "== ivr simulate $$f"; $(BIN)/ivr simulate $$f; done
+	@echo; echo "== ivr simulate --check menus/utility.yaml (simulated vs exact)"
+	$(BIN)/ivr simulate --check menus/utility.yaml
 
 test: setup
 	$(BIN)/ruff check ivr tests
@@ -26,6 +29,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_sim.py --write BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

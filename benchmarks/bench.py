@@ -25,6 +25,7 @@ import yaml_rs
 
 sys.path.insert(0, os.path.dirname(__file__))
 from generate import big_menu_yaml  # noqa: E402
+from markdown import replace_section  # noqa: E402
 
 from ivr.formats.native import load_menu  # noqa: E402
 from ivr.formats.text import read_text  # noqa: E402
@@ -134,18 +135,7 @@ def main() -> int:
     ])
     print(table)
     if args.write:
-        old = ""
-        if os.path.exists(args.write):
-            with open(args.write, encoding="utf-8") as fh:
-                old = fh.read()
-        if BEGIN in old and END in old:
-            new = old[: old.index(BEGIN)] + table + old[old.index(END) + len(END):]
-        else:
-            new = old + ("\n" if old else "") + table + "\n"
-        tmp = args.write + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(new)
-        os.replace(tmp, args.write)
+        replace_section(args.write, BEGIN, END, table)
     return 0
 
 

@@ -23,9 +23,10 @@ from ivr.exact import applies as exact_applies
 from ivr.exact import solve
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
-from ivr.formats.native import load_population
+from ivr.formats.native import load_population, parse_menu
 from ivr.formats.registry import NAMES, is_flow_file, load_any
 from ivr.formats.text import MAX_BYTES, read_text
+from ivr.formats.yamlout import to_yaml
 from ivr.formats.yamltext import parse_yaml
 from ivr.lint import RULES, SEVERITIES, Finding, LintConfig, lint
 from ivr.metrics import agreement, summarize, summarize_exact
@@ -115,7 +116,7 @@ def cmd_lint(args: argparse.Namespace, out: _Out) -> int:
     for file in menu_files(args.paths):
         files += 1
         try:
-            menu = load_any(file, max_bytes=args.max_bytes)
+            menu = load_any(file, args.from_format, max_bytes=args.max_bytes)
         except IvrError as exc:
             unreadable += 1
             print(str(exc), file=sys.stderr)
@@ -192,7 +193,7 @@ def cmd_graph(args: argparse.Namespace, out: _Out) -> int:
 
 
 def _load(args: argparse.Namespace) -> Menu:
-    return load_any(args.file, getattr(args, "from_format", None), max_bytes=args.max_bytes)
+    return load_any(args.file, args.from_format, max_bytes=args.max_bytes)
 
 
 def _chain(args: argparse.Namespace) -> tuple[Menu, Chain]:
@@ -272,6 +273,20 @@ def cmd_solve(args: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace, out: _Out) -> int:
+    menu = load_any(args.file, args.from_format, max_bytes=args.max_bytes, follow=False)
+    text = to_yaml(menu)
+    parse_menu(text, args.output or "<output>")  # what we write must load back
+    if args.output:
+        write_atomically(args.output, text)
+        notes = f", {_count(len(menu.notes), 'note')} for lint" if menu.notes else ""
+        print(f"{args.file}: {menu.format} flow '{menu.name}' -> {args.output} "
+              f"({_count(len(menu.nodes), 'node')}{notes})", file=sys.stderr)
+    else:
+        out.stream.write(text)
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace, out: _Out) -> int:
     for rule in RULES.values():
         params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
@@ -306,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def from_format(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--from", dest="from_format", choices=NAMES, metavar="FORMAT",
+                       help="read input as this format instead of detecting it: "
+                       + ", ".join(NAMES))
+
     def max_bytes(p: argparse.ArgumentParser) -> None:
         p.add_argument("--max-bytes", type=_positive_int, default=MAX_BYTES, metavar="N",
                        help=f"refuse input files over N bytes (default {MAX_BYTES:,})")
@@ -314,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "Check menus for structural problems: no path to a person, dead ends, traps, "
                 "hang-ups on error, deep or crowded menus. Exit 1 if any error is found.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="menu files or folders of them")
+    from_format(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--config", metavar="FILE",
                    help=f"lint config (YAML: disable, rules); default ./{CONFIG_NAME} if present")
@@ -327,11 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "The cheat sheet: the fewest keys from the start to every ending, "
                 "with seconds, and the fastest way when it differs.")
     p.add_argument("file", metavar="FILE", help="a menu file")
+    from_format(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     max_bytes(p)
 
     p = command("graph", cmd_graph, "Draw the menu as Graphviz DOT or a Mermaid flowchart.")
     p.add_argument("file", metavar="FILE", help="a menu file")
+    from_format(p)
     p.add_argument("--format", choices=("dot", "mermaid"), default="dot", help="diagram language")
     p.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: stdout)")
     max_bytes(p)
@@ -340,8 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", metavar="FILE", help="a menu file (YAML or an exported flow)")
         p.add_argument("--callers", metavar="POP",
                        help="a callers file (default: the menu's callers section)")
-        p.add_argument("--from", dest="from_format", choices=NAMES, metavar="FORMAT",
-                       help="read FILE as this format: " + ", ".join(NAMES))
+        from_format(p)
 
     p = command("simulate", cmd_simulate,
                 "Walk synthetic callers through a menu: outcome shares with 95%% intervals, "
@@ -367,6 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     population(p)
     p.add_argument("--format", choices=("text", "json", "csv"), default="text",
                    help="output format")
+    max_bytes(p)
+
+    p = command("import", cmd_import,
+                "Translate an exported flow (Amazon Connect, Twilio Studio, FreeSWITCH, "
+                "Asterisk, VoiceXML) into the native YAML menu format.")
+    p.add_argument("file", metavar="FILE", help="an exported flow file")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: stdout)")
+    from_format(p)
     max_bytes(p)
 
     command("rules", cmd_rules, "List the lint rules with their default severity and settings.")

@@ -193,7 +193,7 @@ def test_lint_folder_without_menus(tmp_path: Path, capsys: pytest.CaptureFixture
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / ".hidden.yaml").write_text("x")
     assert main(["lint", str(tmp_path)]) == 2
-    assert "no menu files" in one_error_line(capsys.readouterr().err)
+    assert "no menu or flow files" in one_error_line(capsys.readouterr().err)
 
 
 def test_lint_folder_skips_hidden_and_other_files(

@@ -37,3 +37,16 @@ def test_library_example_in_readme_is_true() -> None:
 
     menu = load_menu(ROOT / "menus" / "bank.yaml")
     assert paths(menu)[0].keys == "0"
+
+
+def test_simulate_example_in_readme_is_the_real_output() -> None:
+    import subprocess
+    import sys
+
+    block = README.split("$ ivr simulate menus/bank.yaml --trace 1\n", 1)[1].split("```")[0]
+    out = subprocess.run([sys.executable, "-m", "ivr.cli", "simulate", "menus/bank.yaml",
+                          "--trace", "1"], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.splitlines()
+    for line in block.splitlines():
+        if line.strip() and line.strip() != "...":
+            assert line in out, line

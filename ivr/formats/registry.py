@@ -11,7 +11,8 @@ import importlib
 import os
 from dataclasses import dataclass
 
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, IvrError, LoadError
+from ivr.formats.flows import link
 from ivr.formats.imported import Imported, to_menu
 from ivr.formats.native import parse_menu
 from ivr.formats.text import MAX_BYTES, read_text
@@ -67,6 +68,15 @@ def read_any(text: str, file: str, fmt: str | None = None) -> Menu:
     """A menu from text in any supported format (``fmt`` forces one)."""
     name = fmt or detect(text)
     if name == "native":
+        if fmt is None and not file.endswith((".yaml", ".yml")):
+            try:
+                return parse_menu(text, file)
+            except IvrError as exc:
+                raise LoadError(
+                    "not a menu or an exported flow ivr recognizes", file=file,
+                    hint=f"read as a native menu: {exc.message}; ivr imports "
+                    + ", ".join(f.title for f in IMPORTERS)
+                    + "; force one with --from NAME") from None
         return parse_menu(text, file)
     if name not in _BY_NAME:
         raise ConfigError(f"unknown format {name!r}", hint="one of " + ", ".join(NAMES))
@@ -84,10 +94,14 @@ def read_imported(text: str, file: str, fmt: str | None = None) -> Imported | No
 
 
 def load_any(path: str | os.PathLike[str], fmt: str | None = None, *,
-             max_bytes: int = MAX_BYTES) -> Menu:
-    """Load a menu file in any supported format."""
+             max_bytes: int = MAX_BYTES, follow: bool = True) -> Menu:
+    """Load a menu file in any supported format; with ``follow``, flows it hands calls to
+    (``transfer: flow``) that are files of the same folder are inlined (ivr.formats.flows)."""
     file = os.fspath(path)
-    return read_any(read_text(file, max_bytes), file, fmt)
+    menu = read_any(read_text(file, max_bytes), file, fmt)
+    if not follow:
+        return menu
+    return link(menu, lambda p: read_any(read_text(p, max_bytes), p), is_flow_file)
 
 
 #: File name endings a folder walk picks up.

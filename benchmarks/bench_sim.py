@@ -1,0 +1,205 @@
+"""Benchmark of the caller model (issue 3), written into BENCHMARKS.md by ``make bench``.
+
+On a generated 1,000-node menu, the vectorized simulator is timed against two references
+that walk the same compiled chain: a SimPy model (a process per caller) and a plain Python
+loop. Then the peak memory of 1,000,000 callers (in a fresh process), and the exact solve
+of a generated 100,000-node menu.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import math
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+
+import numpy as np
+import simpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from generate import big_menu_yaml  # noqa: E402
+from markdown import replace_section  # noqa: E402
+
+from ivr.chain import ABANDONED, Chain, compile_chain  # noqa: E402
+from ivr.exact import solve  # noqa: E402
+from ivr.formats import parse_menu  # noqa: E402
+from ivr.model import Intent, Menu, Patience, Population  # noqa: E402
+from ivr.simulate import simulate  # noqa: E402
+
+BEGIN, END = "<!-- bench:sim:begin -->", "<!-- bench:sim:end -->"
+
+
+def population(menu: Menu, seed: int = 3) -> Population:
+    """Nine intents: eight leaves of the generated menu and "a person" (desk0)."""
+    rng = random.Random(seed)
+    leaves = [n.id for n in menu.nodes.values()
+              if n.kind in ("self_service", "agent") and not n.id.startswith("desk")]
+    intents = [Intent(f"i{k}", 0.1, (g,)) for k, g in enumerate(rng.sample(leaves, 8))]
+    intents.append(Intent("person", 0.2, ("desk0",)))
+    return Population(tuple(intents), Patience("exponential", 180.0))
+
+
+class _Rows:
+    """The compiled chain as Python lists, for the two references."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.cum = []
+        for s in range(chain.n_states):
+            a, b = int(chain.indptr[s]), int(chain.indptr[s + 1])
+            self.cum.append(np.cumsum(chain.prob[a:b]).tolist())
+        self.first = chain.indptr[:-1].tolist()
+        self.dst = chain.dst.tolist()
+        self.secs = chain.secs.tolist()
+        self.start = chain.start.tolist()
+        self.weights = chain.weights().tolist()
+        self.mean = float(chain.population.patience.mean or 120.0)
+
+    def pick(self, state: int, u: float) -> int:
+        row = self.cum[state]
+        return self.first[state] + min(bisect.bisect_right(row, u * row[-1]), len(row) - 1)
+
+
+def plain_loop(rows: _Rows, n: int, seed: int = 1) -> tuple[int, list[int]]:
+    rnd = random.Random(seed)
+    steps = 0
+    outcomes = [0] * 8
+    classes = range(len(rows.weights))
+    for _ in range(n):
+        c = rnd.choices(classes, rows.weights)[0]
+        patience = rnd.expovariate(1.0 / rows.mean)
+        state, elapsed = rows.start[c], 0.0
+        while state >= 0:
+            e = rows.pick(state, rnd.random())
+            steps += 1
+            elapsed += rows.secs[e]
+            if elapsed > patience:
+                state = -1 - ABANDONED
+                break
+            state = rows.dst[e]
+        outcomes[-1 - state] += 1
+    return steps, outcomes
+
+
+def simpy_model(rows: _Rows, n: int, seed: int = 1) -> tuple[int, list[int]]:
+    rnd = random.Random(seed)
+    env = simpy.Environment()
+    counter = {"steps": 0}
+    outcomes = [0] * 8
+    classes = range(len(rows.weights))
+
+    def caller(c: int, patience: float):  # type: ignore[no-untyped-def]
+        state, began = rows.start[c], env.now
+        while state >= 0:
+            e = rows.pick(state, rnd.random())
+            counter["steps"] += 1
+            left = patience - (env.now - began)
+            if rows.secs[e] > left:
+                yield env.timeout(left)
+                state = -1 - ABANDONED
+                break
+            yield env.timeout(rows.secs[e])
+            state = rows.dst[e]
+        outcomes[-1 - state] += 1
+
+    def arrivals():  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            c = rnd.choices(classes, rows.weights)[0]
+            env.process(caller(c, rnd.expovariate(1.0 / rows.mean)))
+            yield env.timeout(rnd.expovariate(1.0))
+
+    env.process(arrivals())
+    env.run()
+    return counter["steps"], outcomes
+
+
+def timed(fn, *args):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t, out
+
+
+def memory_child(n: int) -> None:
+    menu = parse_menu(big_menu_yaml(1000), "gen.yaml")
+    chain = compile_chain(menu, population(menu))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    simulate(chain, n, seed=1)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(before, after)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", metavar="FILE", help="update the table in this file")
+    parser.add_argument("--child-memory", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--exact-nodes", type=int, default=100_000)
+    args = parser.parse_args()
+    if args.child_memory:
+        memory_child(args.child_memory)
+        return 0
+    menu = parse_menu(big_menu_yaml(1000), "gen.yaml")
+    chain = compile_chain(menu, population(menu))
+    rows = _Rows(chain)
+    n_vec, n_loop, n_simpy = 1_000_000, 100_000, 20_000
+    simulate(chain, 10_000, seed=9)  # warm up
+    t_vec, res = timed(simulate, chain, n_vec)
+    vec_rate = res.caller_steps / t_vec
+    t_loop, (loop_steps, _) = timed(plain_loop, rows, n_loop)
+    loop_rate = loop_steps / t_loop
+    t_simpy, (simpy_steps, _) = timed(simpy_model, rows, n_simpy)
+    simpy_rate = simpy_steps / t_simpy
+    child = subprocess.run([sys.executable, __file__, "--child-memory", "1000000"],
+                           capture_output=True, text=True, check=True)
+    before_kb, peak_kb = (int(x) for x in child.stdout.split())
+    big = parse_menu(big_menu_yaml(args.exact_nodes), "gen.yaml")
+    pop = Population((Intent("person", 1.0, ("desk0",)),), Patience("exponential", 180.0))
+    t_compile, big_chain = timed(compile_chain, big, pop)
+    t_solve, exact = timed(solve, big_chain)
+
+    def verdict(ok: bool) -> str:
+        return "**met**" if ok else "**not met**"
+
+    table = "\n".join([
+        BEGIN,
+        f"Measured {date.today().isoformat()} on {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, by `make bench` (`benchmarks/bench_sim.py`). Generated "
+        f"1,000-node menu ({chain.n_states:,} chain states, {len(chain.prob):,} entries, "
+        f"{len(chain.classes)} caller classes), exponential patience (mean 180 s); "
+        f"{res.caller_steps / n_vec:.1f} steps per caller on average.",
+        "",
+        "| engine (same compiled chain) | callers | caller-steps/s | vs SimPy | vs plain loop |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| ivr `simulate` (numpy, lockstep, alias tables) | {n_vec:,} | {vec_rate:,.0f} | "
+        f"{vec_rate / simpy_rate:.0f}x | {vec_rate / loop_rate:.1f}x |",
+        f"| plain Python loop (bisect on cumulative rows) | {n_loop:,} | {loop_rate:,.0f} | "
+        f"{loop_rate / simpy_rate:.1f}x | 1x |",
+        f"| SimPy 4 (a process per caller) | {n_simpy:,} | {simpy_rate:,.0f} | 1x | "
+        f"{simpy_rate / loop_rate:.2f}x |",
+        "",
+        f"- Throughput target >= 2e7 caller-steps/s: {verdict(vec_rate >= 2e7)} "
+        f"({vec_rate:.2e}); >= 100x SimPy: {verdict(vec_rate >= 100 * simpy_rate)}; "
+        f">= 5x the plain loop: {verdict(vec_rate >= 5 * loop_rate)}.",
+        f"- 1,000,000 callers: peak resident memory {peak_kb / 1024:,.0f} MiB for the whole "
+        f"process ({before_kb / 1024:,.0f} MiB before simulating): "
+        f"{verdict(peak_kb < 1024 * 1024)} (target under 1 GiB).",
+        f"- Exact solve of a generated {args.exact_nodes:,}-node menu (one intent, "
+        f"{big_chain.n_states:,} states, {len(big_chain.prob):,} entries): compile "
+        f"{t_compile:.2f} s, solve {t_solve:.2f} s by {exact.method}, largest relative "
+        f"residual {exact.residual:.1e}: {verdict(t_solve < 0.5 and exact.residual < 1e-9)} "
+        "(target under 0.5 s, residual under 1e-9).",
+        END,
+    ])
+    print(table)
+    if args.write:
+        replace_section(args.write, BEGIN, END, table)
+    return 0 if math.isfinite(vec_rate) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Write a menu in the native YAML format (``ivr import``); it loads back to the same menu.
+
+Defaults are written out on every node (the model keeps them resolved), and ``seconds``
+only where it differs from the prompt's words at the menu's pace, so the file stays
+readable. Import notes are kept under ``x-import-notes`` (ignored by the loader).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ivr.model import Defaults, Menu, Node, Population
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _node(node: Node, defaults: Defaults) -> dict[str, Any]:
+    d: dict[str, Any] = {"kind": node.kind}
+    if node.label is not None:
+        d["label"] = node.label
+    if node.say is not None:
+        d["say"] = node.say
+    spoken = len(node.say.split()) / defaults.words_per_second if node.say else 0.0
+    if abs(node.seconds - spoken) > 1e-9:
+        d["seconds"] = node.seconds
+    if node.kind == "menu":
+        d["options"] = {o.key: (o.target if o.label is None else
+                                {"to": o.target, "label": o.label}) for o in node.options}
+    if node.kind in ("menu", "input"):
+        d["timeout"] = node.timeout
+        d["retries"] = node.retries
+        if node.kind == "menu":
+            d["on_timeout"] = node.on_timeout
+            d["on_invalid"] = node.on_invalid
+        if node.on_fail is not None:
+            d["on_fail"] = node.on_fail
+    if node.kind == "input" and node.digits is not None:
+        d["digits"] = node.digits
+    for name in ("next", "schedule", "open", "closed", "queue", "to", "flow"):
+        value = getattr(node, name)
+        if value is not None:
+            d[name] = value
+    if node.chance:
+        d["chance"] = dict(node.chance)
+    if node.staff is not None:
+        d["staff"] = {"agents": node.staff.agents, "handle_time": node.staff.handle_time}
+    if node.resolves is not None:
+        d["resolves"] = list(node.resolves)
+    return d
+
+
+def _population(pop: Population) -> dict[str, Any]:
+    p = pop.patience
+    patience: dict[str, Any] = {"distribution": p.distribution}
+    for name in ("mean", "shape", "sd"):
+        if getattr(p, name) is not None and p.distribution != "none":
+            patience[name] = getattr(p, name)
+    return {
+        "intents": {i.name: {"share": i.share, "goal": list(i.goals)} for i in pop.intents},
+        "patience": patience, "mistake_rate": pop.mistake_rate, "confusion": pop.confusion,
+        "zero_out": pop.zero_out, "silence": pop.silence,
+        "calls_per_hour": pop.calls_per_hour,
+    }
+
+
+def menu_data(menu: Menu) -> dict[str, Any]:
+    """The menu as a native mapping."""
+    data: dict[str, Any] = {"name": menu.name}
+    if menu.description:
+        data["description"] = menu.description
+    data["start"] = menu.start
+    data["defaults"] = {"timeout": menu.defaults.timeout, "retries": menu.defaults.retries,
+                        "words_per_second": menu.defaults.words_per_second}
+    if menu.schedules:
+        data["schedules"] = {}
+        for name, s in menu.schedules.items():
+            hours: dict[str, Any] = {"tz": s.tz}
+            for day in range(7):
+                ranges = [f"{_clock(a)}-{_clock(b)}" for d, a, b in s.hours if d == day]
+                hours[_DAYS[day]] = ", ".join(ranges) if ranges else "closed"
+            data["schedules"][name] = hours
+    data["nodes"] = {nid: _node(n, menu.defaults) for nid, n in menu.nodes.items()}
+    if menu.callers is not None:
+        data["callers"] = _population(menu.callers)
+    if menu.notes:
+        data["x-import-notes"] = [
+            {"rule": n.rule, "node": n.node, "message": n.message,
+             "source": str(n.source) if n.source else None} for n in menu.notes]
+    return data
+
+
+def to_yaml(menu: Menu) -> str:
+    """Native YAML text for ``menu``.
+
+    Examples
+    --------
+    >>> from ivr.formats import parse_menu
+    >>> m = parse_menu("name: T\\nstart: a\\nnodes: {a: {kind: menu, options: {1: b}}, "
+    ...                "b: {kind: agent}}\\n")
+    >>> parse_menu(to_yaml(m)).nodes["a"].options[0].target
+    'b'
+    """
+    header = ""
+    if menu.format != "native":
+        header = (f"# Imported by `ivr import` from {menu.source.file} ({menu.format}).\n"
+                  "# Each node's origin in that file is in x-origins.\n")
+        data = menu_data(menu)
+        data["x-origins"] = {nid: f"{n.source}" + (f" ({n.source.ref})" if n.source.ref else "")
+                             for nid, n in menu.nodes.items()}
+    else:
+        data = menu_data(menu)
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+__all__ = ["menu_data", "to_yaml"]
