@@ -43,7 +43,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "the system hangs up on a caller whose retries ran out"),
     Rule("HUMAN_DEPTH", "warning", "more than `max` menus before a person", {"max": 3}),
     Rule("TOO_MANY_OPTIONS", "warning",
-         "more than `max` choices at a menu (not counting 0, *, # or repeat)", {"max": 5}),
+         "more than `max` choices at a menu (not counting 0, *, #, repeat or typed "
+         "extensions)", {"max": 5}),
     Rule("NO_ZERO_OUT", "warning", "a menu without 0, or whose 0 does not lead to a person"),
     Rule("KEY_CONVENTIONS", "warning",
          "* does not go back or cancel, or # is used as a menu choice"),
@@ -322,7 +323,8 @@ class _Linter:
         for i in np.flatnonzero(menus & (count > 0) & (loops == count)).tolist():
             self.add("SAME_OPTION_LOOP", i,
                      "every option of this menu leads back to it: callers can only go round")
-        special = np.isin(o_key, [KEYPAD.index(k) for k in ("0", "*", "#")])
+        # 0, * and # are conventions, not choices; typed extensions ("1000") neither.
+        special = np.isin(o_key, [KEYPAD.index(k) for k in ("0", "*", "#")]) | (o_key < 0)
         choices = np.bincount(o_src, weights=~special & ~back, minlength=n)
         limit = self.config.param("TOO_MANY_OPTIONS", "max")
         for i in np.flatnonzero(menus & (choices > limit)).tolist():

@@ -83,11 +83,6 @@ def sniff(text: str) -> bool:
 def read(text: str, file: str) -> Imported:
     """Translate every ``<menu>`` of the file; the start is the top menu (see _start)."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise SyntaxProblem("the text has an unpaired surrogate character", file=file,
-                            hint=f"at character {exc.start}") from None
-    try:
         root = parse_xml(text, file)
     except SyntaxProblem as exc:
         if exc.line is None:  # entity or DTD refused: point at the declaration

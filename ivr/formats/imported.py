@@ -111,9 +111,9 @@ def expand_digits(pattern: str, max_len: int = 4) -> tuple[list[str], bool]:
         for combo in itertools.product(KEYPAD if length == 1 else _TYPED, repeat=length):
             text = "".join(combo)
             if regex.fullmatch(text):
-                found.append(text)
-                if len(found) >= MAX_EXPANSION:
+                if len(found) == MAX_EXPANSION:
                     return found, True
+                found.append(text)
     return found, False
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ivr.errors import LoadError, SyntaxProblem
+from ivr.errors import LoadError
 from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id
 from ivr.formats.xmltext import Element, parse_xml
 from ivr.model import Note, Source
@@ -607,11 +607,6 @@ def _refs(node: dict[str, Any]) -> Iterator[str]:
 
 def read(text: str, file: str) -> Imported:
     """Translate a VoiceXML document into the native menu mapping."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise SyntaxProblem("the text holds a character UTF-8 cannot encode", file=file,
-                            hint=f"at offset {exc.start}") from None
     return _Reader(text, file).read()
 
 

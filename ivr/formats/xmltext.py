@@ -110,7 +110,12 @@ def parse_xml(text: str, file: str) -> Element:
     """
     builder = _Builder(file)
     try:
-        defusedxml.sax.parseString(text.encode("utf-8"), builder, forbid_dtd=False,
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, from a bad decode upstream
+        raise SyntaxProblem("the text holds a character UTF-8 cannot encode", file=file,
+                            hint=f"at character {exc.start}") from None
+    try:
+        defusedxml.sax.parseString(data, builder, forbid_dtd=False,
                                    forbid_entities=True, forbid_external=True)
     except defusedxml.EntitiesForbidden:
         raise SyntaxProblem("the XML declares entities, which ivr refuses", file=file,
