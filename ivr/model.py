@@ -115,6 +115,8 @@ class Node:
     resolves: tuple[str, ...] | None = None
     to: str | None = None
     flow: str | None = None
+    #: Free text for people (an importer's assumptions, a designer's remark).
+    note: str | None = None
 
     @property
     def terminal(self) -> bool:

@@ -165,7 +165,7 @@ class _MenuReader(Checker):
         if "label" in d:
             f["label"] = self.text(d["label"], (*p, "label"), "label", nid)
         if "note" in d:
-            self.text(d["note"], (*p, "note"), "note", nid)
+            f["note"] = self.text(d["note"], (*p, "note"), "note", nid)
         if "seconds" in d:
             f["seconds"] = self.number(d["seconds"], (*p, "seconds"), "seconds", nid, low=0)
         elif "say" in d:

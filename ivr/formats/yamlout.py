@@ -24,6 +24,8 @@ def _node(node: Node, defaults: Defaults) -> dict[str, Any]:
     d: dict[str, Any] = {"kind": node.kind}
     if node.label is not None:
         d["label"] = node.label
+    if node.note is not None:
+        d["note"] = node.note
     if node.say is not None:
         d["say"] = node.say
     spoken = len(node.say.split()) / defaults.words_per_second if node.say else 0.0
