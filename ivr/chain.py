@@ -141,6 +141,8 @@ class _Compiler:
         single = self.opt[top.keycode[self.opt] >= 0]
         self.n_single = np.bincount(top.src[single], minlength=n)
         self.weight = top.route_weight()
+        # Edge targets plus a last element, so edge index -1 (no such edge) is safe.
+        self.dst_ext = np.append(top.dst, top.n - 1)
         self.rev = top.matrix(self.weight, reverse=True)
         self._dist: dict[int, np.ndarray] = {}
         kinds = top.kind
@@ -296,7 +298,7 @@ class _Compiler:
         inputs = self.is_input[rv]
         nxt = self.first[_EV["next"]][rv]
         iv = inputs
-        add(rstate[iv], np.where(nxt[iv] >= 0, dest[top.dst[np.maximum(nxt[iv], 0)]],
+        add(rstate[iv], np.where(nxt[iv] >= 0, dest[self.dst_ext[nxt[iv]]],
                                  -1 - STUCK), (1.0 - s) * (1.0 - mis), prompt[rv[iv]],
             _EV["next"], nxt[iv])
         # Failures: invalid key and silence; the last one allowed goes to on_fail.
@@ -322,7 +324,7 @@ class _Compiler:
         kinds = top.kind[ov]
         msg = kinds == _K["message"]
         e = self.first[_EV["next"]][ov[msg]]
-        add(ostate[msg], np.where(e >= 0, dest[top.dst[np.maximum(e, 0)]], -1 - STUCK), 1.0,
+        add(ostate[msg], np.where(e >= 0, dest[self.dst_ext[e]], -1 - STUCK), 1.0,
             prompt[ov[msg]], _EV["next"], e)
         agent = kinds == _K["agent"]
         e = self.first[_EV["closed"]][ov[agent]]
@@ -339,7 +341,7 @@ class _Compiler:
             is_open = np.array([bool(self.week.sets[cls.open_set, x]) if x >= 0 else False
                                 for x in sched.tolist()], dtype=bool)
             e = np.where(is_open, self.first[_EV["open"]][sv], self.first[_EV["closed"]][sv])
-            add(sstate, np.where(e >= 0, dest[top.dst[np.maximum(e, 0)]], -1 - STUCK), 1.0,
+            add(sstate, np.where(e >= 0, dest[self.dst_ext[e]], -1 - STUCK), 1.0,
                 0.0, np.where(is_open, _EV["open"], _EV["closed"]), e)
         start = dest[top.index[self.menu.start]]
         return {

@@ -26,7 +26,7 @@ from ivr.model import KEYPAD, Menu
 from ivr.paths import paths
 from ivr.simulate import simulate
 
-SLOW = settings(max_examples=40, deadline=None,
+SLOW = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -226,7 +226,7 @@ def test_exact_probabilities_sum_to_one_and_simulation_agrees(raw: dict[str, Any
     for row in exact.by_intent.values():
         assert sum(row.values()) == pytest.approx(1.0, abs=1e-9)
     assert exact.residual < 1e-9
-    sim = summarize(simulate(chain, 20_000, seed=7))
+    sim = summarize(simulate(chain, 10_000, seed=7))
     capped = sim.outcomes["stuck"].value - exact.outcomes["stuck"]
     if capped > 1e-3:  # the simulation's step cap ended loops the exact chain lets finish
         return
