@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csgraph, csr_matrix, identity
-from scipy.sparse.linalg import LinearOperator, bicgstab, splu
+from scipy.sparse.linalg import LinearOperator, bicgstab, spilu, splu
 
 from ivr.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
 from ivr.errors import ConfigError
@@ -199,15 +199,22 @@ def _reaching(n: int, src: np.ndarray, dst: np.ndarray, targets: np.ndarray) -> 
 
 
 class _Solver:
-    """Solves with one matrix: sparse LU when small, BiCGSTAB (Jacobi) when large."""
+    """Solves with one matrix: sparse LU when small; BiCGSTAB preconditioned by one
+    incomplete LU (Jacobi if that fails) when large, with sparse LU as the last resort."""
 
     def __init__(self, a: csr_matrix) -> None:
         self.a = a
         self.residual = 0.0
         self.n = a.shape[0]
-        self.method = "sparse LU" if self.n <= DIRECT_LIMIT else "BiCGSTAB + Jacobi"
+        self.method = "sparse LU" if self.n <= DIRECT_LIMIT else "BiCGSTAB + ILU"
         self._lu = splu(a.tocsc()) if self.n <= DIRECT_LIMIT and self.n else None
         self._at: csr_matrix | None = None
+        self._ilu = None
+        if self._lu is None and self.n:
+            try:  # one incomplete factorisation preconditions all three solves
+                self._ilu = spilu(a.tocsc(), drop_tol=1e-4, fill_factor=2)
+            except RuntimeError:
+                self.method = "BiCGSTAB + Jacobi"
 
     def solve(self, b: np.ndarray, transpose: bool = False) -> np.ndarray:
         if not self.n:
@@ -223,15 +230,21 @@ class _Solver:
         if self._lu is not None:
             x = self._lu.solve(b, trans="T" if transpose else "N")
         else:
-            x = self._iterative(a, b, norm)
+            x = self._iterative(a, b, norm, transpose)
         res = float(np.linalg.norm(a @ x - b)) / norm
         self.residual = max(self.residual, res)
         return x
 
-    def _iterative(self, a: csr_matrix, b: np.ndarray, norm: float) -> np.ndarray:
-        d = a.diagonal()
-        inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1.0), 1.0)
-        m = LinearOperator(a.shape, matvec=lambda x: inv * x, dtype=float)
+    def _iterative(self, a: csr_matrix, b: np.ndarray, norm: float,
+                   transpose: bool) -> np.ndarray:
+        ilu = self._ilu
+        if ilu is not None:
+            trans = "T" if transpose else "N"
+            m = LinearOperator(a.shape, matvec=lambda x: ilu.solve(x, trans), dtype=float)
+        else:
+            d = a.diagonal()
+            inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1.0), 1.0)
+            m = LinearOperator(a.shape, matvec=lambda x: inv * x, dtype=float)
         x, info = bicgstab(a, b, rtol=TOLERANCE, atol=0.0, maxiter=20 * self.n, M=m)
         if info != 0 or np.linalg.norm(a @ x - b) > 10 * TOLERANCE * norm:
             self.method = "sparse LU (COLAMD)"
