@@ -12,6 +12,7 @@ callers pressed and where they left.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import csgraph
@@ -72,9 +73,9 @@ class Chain:
     def n_states(self) -> int:
         return len(self.state_node)
 
-    @property
+    @cached_property
     def entry_state(self) -> np.ndarray:
-        """The state each entry leaves from."""
+        """The state each entry leaves from (computed once)."""
         return np.repeat(np.arange(self.n_states), np.diff(self.indptr))
 
     def weights(self) -> np.ndarray:
@@ -338,8 +339,8 @@ class _Compiler:
         sv, sstate = bv[~chance_nodes], bstate[~chance_nodes]
         if len(sv):
             sched = self.node_sched[sv]
-            is_open = np.array([bool(self.week.sets[cls.open_set, x]) if x >= 0 else False
-                                for x in sched.tolist()], dtype=bool)
+            is_open = (sched >= 0) & self.week.sets[cls.open_set][np.maximum(sched, 0)] \
+                if self.week.names else np.zeros(len(sv), dtype=bool)
             e = np.where(is_open, self.first[_EV["open"]][sv], self.first[_EV["closed"]][sv])
             add(sstate, np.where(e >= 0, dest[self.dst_ext[e]], -1 - STUCK), 1.0,
                 0.0, np.where(is_open, _EV["open"], _EV["closed"]), e)

@@ -196,12 +196,12 @@ def _load(args: argparse.Namespace) -> Menu:
     return load_any(args.file, args.from_format, max_bytes=args.max_bytes)
 
 
-def _chain(args: argparse.Namespace) -> tuple[Menu, Chain]:
+def _chain(args: argparse.Namespace) -> Chain:
     menu = _load(args)
     population = None
     if args.callers:
         population = load_population(args.callers, menu, max_bytes=args.max_bytes)
-    return menu, compile_chain(menu, population)
+    return compile_chain(menu, population)
 
 
 class _Progress:
@@ -226,7 +226,7 @@ class _Progress:
 
 
 def cmd_simulate(args: argparse.Namespace, out: _Out) -> int:
-    menu, chain = _chain(args)
+    chain = _chain(args)
     bar = _Progress(args.n >= 500_000 and args.format == "text")
     try:
         result = simulate(chain, args.n, seed=args.seed, trace=args.trace, progress=bar)
@@ -262,7 +262,7 @@ def cmd_simulate(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_solve(args: argparse.Namespace, out: _Out) -> int:
-    menu, chain = _chain(args)
+    chain = _chain(args)
     summary = summarize_exact(chain, solve(chain))
     if args.format == "json":
         out.line(json.dumps(summary_dict(summary, args.file), indent=2))

@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csgraph, csr_matrix, identity
+from scipy.sparse import csr_matrix, identity
 from scipy.sparse.linalg import LinearOperator, bicgstab, spilu, splu
 
 from ivr.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
 from ivr.errors import ConfigError
+from ivr.topology import reaching
 
 #: Chains up to this many states are solved by sparse LU; larger ones iteratively.
 DIRECT_LIMIT = 20_000
@@ -99,7 +100,7 @@ def solve(chain: Chain) -> ExactResult:
     ends = np.zeros(n, dtype=bool)
     ends[src[~inside & (go > 0)]] = True
     ends[src[prob - go > 0]] = True
-    trapped = ~_reaching(n, src[inside & (go > 0)], dst[inside & (go > 0)], ends)
+    trapped = ~reaching(n, src[inside & (go > 0)], dst[inside & (go > 0)], ends)
     q_mask = inside & ~trapped[src]
     q = csr_matrix((go[q_mask], (src[q_mask], dst[q_mask])), shape=(n, n))
     a = (identity(n, format="csr") - q).tocsr()
@@ -183,19 +184,6 @@ def _by_intent(chain: Chain, v: np.ndarray, flow: np.ndarray, abandon_flow: np.n
         out[intent.name] = {o: float(x / w) if w > 0 else 0.0
                             for o, x in zip(OUTCOMES, total, strict=True)}
     return out
-
-
-def _reaching(n: int, src: np.ndarray, dst: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """States from which a state of the ``targets`` mask can be reached."""
-    if not targets.any():
-        return np.zeros(n, dtype=bool)
-    rows = np.concatenate([dst, np.full(int(targets.sum()), n)])
-    cols = np.concatenate([src, np.flatnonzero(targets)])
-    rev = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
-    order = csgraph.breadth_first_order(rev, n, directed=True, return_predecessors=False)
-    mask = np.zeros(n + 1, dtype=bool)
-    mask[order] = True
-    return mask[:n]
 
 
 class _Solver:

@@ -48,7 +48,7 @@ class SimResult:
 
     ``counts[c, o]`` callers of class ``c`` ending in outcome ``o``; ``seconds_hist[o]`` and
     ``steps_hist[o]`` their time in the menu and steps; ``entry_counts`` how often each
-    chain entry was taken; ``abandon_at``/``stuck_at`` per node of the topology.
+    chain entry was taken; ``abandon_at`` callers abandoning at each node of the topology.
     """
 
     chain: Chain
@@ -61,7 +61,6 @@ class SimResult:
     steps_hist: np.ndarray
     entry_counts: np.ndarray
     abandon_at: np.ndarray
-    stuck_at: np.ndarray
     caller_steps: int
     traces: tuple[Trace, ...]
 
@@ -165,9 +164,8 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     step_hist = np.zeros(n_out * (step_cap + 1), dtype=np.int64)
     entry_counts = np.zeros(len(dst), dtype=np.int64)
     abandon_at = np.zeros(n_nodes, dtype=np.int64)
-    stuck_at = np.zeros(n_nodes, dtype=np.int64)
-    picker = _ClassPicker(chain)
-    traces: dict[int, list[tuple[int, int, float]]] = {i: [] for i in range(min(trace, n))}
+    picker = _ClassPicker(chain, width)
+    traces: dict[int, list[tuple[int, bool]]] = {i: [] for i in range(min(trace, n))}
     finals: dict[int, tuple[int, int, float]] = {}
 
     pending: list[tuple[np.ndarray, ...]] = []
@@ -201,13 +199,24 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     size = min(pool, n)
     cid = np.arange(size, dtype=np.uint64)
     next_id = size
-    picker.width = width
     cls, state, patience = picker.draw(key, cid)
     elapsed = np.zeros(size)
     steps = np.zeros(size, dtype=np.int64)
     total_steps = 0
-    buf: list[np.ndarray] = []
+    taken: list[np.ndarray] = []    # entries stepped on, counted in batches
+    begun: list[np.ndarray] = []    # entries a caller abandoned during (begun, not taken)
     buffered = 0
+
+    def count_entries() -> None:
+        nonlocal taken, begun, buffered
+        if taken:
+            entry_counts[:] += np.bincount(np.concatenate(taken), minlength=len(dst))
+        if begun:
+            quit_entries = np.concatenate(begun)
+            entry_counts[:] -= np.bincount(quit_entries, minlength=len(dst))
+            abandon_at[:] += np.bincount(chain.state_node[chain.entry_state[quit_entries]],
+                                         minlength=n_nodes)
+        taken, begun, buffered = [], [], 0
     done = 0
     width_f = float(width)
     while len(cid):
@@ -231,30 +240,24 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         nxt = dst_row[e]
         if traces and len(finals) < len(traces):  # an early caller may be in flight
             for i in np.flatnonzero(cid < len(traces)).tolist():
-                traces[int(cid[i])].append((int(e[i]), int(gone[i]), float(elapsed[i])))
+                traces[int(cid[i])].append((int(e[i]), bool(gone[i])))
         steps += 1
         total_steps += len(e)
-        buf.append(e)
+        taken.append(e)
         buffered += len(e)
         if buffered > 4_000_000:
-            entry_counts += np.bincount(np.concatenate(buf), minlength=len(dst))
-            buf, buffered = [], 0
+            count_entries()
         ended = nxt < 0
         any_gone = gone.any()
         if any_gone:
             ended |= gone
-            entry_counts -= np.bincount(e[gone], minlength=len(dst))  # begun, not taken
-            abandon_at += np.bincount(chain.state_node[state[gone] // width],
-                                      minlength=n_nodes)
+            begun.append(e[gone])
             np.copyto(elapsed, patience, where=gone)
         fin = ended
         capped = None
         if int(steps.max()) >= step_cap:
             capped = ~ended & (steps >= step_cap)
-            if capped.any():
-                stuck_at += np.bincount(chain.state_node[nxt[capped] // width],
-                                        minlength=n_nodes)
-                fin = ended | capped
+            fin = ended | capped
         if fin.any():
             outcome = -1 - nxt
             if any_gone:
@@ -272,13 +275,12 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         else:
             state = nxt
     flush()
-    if buf:
-        entry_counts += np.bincount(np.concatenate(buf), minlength=len(dst))
+    count_entries()
     return SimResult(
         chain=chain, n=n, seed=seed, counts=counts.reshape(n_cls, n_out),
         seconds_sum=sec_sum, seconds_sq=sec_sq, seconds_hist=sec_hist.reshape(n_out, -1),
         steps_hist=step_hist.reshape(n_out, -1), entry_counts=entry_counts,
-        abandon_at=abandon_at, stuck_at=stuck_at, caller_steps=total_steps,
+        abandon_at=abandon_at, caller_steps=total_steps,
         traces=_traces(chain, traces, finals),
     )
 
@@ -286,8 +288,9 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
 class _ClassPicker:
     """Draws each new caller's class and patience from its own reserved uniforms."""
 
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: Chain, width: int) -> None:
         pop = chain.population
+        self.width = width  # states are carried as their first alias slot
         self.patience = pop.patience
         self.zero_out = pop.zero_out
         self.shares = np.cumsum([i.share for i in pop.intents])
@@ -298,7 +301,6 @@ class _ClassPicker:
             table[klass.intent, int(klass.zero_out), klass.open_set] = c
         self.table = table
         self.start = chain.start
-        self.width = 1
         arrival = np.zeros(len(self.of_minute))
         for k, share in enumerate(chain.week.share):  # minutes of each open-set, by share
             mins = self.of_minute == k
@@ -344,7 +346,7 @@ def _refill(picker: _ClassPicker, key: np.uint64, fin: np.ndarray, cid: np.ndarr
     return cid, cls, state, patience, elapsed, steps, next_id
 
 
-def _traces(chain: Chain, raw: dict[int, list[tuple[int, int, float]]],
+def _traces(chain: Chain, raw: dict[int, list[tuple[int, bool]]],
             finals: dict[int, tuple[int, int, float]]) -> tuple[Trace, ...]:
     top = chain.top
     out = []
@@ -353,9 +355,8 @@ def _traces(chain: Chain, raw: dict[int, list[tuple[int, int, float]]],
             continue
         c, outcome, seconds = finals[caller]
         items = []
-        for e, gone, _ in steps:
-            state = int(np.searchsorted(chain.indptr, e, side="right")) - 1
-            node = top.ids[int(chain.state_node[state])]
+        for e, gone in steps:
+            node = top.ids[int(chain.state_node[chain.entry_state[e]])]
             edge = int(chain.edge[e])
             key = None
             if edge >= 0 and EVENTS[int(chain.event[e])] == "option":

@@ -30,9 +30,12 @@ def _rate(r: Rate, exact: bool) -> str:
     return f"{pct(r.value):>7}  [{pct(r.low)}, {pct(r.high)}]"
 
 
+def num(x: float | None) -> str:
+    return "-" if x is None or not math.isfinite(x) else f"{x:.1f}"
+
+
 def _figure(f: Figure, unit: str) -> str:
-    fmt = secs if unit == "s" else (lambda x: "-" if x is None or not math.isfinite(x)
-                                    else f"{x:.1f}")
+    fmt = secs if unit == "s" else num
     text = fmt(f.mean)
     if f.p50 is not None:
         text += f" (p50 {fmt(f.p50)}, p90 {fmt(f.p90)})"

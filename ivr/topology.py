@@ -61,6 +61,29 @@ def describe(path: tuple[Step, ...], menu: Menu) -> str:
     return "(at the start)" if not path else "(no keys)"
 
 
+def reaching(n: int, src: np.ndarray, dst: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Of ``n`` vertices with edges ``src -> dst``: those that can reach a ``targets`` vertex.
+
+    One breadth-first search over the reversed edges from an extra vertex pointing at
+    every target.
+
+    Examples
+    --------
+    >>> reaching(3, np.array([0, 1]), np.array([1, 2]), np.array([False, True, False]))
+    array([ True,  True, False])
+    """
+    if not targets.any():
+        return np.zeros(n, dtype=bool)
+    t = np.flatnonzero(targets)
+    rows = np.concatenate([dst, np.full(len(t), n)])
+    cols = np.concatenate([src, t])
+    rev = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    order = csgraph.breadth_first_order(rev, n, directed=True, return_predecessors=False)
+    mask = np.zeros(n + 1, dtype=bool)
+    mask[order] = True
+    return mask[:n]
+
+
 _CODE = {e: i for i, e in enumerate(EVENTS)}
 _KEYCODE = {k: i for i, k in enumerate(KEYPAD)}
 KIND_CODES = (*KINDS, "(hangup)")
@@ -166,19 +189,7 @@ class Topology:
 
     def reaching(self, targets: np.ndarray) -> np.ndarray:
         """Mask of nodes from which some node in the ``targets`` mask is reachable."""
-        if not targets.any():
-            return np.zeros(self.n, dtype=bool)
-        # One extra node pointing (in the reversed graph) at every target.
-        rev = self.matrix(reverse=True).tocoo()
-        t = np.flatnonzero(targets)
-        rows = np.concatenate([rev.row, np.full(len(t), self.n)])
-        cols = np.concatenate([rev.col, t])
-        big = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(self.n + 1, self.n + 1))
-        order = csgraph.breadth_first_order(big.tocsr(), self.n, directed=True,
-                                            return_predecessors=False)
-        mask = np.zeros(self.n + 1, dtype=bool)
-        mask[order] = True
-        return mask[: self.n]
+        return reaching(self.n, self.src, self.dst, targets)
 
     def shortest(self, start: str, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distances and predecessors from ``start`` under a per-edge weight."""

@@ -83,16 +83,6 @@ def read_any(text: str, file: str, fmt: str | None = None) -> Menu:
     return to_menu(_BY_NAME[name].read(text, file))
 
 
-def read_imported(text: str, file: str, fmt: str | None = None) -> Imported | None:
-    """The importer's translation (for ``ivr import``), or None for a native file."""
-    name = fmt or detect(text)
-    if name == "native":
-        return None
-    if name not in _BY_NAME:
-        raise ConfigError(f"unknown format {name!r}", hint="one of " + ", ".join(NAMES))
-    return _BY_NAME[name].read(text, file)
-
-
 def load_any(path: str | os.PathLike[str], fmt: str | None = None, *,
              max_bytes: int = MAX_BYTES, follow: bool = True) -> Menu:
     """Load a menu file in any supported format; with ``follow``, flows it hands calls to
@@ -113,4 +103,4 @@ def is_flow_file(name: str) -> bool:
     return name.endswith(EXTENSIONS) and not name.startswith(".")
 
 __all__ = ["EXTENSIONS", "IMPORTERS", "NAMES", "Format", "detect", "is_flow_file",
-           "load_any", "read_any", "read_imported"]
+           "load_any", "read_any"]

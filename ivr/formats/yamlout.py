@@ -109,14 +109,12 @@ def to_yaml(menu: Menu) -> str:
     'b'
     """
     header = ""
+    data = menu_data(menu)
     if menu.format != "native":
         header = (f"# Imported by `ivr import` from {menu.source.file} ({menu.format}).\n"
                   "# Each node's origin in that file is in x-origins.\n")
-        data = menu_data(menu)
         data["x-origins"] = {nid: f"{n.source}" + (f" ({n.source.ref})" if n.source.ref else "")
                              for nid, n in menu.nodes.items()}
-    else:
-        data = menu_data(menu)
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
