@@ -43,6 +43,19 @@ class Trace:
 
 
 @dataclass(frozen=True, eq=False)
+class Callers:
+    """Every caller's own result, indexed by caller number (``simulate(record=True)``).
+
+    Caller ``i`` draws the same uniforms in every menu simulated with the same seed, so
+    two records line up caller by caller: the basis of paired comparisons.
+    """
+
+    outcome: np.ndarray
+    seconds: np.ndarray
+    steps: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class SimResult:
     """Streaming aggregates of a simulation.
 
@@ -63,6 +76,7 @@ class SimResult:
     abandon_at: np.ndarray
     caller_steps: int
     traces: tuple[Trace, ...]
+    callers: Callers | None = None
 
     def outcome_counts(self) -> dict[str, int]:
         tot = self.counts.sum(axis=0)
@@ -128,8 +142,12 @@ def patience_of(p: Patience, u: np.ndarray) -> np.ndarray:
 
 def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace: int = 0,
              step_cap: int = STEP_CAP, pool: int = POOL,
-             progress: Callable[[int, int], None] | None = None) -> SimResult:
+             progress: Callable[[int, int], None] | None = None,
+             record: bool = False) -> SimResult:
     """Simulate ``n`` callers through ``chain``; the same seed gives the same numbers.
+
+    ``record`` keeps every caller's outcome, seconds and steps (``SimResult.callers``,
+    13 bytes a caller) for paired comparisons.
 
     Examples
     --------
@@ -167,6 +185,8 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     picker = _ClassPicker(chain, width)
     traces: dict[int, list[tuple[int, bool]]] = {i: [] for i in range(min(trace, n))}
     finals: dict[int, tuple[int, int, float]] = {}
+    kept = Callers(np.zeros(n, dtype=np.int8), np.zeros(n), np.zeros(n, dtype=np.int32)) \
+        if record else None
 
     pending: list[tuple[np.ndarray, ...]] = []
     pending_n = 0
@@ -189,6 +209,10 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
                steps: np.ndarray) -> None:
         nonlocal pending_n
         pending.append((cls, outcome, elapsed, steps))
+        if kept is not None:
+            kept.outcome[cid] = outcome
+            kept.seconds[cid] = elapsed
+            kept.steps[cid] = steps
         pending_n += len(cls)
         if pending_n > 2_000_000:
             flush()
@@ -281,7 +305,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         seconds_sum=sec_sum, seconds_sq=sec_sq, seconds_hist=sec_hist.reshape(n_out, -1),
         steps_hist=step_hist.reshape(n_out, -1), entry_counts=entry_counts,
         abandon_at=abandon_at, caller_steps=total_steps,
-        traces=_traces(chain, traces, finals),
+        traces=_traces(chain, traces, finals), callers=kept,
     )
 
 

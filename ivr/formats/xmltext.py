@@ -133,6 +133,10 @@ def parse_xml(text: str, file: str) -> Element:
         raise SyntaxProblem(f"not well-formed XML: {message}", file=file,
                             line=exc.getLineNumber(), column=(exc.getColumnNumber() or 0) + 1,
                             hint=hint) from None
+    except LookupError as exc:  # expat: the declaration names an encoding Python lacks
+        raise SyntaxProblem(f"the XML declaration names an encoding ivr cannot read ({exc})",
+                            file=file, line=1, column=1,
+                            hint='files are read as UTF-8; write encoding="UTF-8"') from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops it first
         raise SyntaxProblem("XML nested too deeply", file=file) from None
     if builder.root is None:

@@ -1,0 +1,68 @@
+"""The ``ivr`` command: parses arguments, calls the library, formats its answers.
+
+The only package that prints or exits. Each module registers its commands; ``main`` runs
+one. Exit codes: 0 fine, 1 a failed check (an error finding, a failed gate or journey),
+2 bad input or usage (one line naming file, line, column and node), 3 an internal error (a
+bug: please report it with ``--debug`` output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from ivr import __version__
+from ivr.cli import check, run
+from ivr.cli.common import Out
+from ivr.errors import IvrError
+
+#: Command modules, in the order their commands appear in ``ivr --help``.
+MODULES = (check, run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ivr",
+        description="Simulate, lint and audit telephone menus (IVRs).",
+        epilog="Exit codes: 0 fine, 1 a failed check, 2 bad input. See README.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"ivr {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace, Out], int],
+                help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    for module in MODULES:
+        module.register(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    out = Out(sys.stdout)
+    try:
+        return int(args.func(args, out))
+    except IvrError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug; keep the promise of one line unless --debug
+        if args.debug:
+            raise
+        print(f"ivr: internal error: {type(exc).__name__}: {exc} (rerun with --debug and "
+              "report it)", file=sys.stderr)
+        return 3
+
+

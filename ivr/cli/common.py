@@ -1,0 +1,137 @@
+"""What every command shares: output, safe writing, finding files, loading, arguments."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from typing import TextIO
+
+from ivr.chain import Chain, compile_chain
+from ivr.errors import InputError
+from ivr.formats.native import load_population
+from ivr.formats.registry import NAMES, is_flow_file, load_any
+from ivr.formats.text import MAX_BYTES
+from ivr.model import Menu
+
+_COLOURS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2"}
+
+
+class Out:
+    """Writes to stdout, colouring only on a terminal (and never with NO_COLOR)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.colour = stream.isatty() and "NO_COLOR" not in os.environ
+
+    def paint(self, text: str, style: str) -> str:
+        return f"\033[{_COLOURS[style]}m{text}\033[0m" if self.colour else text
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a whole file or nothing: a temporary file renamed over the target."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ivr-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
+
+
+def menu_files(targets: Sequence[str]) -> Iterator[str]:
+    """Files named, and menu or flow files under folders named, in sorted order."""
+    for target in targets:
+        if os.path.isdir(target):
+            found: list[str] = []
+            for root, dirs, files in os.walk(target):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files if is_flow_file(f))
+            if not found:
+                raise InputError("no menu or flow files in this folder", file=target,
+                                 hint="menus are *.yaml or *.yml; exported flows *.json, "
+                                      "*.xml, *.vxml or *.conf")
+            yield from sorted(found)
+        else:
+            yield target
+
+
+def load(args: argparse.Namespace) -> Menu:
+    return load_any(args.file, args.from_format, max_bytes=args.max_bytes)
+
+
+def load_chain(args: argparse.Namespace) -> Chain:
+    menu = load(args)
+    population = None
+    if args.callers:
+        population = load_population(args.callers, menu, max_bytes=args.max_bytes)
+    return compile_chain(menu, population)
+
+
+class Progress:
+    """A progress bar on stderr, only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        tenth = 40 * done // max(total, 1)
+        if tenth != self.last:
+            self.last = tenth
+            sys.stderr.write(f"\r  [{'#' * tenth}{'.' * (40 - tenth)}] {done:,}/{total:,}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.last >= 0:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+
+def count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def from_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="from_format", choices=NAMES, metavar="FORMAT",
+                   help="read input as this format instead of detecting it: "
+                   + ", ".join(NAMES))
+
+
+def max_bytes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-bytes", type=positive_int, default=MAX_BYTES, metavar="N",
+                   help=f"refuse input files over N bytes (default {MAX_BYTES:,})")
+
+
+def population(p: argparse.ArgumentParser) -> None:
+    """The arguments of every command that walks callers: a menu and who calls."""
+    p.add_argument("file", metavar="FILE", help="a menu file (YAML or an exported flow)")
+    p.add_argument("--callers", metavar="POP",
+                   help="a callers file (default: the menu's callers section)")
+    from_format(p)
+
+
+#: ``command(name, func, help)`` adds a sub-command and returns its parser; each command
+#: module's ``register(command)`` receives it.
+Command = Callable[[str, Callable[[argparse.Namespace, Out], int], str], argparse.ArgumentParser]
