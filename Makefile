@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup demo test lint typecheck bench analysis clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,12 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_sim.py --write BENCHMARKS.md
+
+# The studies in analysis/: each run.py rewrites its REPORT.md (same seed, same numbers).
+analysis: setup
+	$(BIN)/python analysis/bank-redesign/run.py
+	$(BIN)/python analysis/zero-out/run.py
+	$(BIN)/python analysis/broad-vs-deep/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
