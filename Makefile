@@ -21,6 +21,7 @@ demo: setup
 	@for f in menus/bank.yaml menus/clinic.yaml; do echo; echo "== ivr simulate $$f"; $(BIN)/ivr simulate $$f; done
 	@echo; echo "== ivr simulate --check menus/utility.yaml (simulated vs exact)"
 	$(BIN)/ivr simulate --check menus/utility.yaml
+	@echo; echo "== ivr test journeys/bank.yaml (key sequences and what they must reach)"; $(BIN)/ivr test journeys/bank.yaml
 
 test: setup
 	$(BIN)/ruff check ivr tests
@@ -36,6 +37,7 @@ analysis: setup
 	$(BIN)/python analysis/bank-redesign/run.py
 	$(BIN)/python analysis/zero-out/run.py
 	$(BIN)/python analysis/broad-vs-deep/run.py
+	$(BIN)/python analysis/audit/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,15 +1,18 @@
 """When calls arrive, and which schedules are open then.
 
-Calls arrive over one reference week (flat by default). Every minute of that week has a
-set of open schedules; the caller model needs only the distinct sets and their shares, so
-a call's schedule checks all agree with one another (a caller who passes two checks of
-the same schedule finds it open both times or closed both times).
+Calls arrive over one reference week (flat by default, or an hourly profile). Every
+minute of that week has a set of open schedules; the caller model needs only the distinct
+sets and their shares, so a call's schedule checks all agree with one another (a caller
+who passes two checks of the same schedule finds it open both times or closed both
+times). Minutes are UTC; a menu's *clock* (the time zone of its first schedule, UTC
+without schedules) is how people name times: ``--at "mon 19:30"``, the hours of an
+arrival profile and of ``solve --by-hour``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -27,26 +30,63 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @dataclass(frozen=True)
 class Week:
     """Distinct open-sets over the week: ``names`` of schedules, ``sets`` (bool per name),
-    ``share`` of arrivals finding each set, and the set of each UTC minute of the week."""
+    ``share`` of arrivals finding each set, and the set of each UTC minute of the week.
+
+    ``arrival`` is the share of calls arriving in each UTC minute (a single minute with
+    ``at``); ``level`` the arrival rate of each minute relative to the week's mean (1 when
+    flat), which scales ``calls_per_hour`` for the agent queues.
+    """
 
     names: tuple[str, ...]
     sets: np.ndarray        # (n_sets, n_schedules) bool
     share: np.ndarray       # (n_sets,)
     of_minute: np.ndarray   # (WEEK_MINUTES,) index into sets
+    arrival: np.ndarray = field(default_factory=lambda: np.full(WEEK_MINUTES,
+                                                                1.0 / WEEK_MINUTES))
+    level: np.ndarray = field(default_factory=lambda: np.ones(WEEK_MINUTES))
 
     def is_open(self, k: int, schedule: str) -> bool:
         return bool(self.sets[k, self.names.index(schedule)])
 
 
+def offset(tz: str) -> int:
+    """Minutes ``tz`` is ahead of UTC in the reference week.
+
+    Examples
+    --------
+    >>> offset("Europe/Madrid"), offset("America/Chicago"), offset("UTC")
+    (60, -360, 0)
+    """
+    delta = REFERENCE_MONDAY.astimezone(ZoneInfo(tz)).utcoffset() or timedelta()
+    return int(delta.total_seconds() // 60)
+
+
+def to_utc(local: np.ndarray, tz: str) -> np.ndarray:
+    """Per-minute values of a local week, re-indexed by UTC minute."""
+    # UTC minute t is local minute t + offset.
+    return np.roll(local, -offset(tz))
+
+
 def _open_minutes(schedule: Schedule) -> np.ndarray:
     """Open flag for each UTC minute of the reference week."""
-    offset = REFERENCE_MONDAY.astimezone(ZoneInfo(schedule.tz)).utcoffset() or timedelta()
-    shift = int(offset.total_seconds() // 60)
     local = np.zeros(WEEK_MINUTES, dtype=bool)
     for day, start, end in schedule.hours:
         local[day * 1440 + start: day * 1440 + end] = True
-    # UTC minute t is local minute t + shift.
-    return np.roll(local, -shift)
+    return to_utc(local, schedule.tz)
+
+
+def clock(schedules: Mapping[str, Schedule]) -> str:
+    """The time zone people mean in a menu: its first schedule's, UTC without any."""
+    for s in schedules.values():
+        return s.tz
+    return "UTC"
+
+
+def hourly_profile(hourly: Sequence[float], tz: str) -> np.ndarray:
+    """Arrival weights per UTC minute from 168 hourly weights of a local week (Monday
+    00:00 first); each hour's weight is spread evenly over its minutes."""
+    local = np.repeat(np.asarray(hourly, dtype=float), 60)
+    return to_utc(local, tz)
 
 
 def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
@@ -61,20 +101,26 @@ def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
     ([False, True], [0.9405, 0.0595])
     """
     names = tuple(sorted(schedules))
-    if not names:
-        return Week((), np.zeros((1, 0), dtype=bool), np.ones(1),
-                    np.zeros(WEEK_MINUTES, dtype=np.int64))
-    grid = np.stack([_open_minutes(schedules[n]) for n in names], axis=1)
-    sets, of_minute = np.unique(grid, axis=0, return_inverse=True)
-    of_minute = of_minute.reshape(-1)
+    flat = np.ones(WEEK_MINUTES) if profile is None else np.asarray(profile, float)
+    if flat.shape != (WEEK_MINUTES,) or not np.isfinite(flat).all() or (flat < 0).any() \
+            or flat.sum() <= 0:
+        raise ValueError("an arrival profile has one weight >= 0 per minute of the week, "
+                         "not all zero")
+    level = flat * (WEEK_MINUTES / flat.sum())
     if at is not None:
         weights = np.zeros(WEEK_MINUTES)
         weights[at % WEEK_MINUTES] = 1.0
     else:
-        weights = np.ones(WEEK_MINUTES) if profile is None else np.asarray(profile, float)
+        weights = level / WEEK_MINUTES
+    if not names:
+        return Week((), np.zeros((1, 0), dtype=bool), np.ones(1),
+                    np.zeros(WEEK_MINUTES, dtype=np.int64), weights, level)
+    grid = np.stack([_open_minutes(schedules[n]) for n in names], axis=1)
+    sets, of_minute = np.unique(grid, axis=0, return_inverse=True)
+    of_minute = of_minute.reshape(-1)
     share = np.bincount(of_minute, weights=weights, minlength=len(sets))
     share = share / share.sum()
-    return Week(names, sets, share, of_minute.astype(np.int64))
+    return Week(names, sets, share, of_minute.astype(np.int64), weights, level)
 
 
 def minute_of_week(text: str) -> int:
@@ -95,4 +141,31 @@ def minute_of_week(text: str) -> int:
     return DAYS.index(day[:3]) * 1440 + h * 60 + m
 
 
-__all__ = ["DAYS", "WEEK_MINUTES", "Week", "minute_of_week", "week"]
+def parse_at(text: str, tz: str = "UTC") -> int:
+    """``"mon 19:30"`` in ``tz``, or ``"mon 19:30 Europe/Madrid"`` in the zone named, ->
+    UTC minute of the reference week (ValueError with a readable message otherwise).
+
+    Examples
+    --------
+    >>> parse_at("mon 19:30"), parse_at("mon 19:30 Europe/Madrid")
+    (1170, 1110)
+    >>> parse_at("mon 00:30", "America/Chicago")
+    390
+    """
+    words = text.split()
+    if len(words) == 3:
+        tz = words[2]
+    elif len(words) != 2:
+        raise ValueError(f"cannot read {text!r} as a time of the week: write a day and a "
+                         "time, and optionally a time zone ('mon 19:30 Europe/Madrid')")
+    try:
+        zone = ZoneInfo(tz)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown time zone {tz!r} in {text!r} (an IANA name such as "
+                         "Europe/Madrid, or UTC)") from None
+    local = minute_of_week(" ".join(words[:2]))
+    return (local - offset(zone.key)) % WEEK_MINUTES
+
+
+__all__ = ["DAYS", "WEEK_MINUTES", "Week", "clock", "hourly_profile", "minute_of_week",
+           "offset", "parse_at", "to_utc", "week"]

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 from scipy.sparse import csgraph
 
-from ivr.calendar import Week, week
+from ivr.calendar import Week, clock, hourly_profile, week
 from ivr.errors import LoadError
 from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
 from ivr.topology import KIND_CODES, Topology
@@ -104,7 +104,8 @@ def compile_chain(menu: Menu, population: Population | None = None, *,
     """Compile the caller model for ``menu`` and ``population`` (default: menu.callers).
 
     ``at`` (UTC minute of the week) puts every call at one time; ``profile`` weights
-    arrivals per minute of the week; by default they are flat over the week.
+    arrivals per UTC minute of the week; by default they follow the population's
+    ``arrivals`` (hourly, in its time zone or the menu's clock), else are flat.
 
     Examples
     --------
@@ -123,6 +124,8 @@ def compile_chain(menu: Menu, population: Population | None = None, *,
     """
     pop = population or menu.callers or default_population(menu)
     top = top or Topology.of(menu)
+    if profile is None and pop.arrivals is not None:
+        profile = hourly_profile(pop.arrivals.hourly, pop.arrivals.tz or clock(menu.schedules))
     wk = week(menu.schedules, profile=profile, at=at)
     return _Compiler(menu, pop, top, wk).run()
 

@@ -20,16 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix, identity
-from scipy.sparse.linalg import LinearOperator, bicgstab, spilu, splu
 
 from ivr.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
 from ivr.errors import ConfigError
+from ivr.linsolve import DIRECT_LIMIT, Solver
+from ivr.queues import AgentQueues, queue_effect
 from ivr.topology import reaching
-
-#: Chains up to this many states are solved by sparse LU; larger ones iteratively.
-DIRECT_LIMIT = 20_000
-#: Relative residual every solve must reach.
-TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,11 @@ class ExactResult:
     abandon_at: np.ndarray
     residual: float
     method: str
+    #: The staffed agent queues (None when none is modelled), what they lost per node,
+    #: and the outcome probabilities of each caller class (rows of chain.classes).
+    queues: AgentQueues | None = None
+    queue_abandon_at: np.ndarray | None = None
+    by_class: np.ndarray | None = None
 
 
 def applies(chain: Chain) -> bool:
@@ -113,18 +114,21 @@ def solve(chain: Chain) -> ExactResult:
             b[s] += weights[c]
         else:
             start_absorbed[-1 - s] += weights[c]
-    solver = _Solver(a)
+    solver = Solver(a)
     v = solver.solve(b, transpose=True)
+    # Staffed agents: the share answered (not lost in the queue) and its wait, per entry.
+    queue = queue_effect(chain, np.where(trapped[src], 0.0, v[src] * go))
+    human_end = np.where(outcome == HUMAN, queue.served, 0.0)
     # Where each entry ends: an outcome, or a state (whose chance of a person is h).
-    r_human = np.bincount(src[outcome == HUMAN], weights=go[outcome == HUMAN], minlength=n)
+    r_human = np.bincount(src, weights=go * human_end, minlength=n)
     r_human[trapped] = 0.0
     h = solver.solve(r_human)
-    h_end = np.where(inside, h[np.maximum(dst, 0)], (outcome == HUMAN).astype(float))
+    h_end = np.where(inside, h[np.maximum(dst, 0)], human_end)
     h_end[trapped[src]] = 0.0
-    r_th = np.bincount(src, weights=go * secs * h_end, minlength=n)
+    r_th = np.bincount(src, weights=go * (secs * h_end + queue.wait1), minlength=n)
     r_th[trapped] = 0.0
     th = solver.solve(r_th)
-    th_end = np.where(inside, th[np.maximum(dst, 0)], 0.0)
+    th_end = np.where(inside, th[np.maximum(dst, 0)], queue.wait1)
 
     v_src = v[src]
     live = ~trapped[src]
@@ -136,21 +140,26 @@ def solve(chain: Chain) -> ExactResult:
     out[ABANDONED] += abandon_flow.sum()
     out[STUCK] += v[trapped].sum()
     out += start_absorbed
+    out[HUMAN] -= queue.abandoned.sum()
+    out[ABANDONED] += queue.abandoned.sum()
     node = chain.state_node
     abandon_at = np.bincount(node[src], weights=abandon_flow, minlength=chain.top.n)
     p_human = out[HUMAN]
-    t_h = float((v_src * go * secs * h_end)[live].sum())
-    t2_h = float((v_src * go * (secs ** 2 * h_end + 2 * secs * th_end))[live].sum())
+    t_h = float((v_src * go * (secs * h_end + queue.wait1))[live].sum()) + queue.start_wait1
+    t2_h = float((v_src * go * (secs ** 2 * h_end + 2 * secs * th_end + queue.wait2))[live]
+                 .sum()) + queue.start_wait2
     s_h = float((v_src * go * h_end)[live].sum())
     mean_h = t_h / p_human if p_human > 0 else math.nan
     var_h = t2_h / p_human - mean_h ** 2 if p_human > 0 else math.nan
-    by_intent = _by_intent(chain, v, flow, abandon_flow, outcome, ended, trapped)
+    by_intent, by_class = _by_intent(chain, v, flow, abandon_flow, outcome, ended, trapped,
+                                     queue.abandoned)
     visits = np.bincount(node, weights=v, minlength=chain.top.n)
     return ExactResult(
         outcomes=dict(zip(OUTCOMES, (float(x) for x in out), strict=True)),
         by_intent=by_intent,
         steps=float(v.sum()),
-        seconds=float((v_src * spent)[live].sum()),
+        seconds=float((v_src * spent)[live].sum() + (flow * queue.seconds).sum())
+        + queue.start_seconds,
         human=float(p_human),
         human_seconds=mean_h,
         human_seconds_sd=math.sqrt(max(var_h, 0.0)) if p_human > 0 else math.nan,
@@ -160,12 +169,17 @@ def solve(chain: Chain) -> ExactResult:
         abandon_at=abandon_at,
         residual=solver.residual,
         method=solver.method,
+        queues=queue.queues,
+        queue_abandon_at=queue.abandon_at,
+        by_class=by_class,
     )
 
 
 def _by_intent(chain: Chain, v: np.ndarray, flow: np.ndarray, abandon_flow: np.ndarray,
-               outcome: np.ndarray, ended: np.ndarray, trapped: np.ndarray
-               ) -> dict[str, dict[str, float]]:
+               outcome: np.ndarray, ended: np.ndarray, trapped: np.ndarray,
+               lost: np.ndarray) -> tuple[dict[str, dict[str, float]], np.ndarray]:
+    """Outcomes per intent, and per class (rows sum to 1); ``lost`` moves each class's
+    callers who gave up in a queue from human to abandoned."""
     n_cls = len(chain.classes)
     src_cls = chain.state_class[chain.entry_state]
     table = np.zeros((n_cls, len(OUTCOMES)))
@@ -176,6 +190,8 @@ def _by_intent(chain: Chain, v: np.ndarray, flow: np.ndarray, abandon_flow: np.n
     for c, s in enumerate(chain.start.tolist()):
         if s < 0:
             table[c, -1 - s] += chain.classes[c].weight
+    table[:, HUMAN] -= lost
+    table[:, ABANDONED] += lost
     out = {}
     for i, intent in enumerate(chain.population.intents):
         rows = [c for c, k in enumerate(chain.classes) if k.intent == i]
@@ -183,61 +199,8 @@ def _by_intent(chain: Chain, v: np.ndarray, flow: np.ndarray, abandon_flow: np.n
         w = total.sum()
         out[intent.name] = {o: float(x / w) if w > 0 else 0.0
                             for o, x in zip(OUTCOMES, total, strict=True)}
-    return out
-
-
-class _Solver:
-    """Solves with one matrix: sparse LU when small; BiCGSTAB preconditioned by one
-    incomplete LU (Jacobi if that fails) when large, with sparse LU as the last resort."""
-
-    def __init__(self, a: csr_matrix) -> None:
-        self.a = a
-        self.residual = 0.0
-        self.n = a.shape[0]
-        self.method = "sparse LU" if self.n <= DIRECT_LIMIT else "BiCGSTAB + ILU"
-        self._lu = splu(a.tocsc()) if self.n <= DIRECT_LIMIT and self.n else None
-        self._at: csr_matrix | None = None
-        self._ilu = None
-        if self._lu is None and self.n:
-            try:  # one incomplete factorisation preconditions all three solves
-                self._ilu = spilu(a.tocsc(), drop_tol=1e-4, fill_factor=2)
-            except RuntimeError:
-                self.method = "BiCGSTAB + Jacobi"
-
-    def solve(self, b: np.ndarray, transpose: bool = False) -> np.ndarray:
-        if not self.n:
-            return np.zeros(0)
-        norm = float(np.linalg.norm(b))
-        if norm == 0.0:
-            return np.zeros(self.n)
-        a = self.a
-        if transpose:
-            if self._at is None:
-                self._at = a.T.tocsr()
-            a = self._at
-        if self._lu is not None:
-            x = self._lu.solve(b, trans="T" if transpose else "N")
-        else:
-            x = self._iterative(a, b, norm, transpose)
-        res = float(np.linalg.norm(a @ x - b)) / norm
-        self.residual = max(self.residual, res)
-        return x
-
-    def _iterative(self, a: csr_matrix, b: np.ndarray, norm: float,
-                   transpose: bool) -> np.ndarray:
-        ilu = self._ilu
-        if ilu is not None:
-            trans = "T" if transpose else "N"
-            m = LinearOperator(a.shape, matvec=lambda x: ilu.solve(x, trans), dtype=float)
-        else:
-            d = a.diagonal()
-            inv = np.where(d != 0, 1.0 / np.where(d != 0, d, 1.0), 1.0)
-            m = LinearOperator(a.shape, matvec=lambda x: inv * x, dtype=float)
-        x, info = bicgstab(a, b, rtol=TOLERANCE, atol=0.0, maxiter=20 * self.n, M=m)
-        if info != 0 or np.linalg.norm(a @ x - b) > 10 * TOLERANCE * norm:
-            self.method = "sparse LU (COLAMD)"
-            x = splu(a.tocsc(), permc_spec="COLAMD").solve(b)
-        return np.asarray(x)
+    weights = chain.weights()
+    return out, table / np.where(weights > 0, weights, 1.0)[:, None]
 
 
 __all__ = ["DIRECT_LIMIT", "ExactResult", "applies", "solve"]

@@ -14,6 +14,8 @@ import numpy as np
 from ivr.chain import HUMAN, OUTCOMES, Chain
 from ivr.exact import ExactResult
 from ivr.model import EVENTS, KEYPAD
+from ivr.queueing import QueueFigures
+from ivr.queues import tallied
 from ivr.simulate import BIN, SimResult
 
 Z95 = 1.959963984540054
@@ -71,6 +73,8 @@ class Summary:
     human_steps: Figure
     funnel: tuple[NodeFlow, ...]
     residual: float | None = None
+    #: Per staffed agent queue: what its callers met there (empty when none is modelled).
+    queues: tuple[QueueFigures, ...] = ()
 
 
 def wilson(k: int, n: int) -> Rate:
@@ -127,11 +131,18 @@ def _mean_figure(total: float, square: float, n: int, hist: np.ndarray | None,
 
 
 def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
-           callers: float) -> tuple[NodeFlow, ...]:
-    """Per node: visits, abandons and exits per caller, busiest first."""
+           callers: float, queue_abandon_at: np.ndarray | None = None,
+           ended_at_start: float = 0.0) -> tuple[NodeFlow, ...]:
+    """Per node: visits, abandons and exits per caller, busiest first. Callers who give
+    up in an agent's queue (``queue_abandon_at``) had arrived there: they count among its
+    abandons, not as extra visits; ``ended_at_start`` callers' calls ended at the start
+    node itself (a menu that starts at an agent) and visit only it."""
     top = chain.top
     node_of_entry = chain.state_node[chain.entry_state]
     visits = np.bincount(node_of_entry, weights=per_entry, minlength=top.n) + abandon_at
+    visits[top.index[chain.menu.start]] += ended_at_start
+    if queue_abandon_at is not None:
+        abandon_at = abandon_at + queue_abandon_at
     arrive = chain.edge >= 0
     ended = arrive & (chain.dst < 0)
     visits += np.bincount(top.dst[chain.edge[ended]], weights=per_entry[ended], minlength=top.n)
@@ -202,9 +213,13 @@ def summarize(sim: SimResult) -> Summary:
                                  h, sim.seconds_hist[HUMAN], BIN)
     human_steps = _mean_figure(float((hs * steps_idx).sum()),
                                float((hs * steps_idx ** 2).sum()), h, hs, 1.0)
-    flows = funnel(chain, sim.entry_counts.astype(float), sim.abandon_at.astype(float), n)
+    lost = None if sim.queue_abandon_at is None else sim.queue_abandon_at.astype(float)
+    flows = funnel(chain, sim.entry_counts.astype(float), sim.abandon_at.astype(float), n,
+                   lost, float(sim.counts[chain.start < 0].sum()))
+    queues = tallied(sim.queues, sim.queue_tally) \
+        if sim.queues is not None and sim.queue_tally is not None else ()
     return Summary(chain.menu.name, "simulated", n, sim.seed, outcomes, by_intent, seconds,
-                   steps, human_seconds, human_steps, flows)
+                   steps, human_seconds, human_steps, flows, queues=queues)
 
 
 def summarize_exact(chain: Chain, ex: ExactResult) -> Summary:
@@ -221,7 +236,9 @@ def summarize_exact(chain: Chain, ex: ExactResult) -> Summary:
         {i: {o: rate(p) for o, p in row.items()} for i, row in ex.by_intent.items()},
         fig(ex.seconds), fig(ex.steps), Figure(ex.human_seconds, ex.human_seconds,
                                                ex.human_seconds),
-        fig(ex.human_steps), funnel(chain, ex.flow, ex.abandon_at, 1.0), ex.residual)
+        fig(ex.human_steps), funnel(chain, ex.flow, ex.abandon_at, 1.0, ex.queue_abandon_at,
+                                    float(chain.weights()[chain.start < 0].sum())),
+        ex.residual, ex.queues.figures() if ex.queues is not None else ())
 
 
 @dataclass(frozen=True)

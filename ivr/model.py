@@ -229,6 +229,15 @@ class Patience:
 
 
 @dataclass(frozen=True, slots=True)
+class Arrivals:
+    """When calls arrive over the week: 168 hourly weights (Monday 00:00 first) in the
+    time zone ``tz`` (None: the menu's clock, the time zone of its first schedule)."""
+
+    hourly: tuple[float, ...]
+    tz: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Population:
     """Synthetic callers: intents, patience and how they err."""
 
@@ -240,6 +249,8 @@ class Population:
     silence: float = 0.02
     calls_per_hour: float = 0.0
     source: Source | None = None
+    #: The arrival profile (None: flat over the week).
+    arrivals: Arrivals | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,10 @@ _S11 = np.uint64(11)
 
 #: Reserved "steps" for per-caller draws that are not menu steps.
 INTENT, ZERO_OUT, ARRIVAL, PATIENCE = (1 << 24) - 1, (1 << 24) - 2, (1 << 24) - 3, (1 << 24) - 4
+#: The queue at a staffed agent: where the caller finds the line, and its i-th departure
+#: (QUEUE_STAGE + i); menu steps stay below QUEUE_STAGE.
+QUEUE = (1 << 24) - 5
+QUEUE_STAGE = 1 << 20
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -59,4 +63,5 @@ def uniforms(key: np.uint64, caller: np.ndarray, step: np.ndarray | int) -> np.n
     return z.astype(np.float64) * _TO_UNIT
 
 
-__all__ = ["ARRIVAL", "INTENT", "PATIENCE", "ZERO_OUT", "seed_key", "uniforms"]
+__all__ = ["ARRIVAL", "INTENT", "PATIENCE", "QUEUE", "QUEUE_STAGE", "ZERO_OUT", "seed_key",
+           "uniforms"]

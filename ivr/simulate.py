@@ -17,8 +17,9 @@ import numpy as np
 from scipy.special import gamma, ndtri
 
 from ivr import rng
-from ivr.chain import ABANDONED, OUTCOMES, STUCK, Chain
+from ivr.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
 from ivr.model import EVENTS, KEYPAD, Patience
+from ivr.queues import TALLY, AgentQueues, agent_queues, ending_queue, offered_waits, staffed
 
 #: Callers in flight at once; finished ones are replaced by new ones.
 POOL = 65_536
@@ -60,8 +61,11 @@ class SimResult:
     """Streaming aggregates of a simulation.
 
     ``counts[c, o]`` callers of class ``c`` ending in outcome ``o``; ``seconds_hist[o]`` and
-    ``steps_hist[o]`` their time in the menu and steps; ``entry_counts`` how often each
-    chain entry was taken; ``abandon_at`` callers abandoning at each node of the topology.
+    ``steps_hist[o]`` their time in the menu (and queue) and steps; ``entry_counts`` how
+    often each chain entry was taken; ``abandon_at`` callers abandoning at each node of the
+    topology in the menu, ``queue_abandon_at`` in the queue of a staffed agent; ``queues``
+    the agent queues at the simulated arrival rates (None when none is modelled), and
+    ``queue_tally[q]`` what their callers met (columns :data:`ivr.queues.TALLY`).
     """
 
     chain: Chain
@@ -77,16 +81,20 @@ class SimResult:
     caller_steps: int
     traces: tuple[Trace, ...]
     callers: Callers | None = None
+    queues: AgentQueues | None = None
+    queue_abandon_at: np.ndarray | None = None
+    queue_tally: np.ndarray | None = None
 
     def outcome_counts(self) -> dict[str, int]:
         tot = self.counts.sum(axis=0)
         return {o: int(x) for o, x in zip(OUTCOMES, tot, strict=True)}
 
 
-def alias_tables(chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def alias_tables(chain: Chain, width: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Alias tables of every row at once: (threshold, own, alias, width) per slot.
 
-    Every row has ``width`` slots (the longest row), so a uniform picks slot
+    Every row has ``width`` slots (at least the longest row), so a uniform picks slot
     ``floor(u * width)`` with no per-row length; slot ``j`` of state ``s`` yields entry
     ``own`` when the rest of the uniform is below ``threshold``, else entry ``alias``.
     Padding slots have probability 0 and always yield their alias. Built for all rows
@@ -95,7 +103,7 @@ def alias_tables(chain: Chain) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]
     """
     n = chain.n_states
     length = np.diff(chain.indptr)
-    width = int(length.max()) if n else 1
+    width = max(int(length.max()) if n else 1, width or 1)
     col = np.arange(len(chain.prob)) - np.repeat(chain.indptr[:-1], length)
     rows = chain.entry_state
     work = np.zeros((n, width))
@@ -143,11 +151,12 @@ def patience_of(p: Patience, u: np.ndarray) -> np.ndarray:
 def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace: int = 0,
              step_cap: int = STEP_CAP, pool: int = POOL,
              progress: Callable[[int, int], None] | None = None,
-             record: bool = False) -> SimResult:
+             record: bool = False, width: int | None = None) -> SimResult:
     """Simulate ``n`` callers through ``chain``; the same seed gives the same numbers.
 
     ``record`` keeps every caller's outcome, seconds and steps (``SimResult.callers``,
-    13 bytes a caller) for paired comparisons.
+    13 bytes a caller) for paired comparisons; ``width`` pads every row's alias table to
+    that many slots, so menus compared with the same width pick alike from alike rows.
 
     Examples
     --------
@@ -167,7 +176,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     1000
     """
     key = rng.seed_key(seed)
-    thresh, own, alias, width = alias_tables(chain)
+    thresh, own, alias, width = alias_tables(chain, width)
     packed = own | (alias << 32)  # one gather gives both candidates
     low32 = np.int64(0xFFFFFFFF)
     dst, secs = chain.dst, chain.secs
@@ -183,6 +192,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     entry_counts = np.zeros(len(dst), dtype=np.int64)
     abandon_at = np.zeros(n_nodes, dtype=np.int64)
     picker = _ClassPicker(chain, width)
+    held = _Held(chain)
     traces: dict[int, list[tuple[int, bool]]] = {i: [] for i in range(min(trace, n))}
     finals: dict[int, tuple[int, int, float]] = {}
     kept = Callers(np.zeros(n, dtype=np.int8), np.zeros(n), np.zeros(n, dtype=np.int32)) \
@@ -206,8 +216,16 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
                                     minlength=len(step_hist))
 
     def finish(cid: np.ndarray, cls: np.ndarray, outcome: np.ndarray, elapsed: np.ndarray,
-               steps: np.ndarray) -> None:
+               steps: np.ndarray, entry: np.ndarray | None = None, hold: bool = True) -> None:
         nonlocal pending_n
+        if traces:
+            for i in np.flatnonzero(cid < len(traces)).tolist():
+                finals[int(cid[i])] = (int(cls[i]), int(outcome[i]), float(elapsed[i]))
+        if hold and held.active:  # callers at a staffed agent wait for its queue (below)
+            keep = held.take(cid, cls, outcome, elapsed, steps, entry)
+            if keep is not None:
+                cid, cls, outcome, elapsed, steps = (
+                    a[keep] for a in (cid, cls, outcome, elapsed, steps))
         pending.append((cls, outcome, elapsed, steps))
         if kept is not None:
             kept.outcome[cid] = outcome
@@ -216,9 +234,6 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         pending_n += len(cls)
         if pending_n > 2_000_000:
             flush()
-        if traces:
-            for i in np.flatnonzero(cid < len(traces)).tolist():
-                finals[int(cid[i])] = (int(cls[i]), int(outcome[i]), float(elapsed[i]))
 
     size = min(pool, n)
     cid = np.arange(size, dtype=np.uint64)
@@ -288,7 +303,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
                 outcome[gone] = ABANDONED
             if capped is not None:
                 outcome[capped] = STUCK
-            finish(cid[fin], cls[fin], outcome[fin], elapsed[fin], steps[fin])
+            finish(cid[fin], cls[fin], outcome[fin], elapsed[fin], steps[fin], e[fin])
             done += int(fin.sum())
             nxt[fin] = 0
             state = nxt
@@ -300,13 +315,96 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
             state = nxt
     flush()
     count_entries()
+    held.resolve(key, picker, counts.reshape(n_cls, n_out), finish, len(traces))
+    flush()
     return SimResult(
         chain=chain, n=n, seed=seed, counts=counts.reshape(n_cls, n_out),
         seconds_sum=sec_sum, seconds_sq=sec_sq, seconds_hist=sec_hist.reshape(n_out, -1),
         steps_hist=step_hist.reshape(n_out, -1), entry_counts=entry_counts,
         abandon_at=abandon_at, caller_steps=total_steps,
-        traces=_traces(chain, traces, finals), callers=kept,
+        traces=_traces(chain, traces, finals, held.waited), callers=kept, queues=held.queues,
+        queue_abandon_at=held.lost_at, queue_tally=held.tally,
     )
+
+
+#: A traced caller's queue: the agent, how it ended, the seconds it waited.
+_Waited = tuple[str, int, float]
+
+
+class _Held:
+    """Callers who reached a staffed agent, kept (28 bytes each) until the run ends.
+
+    A queue's arrival rate is the rate of callers who end at its agent, which depends on
+    the menu only; so once every caller has been walked, the simulated shares give the
+    rates, and each held caller draws its offered wait V (reserved streams
+    :data:`ivr.rng.QUEUE`, ``QUEUE_STAGE + i``). It is answered when V is less than what
+    is left of its own patience, else it gives up when its patience runs out: exactly
+    Erlang A for exponential patience, an approximation for the other distributions.
+    """
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self.nodes = staffed(chain)
+        self.active = bool(len(self.nodes))
+        self.entry_q, self.start_q = ending_queue(chain, self.nodes)
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        # What resolve() found: the queues, who gave up at each node, per queue the
+        # TALLY columns, and the traced callers' waits.
+        self.queues: AgentQueues | None = None
+        self.lost_at: np.ndarray | None = None
+        self.tally: np.ndarray | None = None
+        self.waited: dict[int, _Waited] = {}
+
+    def take(self, cid: np.ndarray, cls: np.ndarray, outcome: np.ndarray,
+             elapsed: np.ndarray, steps: np.ndarray, entry: np.ndarray | None
+             ) -> np.ndarray | None:
+        """Hold the callers ending at a queue; the mask of the others (None: no one held)."""
+        q = self.start_q[cls] if entry is None else self.entry_q[entry]
+        wait = (q >= 0) & (outcome == HUMAN)
+        if not wait.any():
+            return None
+        self.parts.append((cid[wait], cls[wait].astype(np.int32), q[wait].astype(np.int32),
+                           elapsed[wait], steps[wait].astype(np.int32)))
+        return ~wait
+
+    def resolve(self, key: np.uint64, picker: _ClassPicker, counts: np.ndarray,
+                finish: Callable[..., None], traced: int) -> None:
+        """Rates from the simulated shares, then every held caller's wait, to ``finish``."""
+        chain = self.chain
+        if not self.active:
+            return
+        self.lost_at = lost_at = np.zeros(chain.top.n, dtype=np.int64)
+        self.tally = np.zeros((len(self.nodes), len(TALLY)))
+        parts, self.parts = self.parts, []
+        if not parts:
+            return
+        cid, cls, q, elapsed, steps = (np.concatenate(a) for a in zip(*parts, strict=True))
+        n_cls = len(chain.classes)
+        size = counts.sum(axis=1) + np.bincount(cls, minlength=n_cls)
+        reach = np.zeros((n_cls, len(self.nodes)))
+        np.add.at(reach, (cls, q), 1.0)
+        queues = agent_queues(chain, reach / np.maximum(size, 1)[:, None])
+        assert queues is not None
+        segment = queues.of_minute[picker.minute(key, cid)]
+
+        def stage(i: int, which: np.ndarray) -> np.ndarray:
+            return rng.uniforms(key, cid[which], rng.QUEUE_STAGE + i)
+
+        offered = offered_waits(queues, q, segment, rng.uniforms(key, cid, rng.QUEUE), stage)
+        patience = patience_of(chain.population.patience, rng.uniforms(key, cid, rng.PATIENCE))
+        answered = offered < patience - elapsed
+        seconds = np.where(answered, elapsed + offered, np.maximum(patience, elapsed))
+        outcome = np.where(answered, HUMAN, ABANDONED)
+        finish(cid, cls, outcome, seconds, steps, hold=False)
+        lost_at += np.bincount(self.nodes[q[~answered]], minlength=chain.top.n)
+        wait = seconds - elapsed
+        nq = len(self.nodes)
+        self.tally = np.stack([np.bincount(q, weights=w, minlength=nq) for w in (
+            np.ones(len(q)), offered > 0, answered, answered & (offered <= queues.target),
+            np.where(answered, wait, 0.0), wait)], axis=1)
+        self.queues = queues
+        self.waited = {int(cid[i]): (queues.names[int(q[i])], int(outcome[i]), float(wait[i]))
+                       for i in np.flatnonzero(cid < traced).tolist()}
 
 
 class _ClassPicker:
@@ -325,10 +423,7 @@ class _ClassPicker:
             table[klass.intent, int(klass.zero_out), klass.open_set] = c
         self.table = table
         self.start = chain.start
-        arrival = np.zeros(len(self.of_minute))
-        for k, share in enumerate(chain.week.share):  # minutes of each open-set, by share
-            mins = self.of_minute == k
-            arrival[mins] = share / mins.sum()
+        arrival = chain.week.arrival  # the share of calls arriving in each minute
         self.flat = bool(np.allclose(arrival, arrival[0]))
         self.arrival = np.cumsum(arrival)
         self.arrival[-1] = np.inf
@@ -336,13 +431,16 @@ class _ClassPicker:
     def draw(self, key: np.uint64, cid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         intent = np.searchsorted(self.shares, rng.uniforms(key, cid, rng.INTENT), side="right")
         zero = (rng.uniforms(key, cid, rng.ZERO_OUT) < self.zero_out).astype(np.int64)
-        u = rng.uniforms(key, cid, rng.ARRIVAL)
-        minute = ((u * len(self.of_minute)).astype(np.int64) if self.flat
-                  else np.searchsorted(self.arrival, u, side="right"))
-        cls = self.table[intent, zero, self.of_minute[minute]]
+        cls = self.table[intent, zero, self.of_minute[self.minute(key, cid)]]
         patience = patience_of(self.patience, rng.uniforms(key, cid, rng.PATIENCE))
         start = self.start[cls]
         return cls, np.where(start >= 0, start * self.width, start), patience
+
+    def minute(self, key: np.uint64, cid: np.ndarray) -> np.ndarray:
+        """The UTC minute of the week each caller calls at (its own reserved uniform)."""
+        u = rng.uniforms(key, cid, rng.ARRIVAL)
+        return ((u * len(self.of_minute)).astype(np.int64) if self.flat
+                else np.searchsorted(self.arrival, u, side="right"))
 
 
 def _refill(picker: _ClassPicker, key: np.uint64, fin: np.ndarray, cid: np.ndarray,
@@ -371,7 +469,10 @@ def _refill(picker: _ClassPicker, key: np.uint64, fin: np.ndarray, cid: np.ndarr
 
 
 def _traces(chain: Chain, raw: dict[int, list[tuple[int, bool]]],
-            finals: dict[int, tuple[int, int, float]]) -> tuple[Trace, ...]:
+            finals: dict[int, tuple[int, int, float]],
+            waited: dict[int, _Waited]) -> tuple[Trace, ...]:
+    """Traced callers' paths; one who queued at a staffed agent ends with a ``waits``
+    step: ``(agent, "waits", None, "human" or "abandoned", seconds in the queue)``."""
     top = chain.top
     out = []
     for caller, steps in sorted(raw.items()):
@@ -395,6 +496,9 @@ def _traces(chain: Chain, raw: dict[int, list[tuple[int, bool]]],
             else:
                 to = OUTCOMES[-1 - dst] if dst < 0 else top.ids[int(chain.state_node[dst])]
             items.append((node, event, key, to, float(chain.secs[e])))
+        if caller in waited:
+            agent, ended, wait = waited[caller]
+            items.append((agent, "waits", None, OUTCOMES[ended], wait))
         intent = chain.population.intents[chain.classes[c].intent].name
         out.append(Trace(caller, intent, OUTCOMES[outcome], seconds, tuple(items)))
     return tuple(out)

@@ -9,7 +9,9 @@ from dataclasses import asdict
 from typing import Any
 
 from ivr.chain import OUTCOMES
+from ivr.hourly import HourRow
 from ivr.metrics import Agreement, Figure, Rate, Summary
+from ivr.queueing import QueueFigures
 
 #: Outcomes in the order a contact-center reader looks for them.
 ORDER = ("human", "served", "voicemail", "transferred", "misrouted", "abandoned",
@@ -60,8 +62,11 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
     human = s.outcomes["human"].value
     lines.append(f"  reached a person: {pct(human)}; seconds to a person "
                  f"{_figure(s.human_seconds, 's')}; steps {_figure(s.human_steps, '')}")
-    lines.append(f"  time in the menu: {_figure(s.seconds, 's')}; steps "
-                 f"{_figure(s.steps, '')}")
+    lines.append(f"  time in the menu{' and queue' if s.queues else ''}: "
+                 f"{_figure(s.seconds, 's')}; steps {_figure(s.steps, '')}")
+    if s.queues:
+        lines.append("")
+        lines.extend(queue_lines(s.queues))
     lines.append("")
     shown = [o for o in ORDER if any(row[o].value > 0 for row in s.by_intent.values())]
     width = max(8, *(len(i) for i in s.by_intent))
@@ -81,6 +86,57 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
             lines.append(f"  {f.node:<{nw}}  {f.kind:<12} {f.visits:6.2f} "
                          f"{pct(f.abandoned / f.visits) if f.visits else '-':>8}  {exits}")
     return "\n".join(lines)
+
+
+def queue_lines(queues: tuple[QueueFigures, ...]) -> list[str]:
+    """The agent queues as a small table (callers' view, averaged over the open hours)."""
+    q0 = queues[0]
+    model = ("Erlang C: callers never give up" if q0.model == "erlang_c" else
+             "Erlang A: callers give up after their patience")
+    w = max(5, *(len(q.node) for q in queues))
+    out = [f"  queues ({model}; {q0.target:g} s service-level target)",
+           f"  {'agent':<{w}}  {'calls/h':>7} {'agents':>6} {'handle':>7} {'wait':>6} "
+           f"{'ASA':>7} {'in ' + format(q0.target, 'g') + ' s':>7} {'abandon':>7} "
+           f"{'busy':>5}"]
+    for q in queues:
+        out.append(f"  {q.node:<{w}}  {q.calls_per_hour:7.1f} {q.agents:6d} "
+                   f"{q.handle_time:6.0f}s {pct(q.p_wait):>6} {secs(q.asa):>7} "
+                   f"{pct(q.service_level):>7} {pct(q.p_abandon):>7} {pct(q.occupancy):>5}")
+    return out
+
+
+def by_hour_text(rows: tuple[HourRow, ...], tz: str) -> str:
+    """The by-hour table: each hour's share of the calls and what they met."""
+    asa = any(r.asa is not None for r in rows)
+    lines = [f"  by hour ({tz})",
+             f"  {'hour':<9} {'calls':>6} {'human':>6} {'served':>6} {'voicem.':>7} "
+             f"{'aband.':>6} {'other':>6} {'closed':>6}" + (f" {'ASA':>7}" if asa else "")]
+    for r in rows:
+        if r.calls <= 0:
+            lines.append(f"  {r.hour:<9} {pct(0.0):>6}")
+            continue
+        o = r.outcomes
+        other = 1.0 - o["human"] - o["served"] - o["voicemail"] - o["abandoned"]
+        lines.append(f"  {r.hour:<9} {pct(r.calls):>6} {pct(o['human']):>6} "
+                     f"{pct(o['served']):>6} {pct(o['voicemail']):>7} "
+                     f"{pct(o['abandoned']):>6} {pct(max(other, 0.0)):>6} "
+                     f"{pct(r.closed):>6}" + (f" {secs(r.asa):>7}" if asa else ""))
+    return "\n".join(lines)
+
+
+def by_hour_csv(rows: tuple[HourRow, ...], file: str) -> str:
+    """By-hour rows as CSV lines in the summary's columns (scope: the hour)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for r in rows:
+        w.writerow([file, "exact", r.hour, "calls", r.calls, r.calls, r.calls])
+        for o in OUTCOMES:
+            v = r.outcomes[o]
+            w.writerow([file, "exact", r.hour, o, v, v, v])
+        w.writerow([file, "exact", r.hour, "closed_routes", r.closed, r.closed, r.closed])
+        if r.asa is not None:
+            w.writerow([file, "exact", r.hour, "queue.asa", r.asa, r.asa, r.asa])
+    return buf.getvalue()
 
 
 def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float) -> str:
@@ -134,7 +190,13 @@ def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
             if f.p50 is not None:
                 w.writerow([file, s.method, "all", f"{name}.p50", f.p50, "", ""])
                 w.writerow([file, s.method, "all", f"{name}.p90", f.p90, "", ""])
+        for q in s.queues:
+            for name in ("calls_per_hour", "p_wait", "asa", "service_level", "p_abandon",
+                         "occupancy", "queue_seconds"):
+                value = getattr(q, name)
+                w.writerow([file, s.method, q.node, f"queue.{name}", value, value, value])
     return buf.getvalue()
 
 
-__all__ = ["ORDER", "agreement_text", "summary_csv", "summary_dict", "summary_text"]
+__all__ = ["ORDER", "agreement_text", "by_hour_csv", "by_hour_text", "queue_lines",
+           "summary_csv", "summary_dict", "summary_text"]

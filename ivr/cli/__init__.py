@@ -13,12 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ivr import __version__
-from ivr.cli import check, run
+from ivr.cli import audit, check, compare, run, show, walk
 from ivr.cli.common import Out
 from ivr.errors import IvrError
 
 #: Command modules, in the order their commands appear in ``ivr --help``.
-MODULES = (check, run)
+MODULES = (check, run, compare, show, audit, walk)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -14,6 +13,8 @@ from ivr.cli.common import (
     Out,
     count,
     from_format,
+    lint_config,
+    lint_options,
     load,
     max_bytes,
     menu_files,
@@ -24,22 +25,9 @@ from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
 from ivr.formats.native import parse_menu
 from ivr.formats.registry import load_any
-from ivr.formats.text import read_text
 from ivr.formats.yamlout import to_yaml
-from ivr.formats.yamltext import parse_yaml
-from ivr.lint import RULES, SEVERITIES, Finding, LintConfig, lint
+from ivr.lint import RULES, SEVERITIES, Finding, lint
 from ivr.paths import paths
-
-CONFIG_NAME = ".ivr-lint.yaml"
-
-
-def _lint_config(args: argparse.Namespace) -> LintConfig:
-    config = LintConfig()
-    path = args.config or (CONFIG_NAME if os.path.exists(CONFIG_NAME) else None)
-    if path:
-        doc = parse_yaml(read_text(path), path)
-        config = config.merged(doc.data or {}, path)
-    return config.changed(args.disable or (), args.set or ())
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -54,7 +42,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 
 def cmd_lint(args: argparse.Namespace, out: Out) -> int:
-    config = _lint_config(args)
+    config = lint_config(args)
     counts = dict.fromkeys(SEVERITIES, 0)
     unreadable = 0
     reports: list[dict[str, Any]] = []
@@ -164,12 +152,7 @@ def register(command: Command) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="menu files or folders of them")
     from_format(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--config", metavar="FILE",
-                   help=f"lint config (YAML: disable, rules); default ./{CONFIG_NAME} if present")
-    p.add_argument("--disable", action="append", metavar="RULE", help="turn a rule off")
-    p.add_argument("--set", action="append", metavar="RULE.NAME=VALUE",
-                   help="change a rule setting, e.g. HUMAN_DEPTH.max=4 or "
-                   "LONG_PROMPT.severity=info")
+    lint_options(p)
     max_bytes(p)
 
     p = command("paths", cmd_paths,

@@ -13,7 +13,9 @@ from ivr.chain import Chain, compile_chain
 from ivr.errors import InputError
 from ivr.formats.native import load_population
 from ivr.formats.registry import NAMES, is_flow_file, load_any
-from ivr.formats.text import MAX_BYTES
+from ivr.formats.text import MAX_BYTES, read_text
+from ivr.formats.yamltext import parse_yaml
+from ivr.lint import LintConfig
 from ivr.model import Menu
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2"}
@@ -33,14 +35,19 @@ class Out:
         self.stream.write(text + "\n")
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing: a temporary file renamed over the target."""
+def write_atomically(path: str, data: str | bytes) -> None:
+    """Write a whole file or nothing: a temporary file renamed over the target, with the
+    permissions a plain write would give (``mkstemp`` makes 0600; outputs are to share)."""
     folder = os.path.dirname(os.path.abspath(path))
     tmp = None
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=".ivr-", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
     except OSError as exc:
         if tmp is not None and os.path.exists(tmp):
@@ -122,6 +129,29 @@ def from_format(p: argparse.ArgumentParser) -> None:
 def max_bytes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bytes", type=positive_int, default=MAX_BYTES, metavar="N",
                    help=f"refuse input files over N bytes (default {MAX_BYTES:,})")
+
+
+CONFIG_NAME = ".ivr-lint.yaml"
+
+
+def lint_options(p: argparse.ArgumentParser) -> None:
+    """The lint settings every command that reports findings takes."""
+    p.add_argument("--config", metavar="FILE",
+                   help=f"lint config (YAML: disable, rules); default ./{CONFIG_NAME} if present")
+    p.add_argument("--disable", action="append", metavar="RULE", help="turn a lint rule off")
+    p.add_argument("--set", action="append", metavar="RULE.NAME=VALUE",
+                   help="change a lint rule setting, e.g. HUMAN_DEPTH.max=4 or "
+                   "LONG_PROMPT.severity=info")
+
+
+def lint_config(args: argparse.Namespace) -> LintConfig:
+    """The lint settings of ``lint_options`` (and ./.ivr-lint.yaml when present)."""
+    config = LintConfig()
+    path = args.config or (CONFIG_NAME if os.path.exists(CONFIG_NAME) else None)
+    if path:
+        doc = parse_yaml(read_text(path), path)
+        config = config.merged(doc.data or {}, path)
+    return config.changed(args.disable or (), args.set or ())
 
 
 def population(p: argparse.ArgumentParser) -> None:

@@ -6,20 +6,52 @@ import argparse
 import json
 from dataclasses import asdict
 
-from ivr.cli.common import Command, Out, Progress, load_chain, max_bytes, population, positive_int
+from ivr.calendar import clock, parse_at
+from ivr.chain import Chain, compile_chain
+from ivr.cli.common import Command, Out, Progress, load, max_bytes, population, positive_int
 from ivr.errors import ConfigError
 from ivr.exact import applies as exact_applies
 from ivr.exact import solve
+from ivr.formats.native import load_population
+from ivr.hourly import by_hour
 from ivr.metrics import agreement, summarize, summarize_exact
 from ivr.simulate import DEFAULT_SEED, simulate
-from ivr.tables import agreement_text, summary_csv, summary_dict, summary_text
+from ivr.tables import (
+    agreement_text,
+    by_hour_csv,
+    by_hour_text,
+    summary_csv,
+    summary_dict,
+    summary_text,
+)
 
 #: |z| above which ``simulate --check`` reports disagreement (and exits 1).
 CHECK_LIMIT = 4.5
 
 
+def _chain(args: argparse.Namespace) -> tuple[Chain, str | None]:
+    """The menu's chain, with every call at ``--at`` when given (and that time, spelled
+    out with its time zone)."""
+    menu = load(args)
+    pop = load_population(args.callers, menu, max_bytes=args.max_bytes) if args.callers \
+        else None
+    if not args.at:
+        return compile_chain(menu, pop), None
+    tz = clock(menu.schedules)
+    try:
+        at = parse_at(args.at, tz)
+    except ValueError as exc:
+        raise ConfigError(f"--at: {exc}") from None
+    when = " ".join(args.at.split()) + ("" if len(args.at.split()) == 3 else f" {tz}")
+    return compile_chain(menu, pop, at=at), when
+
+
+def _label(args: argparse.Namespace, when: str | None) -> str:
+    return args.file if when is None else f"{args.file} (calls at {when})"
+
+
 def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
-    chain = load_chain(args)
+    chain, when = _chain(args)
     bar = Progress(args.n >= 500_000 and args.format == "text")
     try:
         result = simulate(chain, args.n, seed=args.seed, trace=args.trace, progress=bar)
@@ -39,12 +71,13 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
         return 1 if any(abs(r.z) > CHECK_LIMIT for r in rows) else 0
     if args.format == "json":
         d = summary_dict(summary, args.file)
+        d["at"] = when
         d["traces"] = [asdict(t) for t in result.traces]
         out.line(json.dumps(d, indent=2))
     elif args.format == "csv":
         out.stream.write(summary_csv([(args.file, summary)]))
     else:
-        out.line(summary_text(summary, args.file))
+        out.line(summary_text(summary, _label(args, when)))
         for t in result.traces:
             out.line("")
             out.line(f"  caller {t.caller} ({t.intent}): {t.outcome} after {t.seconds:.1f} s")
@@ -55,15 +88,35 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_solve(args: argparse.Namespace, out: Out) -> int:
-    chain = load_chain(args)
-    summary = summarize_exact(chain, solve(chain))
+    chain, when = _chain(args)
+    exact = solve(chain)
+    summary = summarize_exact(chain, exact)
+    hours = by_hour(chain, exact, args.by_hour) if args.by_hour else None
     if args.format == "json":
-        out.line(json.dumps(summary_dict(summary, args.file), indent=2))
+        d = summary_dict(summary, args.file)
+        d["at"] = when
+        if hours is not None:
+            d["by_hour"] = {"span": args.by_hour, "tz": clock(chain.menu.schedules),
+                            "hours": [asdict(r) for r in hours]}
+        out.line(json.dumps(d, indent=2))
     elif args.format == "csv":
         out.stream.write(summary_csv([(args.file, summary)]))
+        if hours is not None:
+            out.stream.write(by_hour_csv(hours, args.file))
     else:
-        out.line(summary_text(summary, args.file))
+        out.line(summary_text(summary, _label(args, when)))
+        if hours is not None:
+            out.line("")
+            out.line(by_hour_text(hours, clock(chain.menu.schedules)))
     return 0
+
+
+def _at(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--at", metavar="WHEN",
+                   help='every call at this time of the week, e.g. "mon 19:30" (in the '
+                   "menu's clock: the time zone of its first schedule, UTC without "
+                   'schedules) or "mon 19:30 Europe/Madrid"; default: calls spread over '
+                   "the week (flat, or the callers' arrivals profile)")
 
 
 
@@ -84,6 +137,7 @@ def register(command: Command) -> None:
     p.add_argument("--check", action="store_true",
                    help="compare with the exact solution (z-scores); exit 1 if any |z| > "
                    f"{CHECK_LIMIT:g}")
+    _at(p)
     max_bytes(p)
 
     p = command("solve", cmd_solve,
@@ -92,4 +146,10 @@ def register(command: Command) -> None:
     population(p)
     p.add_argument("--format", choices=("text", "json", "csv"), default="text",
                    help="output format")
+    _at(p)
+    p.add_argument("--by-hour", nargs="?", const="day", choices=("day", "week"),
+                   metavar="day|week",
+                   help="also the outcomes by hour of the day (default) or of the week, in "
+                   "the menu's clock: share of calls, human, served, voicemail, abandoned, "
+                   "closed routes taken, queue wait")
     max_bytes(p)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
-from ivr.formats.checks import Checker
+from ivr.formats.checks import Checker, did_you_mean
+from ivr.formats.schedule import DAYS, day_spec
 from ivr.formats.yamltext import Path
-from ivr.model import Intent, Patience, Population
+from ivr.model import Arrivals, Intent, Patience, Population
 
 POPULATION_FIELDS = ("intents", "patience", "mistake_rate", "confusion", "zero_out", "silence",
-                     "calls_per_hour")
+                     "calls_per_hour", "arrivals")
 RATES = ("mistake_rate", "confusion", "zero_out", "silence")
 #: Parameters each patience distribution needs (besides ``distribution``).
 PATIENCE_NEEDS: dict[str, tuple[str, ...]] = {
@@ -52,8 +54,61 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
     if "calls_per_hour" in d:
         rates["calls_per_hour"] = check.number(d["calls_per_hour"], (*path, "calls_per_hour"),
                                                "calls_per_hour", low=0)
+    arrivals = _arrivals(check, d["arrivals"], (*path, "arrivals")) if "arrivals" in d \
+        else None
     return Population(intents=tuple(intents), patience=patience, source=check.source(path),
-                      **rates)
+                      arrivals=arrivals, **rates)
+
+
+def _arrivals(check: Checker, raw: Any, path: Path) -> Arrivals:
+    """``{hourly: [24 weights], tz: ZONE}``, or ``hourly`` by day: ``{mon-fri: [24], ...}``
+    naming every day once. Weights are relative (>= 0, not all 0)."""
+    d = check.mapping(raw, path, "arrivals")
+    check.fields(d, path, ("hourly", "tz"), ("hourly",), what="arrivals")
+    hp = (*path, "hourly")
+    days: list[tuple[float, ...] | None] = [None] * 7
+    if isinstance(d["hourly"], dict):
+        table = check.mapping(d["hourly"], hp, "arrivals.hourly")
+        for spec, value in table.items():
+            which = day_spec(spec)
+            if which is None:
+                check.fail((*hp, spec), f"{spec!r} is not a day", None,
+                           "use mon..sun, a range like mon-fri, a list like sat,sun, or daily")
+            row = _day(check, value, (*hp, spec), spec)
+            for day in which:
+                if days[day] is not None:
+                    check.fail((*hp, spec), f"{DAYS[day]} is given twice", None,
+                               "name each day once")
+                days[day] = row
+        missing = [DAYS[i] for i, row in enumerate(days) if row is None]
+        if missing:
+            check.fail(hp, f"arrivals.hourly does not give {', '.join(missing)}", None,
+                       "give every day, with 24 zeros for a day without calls")
+    else:
+        days = [_day(check, d["hourly"], hp, "every day")] * 7
+    hourly = tuple(w for row in days if row is not None for w in row)
+    if not any(hourly):
+        check.fail(hp, "arrivals.hourly is all zeros: no call would ever arrive", None,
+                   "weights are relative: give the busy hours more")
+    tz = None
+    if "tz" in d:
+        tz = check.text(d["tz"], (*path, "tz"), "arrivals.tz")
+        try:
+            ZoneInfo(tz)
+        except (ValueError, KeyError, OSError):
+            check.fail((*path, "tz"), f"unknown time zone {tz!r}", None,
+                       did_you_mean(tz, available_timezones())
+                       or "use an IANA name such as Europe/Madrid")
+    return Arrivals(hourly, tz)
+
+
+def _day(check: Checker, raw: Any, path: Path, what: str) -> tuple[float, ...]:
+    if not isinstance(raw, list) or len(raw) != 24:
+        got = f"{len(raw)} values" if isinstance(raw, list) else type(raw).__name__
+        check.fail(path, f"arrivals for {what} need 24 hourly weights (00:00 first), "
+                   f"not {got}", None)
+    return tuple(check.number(v, (*path, i), f"arrival weight at {i:02d}:00", low=0)
+                 for i, v in enumerate(raw))
 
 
 def _patience(check: Checker, raw: Any, path: Path) -> Patience:

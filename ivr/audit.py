@@ -1,0 +1,514 @@
+"""Auditing a menu against policies: every rule's check becomes a :class:`Verdict`.
+
+The checks named by :data:`ivr.policy.CHECKS` are implemented here once, each with its
+parameters. Structural checks read lint findings, the topology and shortest routes; time
+checks read the fastest routes, the caller model (exact where it applies, else simulated
+with a fixed seed) and queue figures where agents are staffed. A verdict is ``passed``,
+``failed`` or ``not-applicable`` (the menu has nothing the rule is about, or a figure the
+rule needs is not modelled); each failure carries evidence: the node at fault and its
+source line, the keys a caller presses to get there, and the figure against the threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csgraph
+
+from ivr.audit_time import TimeFacts
+from ivr.lint import Finding, LintConfig, lint
+from ivr.model import EVENTS, KEYPAD, Menu
+from ivr.policy import CHECKS, Policy, PolicyRule
+from ivr.simulate import DEFAULT_SEED
+from ivr.topology import Routes, Topology, describe, reaching
+from ivr.verdict import (
+    STATUSES,
+    Evidence,
+    MenuAudit,
+    Outcome,
+    Verdict,
+    all_of,
+    failed,
+    not_applicable,
+    passed,
+    plural,
+)
+
+#: Words that say a prompt offers a person (person_on_request with stated: true).
+PERSON_WORDS = re.compile(
+    r"\b(representatives?|agents?|operators?|associates?|advis[oe]rs?|specialists?|"
+    r"someone|somebody|person|human|team member|staff|nurses?|front desk|"
+    r"customer (?:service|care|support)|(?:speak|talk) (?:with|to)|live help|"
+    r"operador(?:a|es)?|persona|agente|hablar con)\b", re.I)
+#: Words that say the expected wait is announced (wait_announced).
+WAIT_WORDS = re.compile(
+    r"\b(wait(?:ing)? times?|estimated (?:wait|hold)|expected wait|wait (?:is|of|will be)|"
+    r"hold time|minutes?|position in (?:the )?(?:queue|line)|callers? ahead|"
+    r"tiempo de espera|minutos?)\b", re.I)
+_EV = {e: i for i, e in enumerate(EVENTS)}
+#: How importers write a recorded prompt: "(audio: file)".
+_AUDIO = re.compile(r"\(audio: [^)]*\)")
+
+
+def spoken(say: str | None) -> str | None:
+    """The words of a prompt, None when there are none to read (no say, or only
+    recordings, which ivr cannot hear).
+
+    Examples
+    --------
+    >>> spoken("(audio: main-menu.wav)"), spoken("Hello (audio: beep)")
+    (None, 'Hello')
+    """
+    text = _AUDIO.sub(" ", say or "").strip()
+    return " ".join(text.split()) or None
+
+
+class Facts:
+    """What the checks ask of one menu, computed once and shared between rules."""
+
+    def __init__(self, menu: Menu, *, n: int, seed: int) -> None:
+        self.menu = menu
+        self.top = Topology.of(menu)
+        self.start = self.top.index[menu.start]
+        self.routes = Routes(self.top, menu.start, self.top.route_weight())
+        self.reached = self.routes.reached
+        self.agents = self.top.is_kind("agent")
+        self.human = self.top.reaching(self.agents)
+        self.menus = self.top.is_kind("menu")
+        self.time = TimeFacts(menu, self.top, n=n, seed=seed)
+        self._lint: dict[tuple[tuple[str, str, float], ...], list[Finding]] = {}
+
+    def lint(self, **params: Mapping[str, float]) -> list[Finding]:
+        """Lint findings with default settings except ``RULE={name: value}``."""
+        key = tuple(sorted((r, k, float(v)) for r, p in params.items() for k, v in p.items()))
+        if key not in self._lint:
+            self._lint[key] = lint(self.menu, LintConfig(params=params), self.top)
+        return self._lint[key]
+
+    def keys(self, i: int) -> str | None:
+        """The fewest keys from the start to node ``i`` (None if no route reaches it)."""
+        return describe(self.routes.steps(i), self.menu) if self.reached[i] else None
+
+    def at(self, i: int, message: str, **figures: Any) -> Evidence:
+        """Evidence at node ``i``: its id, source and the keys that reach it."""
+        nid = self.top.ids[i]
+        node = self.menu.nodes.get(nid)
+        return Evidence(message, nid, self.keys(i), source=node.source if node else None,
+                        **figures)
+
+    def from_finding(self, f: Finding) -> Evidence:
+        return Evidence(f.message, f.node, f.keys, source=f.source)
+
+    def name(self, i: int) -> str:
+        return repr(self.top.ids[i])
+
+    @cached_property
+    def to_person(self) -> np.ndarray:
+        """Per node: the fewest caller actions to a person (inf if none)."""
+        agents = np.flatnonzero(self.agents)
+        if not len(agents):
+            return np.full(self.top.n, np.inf)
+        d = csgraph.dijkstra(self.top.matrix(self.top.actions, reverse=True), directed=True,
+                             indices=agents, min_only=True)
+        return np.where(np.isfinite(d), np.round(d), np.inf)
+
+    def out_edges(self, i: int) -> np.ndarray:
+        """Edge indices leaving node ``i`` (edges are made node by node: ``src`` sorted)."""
+        src = self.top.src
+        return np.arange(np.searchsorted(src, i, "left"), np.searchsorted(src, i, "right"))
+
+    @cached_property
+    def _into(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.top.dst, kind="stable")
+        return order, self.top.dst[order]
+
+    def in_edges(self, i: int) -> np.ndarray:
+        """Edge indices arriving at node ``i``."""
+        order, dst = self._into
+        return order[np.searchsorted(dst, i, "left"):np.searchsorted(dst, i, "right")]
+
+    def options_of(self, i: int) -> np.ndarray:
+        """Option edges of menu ``i``."""
+        e = self.out_edges(i)
+        return e[self.top.event[e] == _EV["option"]]
+
+    def person_keys(self, i: int, within: int) -> list[str]:
+        """Keys of menu ``i`` whose option reaches a person within ``within`` actions."""
+        e = self.options_of(i)
+        return [self.key(int(x)) for x in e[self.to_person[self.top.dst[e]] <= within]]
+
+    def key(self, edge: int) -> str:
+        kc = int(self.top.keycode[edge])
+        return self.top.typed.get(edge, "?") if kc < 0 else KEYPAD[kc]
+
+    def reachable_menus(self) -> list[int]:
+        return np.flatnonzero(self.menus & self.reached).tolist()
+
+    @cached_property
+    def first_menu(self) -> int | None:
+        """The first menu callers hear: the reachable menu fewest actions from the start."""
+        menus = self.reachable_menus()
+        if not menus:
+            return None
+        return min(menus, key=lambda i: (self.routes.dist[i], i))
+
+    def forced(self, targets: np.ndarray) -> np.ndarray:
+        """Nodes from which the call reaches ``targets`` with no caller action: the targets,
+        messages whose next is forced, branches all of whose exits are."""
+        top = self.top
+        out = targets.copy()
+        passive = top.is_kind("message", "branch")
+        edges = passive[top.src]
+        src, dst = top.src[edges], top.dst[edges]
+        has_exit = np.bincount(src, minlength=top.n) > 0
+        while True:
+            bad = np.bincount(src, weights=~out[dst], minlength=top.n)
+            grown = out | (passive & has_exit & (bad == 0))
+            if np.array_equal(grown, out):
+                return out
+            out = grown
+
+
+# --------------------------------------------------------------------------- checks
+
+Params = Mapping[str, Any]
+
+
+def check_person_reachable(f: Facts, p: Params) -> Outcome:
+    every = p["from"] == "every_menu"
+    found = [x for x in f.lint() if x.rule == "NO_PATH_TO_HUMAN"
+             and (every or x.severity == "error")]
+    if found:
+        where = "from the start" if not f.human[f.start] else "from some menus"
+        return failed(f"no person can be reached {where}", *map(f.from_finding, found))
+    agents = np.flatnonzero(f.agents & f.reached)
+    best = int(agents[np.argmin(f.routes.dist[agents])])
+    seconds = sum(s.seconds for s in f.routes.steps(best))
+    return passed(f"a person can be reached: {f.keys(best)} ({seconds:.0f} s)"
+                  + ("; and from every menu" if every else ""))
+
+
+def check_zero_reaches_person(f: Facts, p: Params) -> Outcome:
+    within = int(p["within"])
+    menus = f.reachable_menus()
+    if not menus:
+        return not_applicable("the menu has no menus callers can reach (no key choices)")
+    bad = []
+    for i in menus:
+        e = f.options_of(i)
+        target = f.top.dst[e[f.top.keycode[e] == KEYPAD.index("0")]]
+        if not len(target):
+            bad.append(f.at(i, "no 0 option: callers cannot ask for a person here"))
+            continue
+        steps = f.to_person[int(target[0])]
+        if steps > within:
+            what = ("no person can be reached from there" if not np.isfinite(steps) else
+                    f"a person is {steps:.0f} more key presses away (over {within})")
+            bad.append(f.at(i, f"0 leads to {f.name(int(target[0]))}: {what}",
+                            figure=float(steps), threshold=within, unit="actions"))
+    if bad:
+        return failed(f"{len(bad)} of {plural(len(menus), 'menu')}: 0 does not reach a "
+                      "person", *bad)
+    return passed(f"{all_of(len(menus), 'menu')}: 0 reaches a person")
+
+
+def check_person_on_request(f: Facts, p: Params) -> Outcome:
+    within, stated = int(p["within"]), bool(p["stated"])
+    if p["at"] == "first_menu":
+        first = f.first_menu
+        if first is None:
+            if f.to_person[f.start] <= within:
+                return passed("no menu: every caller is put through to a person")
+            return failed("no menu at which a caller could ask for a person",
+                          f.at(f.start, "the call starts here and offers no choice"))
+        menus = [first]
+    else:
+        menus = f.reachable_menus()
+        if not menus:
+            return not_applicable("the menu has no menus callers can reach")
+    bad, unknown, good = [], [], []
+    for i in menus:
+        keys = f.person_keys(i, within)
+        words = spoken(f.menu.nodes[f.top.ids[i]].say)
+        if not keys:
+            bad.append(f.at(i, "no option of this menu leads to a person"
+                            + (f" within {within} more key presses" if within else "")))
+        elif stated and words is None:
+            unknown.append(i)
+        elif stated and not _says_person(f, i, words or "", within):
+            bad.append(f.at(i, f"key {keys[0]} leads to a person, but the prompt does not say "
+                            "so (it names no representative, agent, operator, person or "
+                            "the agent's label)"))
+        else:
+            good.append(f"{f.top.ids[i]}: {', '.join(keys)}")
+    where = "the first menu" if p["at"] == "first_menu" else all_of(len(menus), "menu")
+    if bad:
+        what = f"{'stated ' * stated}option to a person"
+        return failed(f"{len(bad)} of {plural(len(menus), 'menu')}: no {what}"
+                      if len(menus) > 1 else f"{where} offers no {what}", *bad)
+    if unknown:
+        return not_applicable(f"the prompt of {f.name(unknown[0])} is a recording or not in "
+                              "the file, so whether the option is stated cannot be told")
+    return passed(f"{where} offers a person: " + "; ".join(good[:4]))
+
+
+def _says_person(f: Facts, i: int, say: str, within: int) -> bool:
+    """Whether a menu's prompt names a person, or an agent an option reaches (its label,
+    queue or id, ``member_services`` read as "member services")."""
+    if PERSON_WORDS.search(say):
+        return True
+    top, text = f.top, " ".join(re.findall(r"[a-z0-9]+", say.lower()))
+    dst = top.dst[f.options_of(i)]
+    for t in dst[f.to_person[dst] <= within].tolist():
+        near = [t, *(int(a) for a in top.dst[f.out_edges(t)] if f.agents[a])]
+        for node in (f.menu.nodes[top.ids[k]] for k in near):
+            for name in (node.label, node.queue, node.id if node.kind == "agent" else None):
+                words = " ".join(re.findall(r"[a-z0-9]+", (name or "").lower()))
+                if words and re.search(rf"\b{re.escape(words)}\b", text):
+                    return True
+    return False
+
+
+def check_menus_before_person_option(f: Facts, p: Params) -> Outcome:
+    limit = int(p["max"])
+    offering = [i for i in f.reachable_menus() if f.person_keys(i, 0)]
+    if not offering and f.to_person[f.start] == 0:
+        return passed("no menu stands before a person: callers are put through")
+    if not offering:
+        return failed("no menu offers an option that leads to a person",
+                      f.at(f.start, "callers can never choose a person"))
+    top = f.top
+    routes = Routes(top, f.menu.start, np.where(f.menus[top.dst], 1.0, 0.0) + 1e-6 * top.actions)
+    first = int(f.menus[f.start])
+    depth = {i: round(routes.dist[i]) + first for i in offering}
+    best = min(offering, key=lambda i: (depth[i], i))
+    keys = describe(routes.steps(best), f.menu)
+    how = f" (keys: {keys})" if routes.steps(best) and keys != "(no keys)" else ""
+    what = (f"{plural(depth[best], 'menu prompt')} up to {f.name(best)}{how}, whose key "
+            f"{f.person_keys(best, 0)[0]} leads to a person")
+    if depth[best] > limit:
+        node = f.menu.nodes[top.ids[best]]
+        return failed(f"{what} > {limit}", Evidence(
+            f"{depth[best]} menus before an option to a person (over {limit})", node.id, keys,
+            float(depth[best]), limit, "menus", node.source))
+    return passed(f"{what} <= {limit}")
+
+
+def check_no_disconnect_on_error(f: Facts, p: Params) -> Outcome:
+    top = f.top
+    hang = f.forced(top.is_kind("hangup", "(hangup)"))
+    safe = f.forced(top.is_kind("agent", "voicemail"))
+    fail = _EV["fail"]
+    errors = np.isin(top.event, [_EV["timeout"], _EV["invalid"], fail])
+    errors &= f.reached[top.src] & top.is_kind("menu", "input")[top.src]
+    # A retry at the same menu is not a disconnect (running out of retries is judged below).
+    errors &= (top.dst != top.src) | (top.event == fail)
+    words = {"timeout": "silence (a timeout)", "invalid": "an invalid key",
+             "fail": "running out of retries"}
+    bad = []
+    for e in np.flatnonzero(errors).tolist():
+        i, t, event = int(top.src[e]), int(top.dst[e]), EVENTS[top.event[e]]
+        retries = int(top.retries[i])
+        where = "a hang-up" if t == top.n - 1 else f"{f.name(t)}, which hangs up"
+        if hang[t] and not (event == "fail" and p["allow_after_retry"] and retries >= 2):
+            extra = f" after {retries} tries" if event == "fail" else ""
+            bad.append(f.at(i, f"{words[event]}{extra} leads to {where}"))
+        elif event == "fail" and p["fallback"] == "person_or_voicemail" and not safe[t]:
+            bad.append(f.at(i, f"running out of retries leads to {f.name(t)}, not straight "
+                            "to a person or a voicemail"))
+    n_nodes = int((f.reached & top.is_kind("menu", "input")).sum())
+    if not n_nodes:
+        return not_applicable("no menu or input: callers make no errors")
+    if bad:
+        return failed(f"{plural(len(bad), 'error route')} end{'s' * (len(bad) == 1)} the "
+                      "call", *bad)
+    return passed(f"no error route of {plural(n_nodes, 'menu or input')} ends the call"
+                  .replace("menu or inputs", "menus and inputs"))
+
+
+def _question(text: str | None) -> str | None:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower())) or None if text else None
+
+
+def check_no_repeated_question(f: Facts, p: Params) -> Outcome:
+    top = f.top
+    inputs = np.flatnonzero(top.is_kind("input") & f.reached).tolist()
+    if not inputs:
+        return not_applicable("no input: callers are never asked for information")
+    nxt = np.full(top.n, -1)
+    link = (top.event == _EV["next"]) & top.is_kind("input")[top.src]
+    nxt[top.src[link]] = top.dst[link]
+    groups: dict[str, list[int]] = {}
+    for i in inputs:
+        node = f.menu.nodes[top.ids[i]]
+        groups.setdefault(_question(node.say) or f"(node {node.id})", []).append(i)
+
+    def after(sources: list[int]) -> np.ndarray:
+        """Nodes a caller can reach once it has answered one of these inputs."""
+        mask = np.zeros(top.n, dtype=bool)
+        mask[nxt[sources]] = True
+        return reaching(top.n, top.dst, top.src, mask)  # forward: edges reversed
+
+    bad = []
+    for members in groups.values():
+        answered = [i for i in members if nxt[i] >= 0]
+        if not answered:
+            continue
+        later = after(answered)  # one search per question, however many inputs ask it
+        for j in (j for j in members if later[j]):
+            first = next(i for i in answered if after([i])[j])
+            again = "" if first == j else f" at {f.name(j)}"
+            bad.append(f.at(j, f"callers who answered {f.name(first)} can be asked the "
+                            f"same question again{again}"))
+    if bad:
+        return failed(f"{plural(len(bad), 'input')} can ask a caller again", *bad)
+    return passed(f"no input of {len(inputs)} can be asked twice on one call")
+
+
+def check_wait_announced(f: Facts, p: Params) -> Outcome:
+    top = f.top
+    agents = np.flatnonzero(f.agents & f.reached).tolist()
+    if not agents:
+        return not_applicable("no person can be reached, so there is no queue to announce")
+    bad = []
+    for i in agents:
+        node = f.menu.nodes[top.ids[i]]
+        if WAIT_WORDS.search(spoken(node.say) or ""):
+            continue
+        into = f.in_edges(i)
+        into = into[f.reached[top.src[into]]]
+        heard = [f.menu.nodes[top.ids[int(top.src[e])]] for e in into]
+        if heard and all(h.kind == "message" and WAIT_WORDS.search(spoken(h.say) or "")
+                         for h in heard):
+            continue
+        recorded = any(_AUDIO.search(h.say or "") for h in [node, *heard])
+        bad.append(f.at(i, "callers arriving here hear no expected wait" + (
+            " (or it is in a recording, which ivr cannot hear)" if recorded else "")))
+    if bad:
+        return failed(f"{len(bad)} of {plural(len(agents), 'agent')}: no wait announced",
+                      *bad)
+    return passed(f"{all_of(len(agents), 'agent')}: the wait is announced")
+
+
+def check_callback_when_closed(f: Facts, p: Params) -> Outcome:
+    top = f.top
+    # A message, another person, or a hand-over to another line (an after-hours service).
+    fallback = top.reaching(top.is_kind("voicemail", "agent", "transfer"))
+    closed = np.flatnonzero((top.event == _EV["closed"]) & f.reached[top.src])
+    gated = [int(e) for e in closed.tolist()
+             if f.agents[top.src[e]] or _opens_to_person(f, int(top.src[e]))]
+    if not gated:
+        return not_applicable("no opening hours keep callers from a person")
+    bad = [f.at(int(top.src[e]), f"when closed, callers go to {f.name(int(top.dst[e]))}, "
+                "from which no voicemail, other person or other line can be reached")
+           for e in gated if not fallback[top.dst[e]]]
+    if bad:
+        return failed(f"{plural(len(bad), 'closed route')} of {len(gated)} offer no message",
+                      *bad)
+    return passed(f"{all_of(len(gated), 'closed route')} lead{'s' * (len(gated) == 1)} to a "
+                  "voicemail, another person or another line")
+
+
+def _opens_to_person(f: Facts, i: int) -> bool:
+    top = f.top
+    e = f.out_edges(i)
+    e = e[top.event[e] == _EV["open"]]
+    return bool(len(e)) and bool(f.human[top.dst[e[0]]])
+
+
+def check_keypad_conventions(f: Facts, p: Params) -> Outcome:
+    aspect, limit = p["aspect"], int(p["max_options"])
+    menus = f.reachable_menus()
+    if not menus:
+        return not_applicable("no menus callers can reach")
+    top = f.top
+    bad: list[Evidence] = []
+    reached = set(top.ids[i] for i in menus)
+    if aspect in ("all", "zero"):
+        for i in menus:
+            e = f.options_of(i)
+            zero = e[(top.keycode[e] == KEYPAD.index("0")) & ~f.human[top.dst[e]]]
+            bad += [f.at(i, f"0 leads to {f.name(int(top.dst[x]))}, from which no person "
+                         "can be reached") for x in zero]
+    if aspect in ("all", "star", "hash"):
+        for x in f.lint():
+            if x.rule == "KEY_CONVENTIONS" and x.node in reached and (
+                    aspect == "all" or x.message.startswith("*" if aspect == "star" else "#")):
+                bad.append(f.from_finding(x))
+    if aspect in ("all", "order"):
+        for i in menus:
+            e = f.options_of(i)
+            digits = sorted({int(KEYPAD[k]) for k in top.keycode[e[top.dst[e] != i]].tolist()
+                             if 0 <= k < 9})
+            if digits and digits != list(range(1, len(digits) + 1)):
+                bad.append(f.at(i, "choices are keys " + ", ".join(map(str, digits))
+                                + f", not 1 to {len(digits)} without gaps"))
+    if aspect in ("all", "count"):
+        for x in f.lint(TOO_MANY_OPTIONS={"max": limit}):
+            if x.rule == "TOO_MANY_OPTIONS" and x.node in reached:
+                bad.append(f.from_finding(x))
+    label = "keypad conventions" if aspect == "all" else f"the {aspect} convention"
+    if bad:
+        return failed(f"{plural(len(bad), 'breach')} of {label}".replace("breachs",
+                                                                          "breaches"), *bad)
+    return passed(f"{all_of(len(menus), 'menu')} follow{'s' * (len(menus) == 1)} {label}")
+
+
+def check_lint_rule(f: Facts, p: Params) -> Outcome:
+    rule = p["rule"]
+    settings = {k: float(v) for k, v in p.items() if k != "rule"}
+    found = [x for x in f.lint(**{rule: settings}) if x.rule == rule]
+    if found:
+        return failed(f"{plural(len(found), rule + ' finding')}",
+                      *map(f.from_finding, found))
+    return passed(f"no {rule} finding")
+
+
+def check_person_within(f: Facts, p: Params) -> Outcome:
+    return f.time.person_within(float(p["seconds"]), p["clock"], p["statistic"])
+
+
+def check_share_within(f: Facts, p: Params) -> Outcome:
+    return f.time.share_within(float(p["seconds"]), float(p["share"]), p["clock"])
+
+
+CHECK_FUNCTIONS: dict[str, Callable[[Facts, Params], Outcome]] = {
+    name: globals()[f"check_{name}"] for name in CHECKS}
+
+
+def evaluate(facts: Facts, policy: Policy, rule: PolicyRule) -> Verdict:
+    """One rule on one menu."""
+    out = CHECK_FUNCTIONS[rule.check](facts, rule.params)
+    return Verdict(policy.id, rule.id, rule.check, out.status, out.message, out.method,
+                   rule.level, out.evidence, rule.source)
+
+
+def audit(menu: Menu, policies: Sequence[Policy], *, n: int = 100_000,
+          seed: int = DEFAULT_SEED) -> tuple[Verdict, ...]:
+    """Every rule of every policy on ``menu``; time checks simulate ``n`` callers with
+    ``seed`` where the exact solution does not give the figure.
+
+    Examples
+    --------
+    >>> from ivr.formats import parse_menu
+    >>> from ivr.policy import resolve
+    >>> m = parse_menu('''
+    ... name: T
+    ... start: main
+    ... nodes:
+    ...   main: {kind: menu, say: For billing press 1., options: {1: billing}}
+    ...   billing: {kind: self_service}
+    ... ''')
+    >>> [(v.rule, v.status) for v in audit(m, resolve(["gethuman"]))[:2]]
+    [('zero-out', 'failed'), ('wait-time', 'not-applicable')]
+    """
+    facts = Facts(menu, n=n, seed=seed)
+    return tuple(evaluate(facts, policy, rule) for policy in policies for rule in policy.rules)
+
+
+__all__ = ["CHECK_FUNCTIONS", "STATUSES", "Evidence", "Facts", "MenuAudit", "Outcome", "Verdict",
+           "audit", "evaluate", "failed", "not_applicable", "passed", "spoken"]

@@ -1,0 +1,157 @@
+"""Commands that show results to people: plot (PNG and SVG files) and report (one HTML
+page).
+
+matplotlib takes about a second to import, so :mod:`ivr.plots` and :mod:`ivr.report` are
+imported when these commands run, not whenever ``ivr`` starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ivr.chain import compile_chain
+from ivr.cli.common import (
+    Command,
+    Out,
+    from_format,
+    lint_config,
+    lint_options,
+    max_bytes,
+    menu_files,
+    positive_int,
+    write_atomically,
+)
+from ivr.errors import InputError
+from ivr.formats.native import load_population
+from ivr.formats.registry import load_any
+from ivr.metrics import summarize
+from ivr.model import Menu, Population
+from ivr.simulate import DEFAULT_SEED, simulate
+
+#: ``ivr plot`` output formats, each file written in every one.
+FORMATS = ("png", "svg")
+
+
+def _load(args: argparse.Namespace) -> tuple[list[str], list[Menu], Population | None]:
+    """Every menu named (folders expanded) and the callers file, checked against each."""
+    files = list(menu_files(args.files))
+    menus = [load_any(f, args.from_format, max_bytes=args.max_bytes) for f in files]
+    population = load_population(args.callers, menus[0], max_bytes=args.max_bytes) \
+        if args.callers else None
+    return files, menus, population
+
+
+def stems(files: list[str]) -> list[str]:
+    """Output file prefixes: each file's short name without its extension, ``/`` as ``-``.
+
+    Examples
+    --------
+    >>> stems(["old/bank.yaml", "new/bank.yaml", "menus/clinic.yaml"])
+    ['old-bank', 'new-bank', 'clinic']
+    """
+    from ivr.report import short_names
+    return [os.path.splitext(name)[0].replace("/", "-") for name in short_names(files)]
+
+
+def cmd_plot(args: argparse.Namespace, out: Out) -> int:
+    from ivr.plots import (
+        flow_of,
+        funnel_chart,
+        heatmap,
+        intent_rows,
+        outcome_shares,
+        render,
+        seconds_to_person,
+        survival,
+    )
+    from ivr.report import callers_of
+    files, menus, population = _load(args)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise InputError("not a folder", file=args.output, hint="-o names the folder that "
+                         "receives the PNG and SVG files")
+    names = stems(files)
+    pops, apart = callers_of(menus, population, files)
+    if apart:
+        print(f"note: the compare-* plots show each menu with its own callers ({apart})",
+              file=sys.stderr)
+    figures = {}
+    sims = []
+    shares = []
+    for name, menu, pop in zip(names, menus, pops, strict=True):
+        sim = simulate(compile_chain(menu, pop), args.n, seed=args.seed)
+        summary = summarize(sim)
+        sims.append((name, sim))
+        shares.append((name, summary.outcomes))
+        figures[f"{name}-outcomes"] = outcome_shares(intent_rows(summary),
+                                                     title=f"How calls end: {menu.name}")
+        figures[f"{name}-seconds-to-person"] = seconds_to_person([(name, sim)])
+        figures[f"{name}-survival"] = survival([(name, sim)])
+        figures[f"{name}-heatmap"] = heatmap(menu, flow_of(sim))
+        figures[f"{name}-funnel"] = funnel_chart(summary)
+    if len(sims) > 1:
+        figures["compare-outcomes"] = outcome_shares(shares,
+                                                     title="How calls end, per variant")
+        figures["compare-seconds-to-person"] = seconds_to_person(sims)
+        figures["compare-survival"] = survival(sims)
+    # Everything is drawn before the first file is written: a failure leaves no half set.
+    drawn = {f"{name}.{fmt}": render(fig, fmt) for name, fig in figures.items()
+             for fmt in FORMATS}
+    try:
+        os.makedirs(args.output, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the folder: {exc.strerror or exc}",
+                         file=args.output) from None
+    for name, data in drawn.items():
+        path = os.path.join(args.output, name)
+        write_atomically(path, data)
+        out.line(path)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, out: Out) -> int:
+    from ivr.report import report_html
+    files, menus, population = _load(args)
+    page = report_html(menus, population, files=files, n=args.n, seed=args.seed,
+                       config=lint_config(args))
+    if args.output == "-":
+        out.stream.write(page)
+        return 0
+    write_atomically(args.output, page)
+    print(f"{args.output}: {len(page) / 1e6:.1f} MB, {len(menus)} "
+          f"menu{'s' * (len(menus) != 1)}, {args.n:,} callers each", file=sys.stderr)
+    return 0
+
+
+def _walkers(p: argparse.ArgumentParser) -> None:
+    """The arguments of commands that walk callers through several menus."""
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="menu files (or folders of them); several are compared")
+    p.add_argument("--callers", metavar="POP",
+                   help="a callers file for every menu (default: each menu's callers section)")
+    from_format(p)
+    p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
+                   help="simulated callers per menu (default 100,000)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"random seed; the same seed gives the same files (default "
+                   f"{DEFAULT_SEED})")
+    max_bytes(p)
+
+
+def register(command: Command) -> None:
+    p = command("plot", cmd_plot,
+                "Draw the figures of synthetic callers as PNG and SVG: outcome shares, "
+                "seconds to a person, callers still in the menu, the menu as a traffic heat "
+                "map, the per-node funnel; for several menus also their comparison.")
+    _walkers(p)
+    p.add_argument("-o", "--output", metavar="DIR", required=True,
+                   help="folder for the files (made if missing)")
+
+    p = command("report", cmd_report,
+                "One self-contained HTML page: lint findings, the cheat sheet, outcome and "
+                "funnel tables, plots and, for several menus, their comparison.")
+    _walkers(p)
+    p.add_argument("-o", "--output", metavar="OUT", required=True,
+                   help="the HTML file to write ('-' for standard output)")
+    lint_options(p)

@@ -1,0 +1,472 @@
+"""Audit policies: declarative YAML files naming rules, thresholds and where they come from.
+
+A policy (``ivr/policies/*.yaml``, or any file in the same format) is data: each rule
+names one *check* of a small vocabulary (:data:`CHECKS`, evaluated by :mod:`ivr.audit`)
+and its parameters, and says what the source text requires and how ivr reads it. Files
+are read with the same safe YAML reader and field checks as menus, so every mistake is
+one line naming file, line and column.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from types import MappingProxyType
+from typing import Any
+
+from ivr.errors import ConfigError
+from ivr.formats.checks import Checker, did_you_mean
+from ivr.formats.text import read_text
+from ivr.formats.yamltext import Path, parse_yaml
+from ivr.lint import RULES
+from ivr.model import Source
+
+#: Where the shipped policies live (package data).
+POLICY_DIR = FilePath(__file__).resolve().parent / "policies"
+#: What a failed rule is reported as (SARIF levels).
+LEVELS = ("error", "warning", "note")
+RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+TOP_FIELDS = ("policy", "title", "description", "source", "rules", "not_covered")
+SOURCE_FIELDS = ("title", "url", "publisher", "date", "status", "note")
+RULE_FIELDS = ("check", "title", "section", "requires", "interpretation", "level", "params")
+GAP_FIELDS = ("section", "requires", "why")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of a check: its type, default and bounds."""
+
+    kind: str  # "number", "integer", "bool", "choice", "lint_rule"
+    doc: str
+    default: Any = None
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A rule of the vocabulary: ``structure`` checks read lint facts and routes, ``time``
+    checks the caller model and queue figures."""
+
+    name: str
+    kind: str
+    summary: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+
+def _checks(*checks: Check) -> dict[str, Check]:
+    return {c.name: c for c in checks}
+
+
+CHECKS = _checks(
+    Check("person_reachable", "structure",
+          "a person (an agent node) can be reached from the start (lint NO_PATH_TO_HUMAN)",
+          {"from": Param("choice", "start: from the start only; every_menu: also from every "
+                         "menu a caller can reach", "start", choices=("start", "every_menu"))}),
+    Check("person_on_request", "structure",
+          "a menu offers an option that leads to a person",
+          {"at": Param("choice", "first_menu: the first menu callers hear; every_menu: every "
+                       "menu they can reach", "first_menu", choices=("first_menu", "every_menu")),
+           "within": Param("integer", "further caller actions allowed after the option", 0,
+                           low=0),
+           "stated": Param("bool", "the prompt must also say it (mention a representative, "
+                           "agent, operator, person or someone)", False)}),
+    Check("zero_reaches_person", "structure",
+          "every menu callers can reach has a 0 option leading to a person",
+          {"within": Param("integer", "further caller actions allowed after pressing 0", 0,
+                           low=0)}),
+    Check("menus_before_person_option", "structure",
+          "at most `max` menu prompts before a menu offers an option leading to a person",
+          {"max": Param("integer", "menu prompts heard, the one with the option included", 3,
+                        low=1)}),
+    Check("no_disconnect_on_error", "structure",
+          "a timeout, an invalid key or running out of retries never leads to a hang-up",
+          {"fallback": Param("choice", "where running out of retries must lead: any (anything "
+                             "but a hang-up) or person_or_voicemail (no further key press)",
+                             "any", choices=("any", "person_or_voicemail")),
+           "allow_after_retry": Param("bool", "a hang-up after retries is accepted when the "
+                                      "caller was offered another selection first "
+                                      "(retries of 2 or more)", False)}),
+    Check("no_repeated_question", "structure",
+          "no caller is asked for the same input twice on one call"),
+    Check("wait_announced", "structure",
+          "callers arriving at a person's queue hear the expected wait (text heuristic)"),
+    Check("callback_when_closed", "structure",
+          "where a person is closed, callers can still leave a message (voicemail)"),
+    Check("keypad_conventions", "structure",
+          "0 for a person, * back, # not a choice, choices 1..k without gaps, at most "
+          "`max_options` choices",
+          {"aspect": Param("choice", "which convention: zero (0 leads to a person), star (* "
+                           "goes back or cancels), hash (# is not a menu choice), order "
+                           "(choices 1..k without gaps), count (at most max_options "
+                           "choices), or all", "all",
+                           choices=("all", "zero", "star", "hash", "order", "count")),
+           "max_options": Param("integer", "choices besides 0, *, # and repeat", 4, low=1)}),
+    Check("lint_rule", "structure",
+          "no finding of one lint rule (its settings given beside `rule`)",
+          {"rule": Param("lint_rule", "the lint rule id, e.g. LONG_PROMPT", required=True)}),
+    Check("person_within", "time",
+          "a caller who wants a person reaches one within `seconds`, queue wait included",
+          {"seconds": Param("number", "the limit in seconds", required=True, low=0,
+                            low_open=True),
+           "clock": Param("choice", "call: from the start of the call; request: from the "
+                          "caller's last key press on the way to the person", "call",
+                          choices=("call", "request")),
+           "statistic": Param("choice", "fastest: the fastest route plus the expected queue "
+                              "wait; mean: the mean over callers who want a person",
+                              "fastest", choices=("fastest", "mean"))}),
+    Check("share_within", "time",
+          "at least `share` of callers who want a person reach one within `seconds`",
+          {"seconds": Param("number", "the limit in seconds", required=True, low=0,
+                            low_open=True),
+           "share": Param("number", "the share required (0-1]", required=True, low=0,
+                          high=1, low_open=True),
+           "clock": Param("choice", "call: from the start of the call (simulated); queue: "
+                          "from joining a person's queue (queue model)", "call",
+                          choices=("call", "queue"))}),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a policy comes from."""
+
+    title: str
+    url: str
+    publisher: str | None = None
+    date: str | None = None
+    status: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    """One rule: the check and its parameters, what the source requires and ivr's reading."""
+
+    id: str
+    check: str
+    title: str
+    requires: str
+    interpretation: str
+    level: str
+    params: Mapping[str, Any]
+    source: Source
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A requirement of the source that a menu file cannot show, and why."""
+
+    section: str
+    requires: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A named set of rules with its citation."""
+
+    id: str
+    title: str
+    citation: Citation
+    rules: tuple[PolicyRule, ...]
+    source: Source
+    description: str | None = None
+    not_covered: tuple[Gap, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+
+class _PolicyReader(Checker):
+    def read(self) -> Policy:
+        if self.doc.data is None:
+            self.fail((), "the file is empty", hint="a policy needs policy, title, source "
+                      "and rules")
+        top = self.mapping(self.doc.data, (), "a policy file")
+        self.fields(top, (), TOP_FIELDS, ("policy", "title", "source", "rules"),
+                    what="a policy file")
+        pid = self.text(top["policy"], ("policy",), "policy")
+        if not RULE_ID.fullmatch(pid):
+            self.fail(("policy",), f"policy id {pid!r} is not a plain lower-case name",
+                      hint="use letters, digits, '-' and '_', e.g. spain-2025")
+        rules_raw = self.mapping(top["rules"], ("rules",), "rules")
+        if not rules_raw:
+            self.fail(("rules",), "rules is empty", hint="give at least one rule")
+        return Policy(
+            id=pid,
+            title=self.text(top["title"], ("title",), "title"),
+            citation=self.citation(top["source"]),
+            rules=tuple(self.rule(rid, raw) for rid, raw in rules_raw.items()),
+            source=Source(self.doc.file, 1, 1),
+            description=self.optional_text(top, (), "description"),
+            not_covered=self.gaps(top.get("not_covered")),
+        )
+
+    def optional_text(self, d: Mapping[str, Any], path: Path, name: str) -> str | None:
+        return self.text(d[name], (*path, name), name).strip() if name in d else None
+
+    def citation(self, raw: Any) -> Citation:
+        p: Path = ("source",)
+        d = self.mapping(raw, p, "source")
+        self.fields(d, p, SOURCE_FIELDS, ("title", "url"), what="source")
+        url = self.text(d["url"], (*p, "url"), "url")
+        if not re.match(r"https?://\S+$", url):
+            self.fail((*p, "url"), f"url {url!r} is not a web address",
+                      hint="write the full address, starting with https://")
+        return Citation(self.text(d["title"], (*p, "title"), "title"), url,
+                        **{k: self.optional_text(d, p, k)
+                           for k in ("publisher", "date", "status", "note")})
+
+    def rule(self, rid: str, raw: Any) -> PolicyRule:
+        p: Path = ("rules", rid)
+        if not RULE_ID.fullmatch(rid):
+            self.fail(p, f"rule id {rid!r} is not a plain lower-case name",
+                      hint="use letters, digits, '-' and '_', e.g. zero-out")
+        d = self.mapping(raw, p, f"rule {rid!r}")
+        self.fields(d, p, RULE_FIELDS, ("check", "requires", "interpretation"),
+                    what=f"rule {rid!r}")
+        name = self.text(d["check"], (*p, "check"), "check")
+        if name not in CHECKS:
+            self.fail((*p, "check"), f"rule {rid!r}: no check named {name!r}",
+                      hint=did_you_mean(name, CHECKS) or "checks: " + ", ".join(CHECKS))
+        check = CHECKS[name]
+        level = d.get("level", "error")
+        level = self.choice(level, (*p, "level"), "level", LEVELS)
+        return PolicyRule(
+            id=rid, check=name,
+            title=self.optional_text(d, p, "title") or check.summary,
+            requires=" ".join(self.text(d["requires"], (*p, "requires"), "requires").split()),
+            interpretation=" ".join(self.text(d["interpretation"], (*p, "interpretation"),
+                                              "interpretation").split()),
+            level=level, params=self.params(check, d.get("params", {}), (*p, "params"), rid),
+            source=self.source(p), section=self.optional_text(d, p, "section"),
+        )
+
+    def params(self, check: Check, raw: Any, path: Path, rid: str) -> Mapping[str, Any]:
+        d = self.mapping(raw, path, f"params of rule {rid!r}") if raw is not None else {}
+        allowed = dict(check.params)
+        if check.name == "lint_rule" and "rule" in d:
+            lint_rule = self.lint_rule(d["rule"], (*path, "rule"), f"{rid}: rule")
+            for setting in RULES[lint_rule].params:
+                allowed[setting] = Param("number", "a setting of the lint rule", low=0)
+        self.fields(d, path, allowed, [k for k, v in allowed.items() if v.required],
+                    what=f"params of check {check.name!r} (rule {rid!r})")
+        out: dict[str, Any] = {}
+        for name, spec in allowed.items():
+            if name not in d:
+                if spec.default is not None:
+                    out[name] = spec.default
+                continue
+            value, at, what = d[name], (*path, name), f"{rid}: {name}"
+            if spec.kind == "number":
+                out[name] = self.number(value, at, what, low=spec.low, high=spec.high,
+                                        low_open=spec.low_open)
+            elif spec.kind == "integer":
+                out[name] = self.integer(value, at, what, low=int(spec.low or 0))
+            elif spec.kind == "bool":
+                if not isinstance(value, bool):
+                    self.fail(at, f"{what} must be true or false, not {value!r}")
+                out[name] = value
+            elif spec.kind == "choice":
+                out[name] = self.choice(value, at, what, spec.choices)
+            else:
+                out[name] = self.lint_rule(value, at, what)
+        if out.get("clock") == "request" and out.get("statistic") == "mean":
+            self.fail((*path, "statistic"), f"{rid}: statistic mean works with clock: call "
+                      "only", hint="the moment of the request is known on the fastest "
+                      "route only: use statistic: fastest with clock: request")
+        return MappingProxyType(out)
+
+    def lint_rule(self, value: Any, at: Path, what: str) -> str:
+        text = self.text(value, at, what).upper()
+        if text not in RULES:
+            self.fail(at, f"{what}: no lint rule named {value!r}",
+                      hint=did_you_mean(text, RULES) or "see `ivr rules`")
+        return text
+
+    def gaps(self, raw: Any) -> tuple[Gap, ...]:
+        if raw is None:
+            return ()
+        p: Path = ("not_covered",)
+        if not isinstance(raw, list):
+            self.fail(p, "not_covered must be a list of {section, requires, why}")
+        out = []
+        for i, item in enumerate(raw):
+            d = self.mapping(item, (*p, i), "an entry of not_covered")
+            self.fields(d, (*p, i), GAP_FIELDS, GAP_FIELDS, what="an entry of not_covered")
+            out.append(Gap(*(" ".join(self.text(d[k], (*p, i, k), k).split())
+                             for k in GAP_FIELDS)))
+        return tuple(out)
+
+
+def _param_schema(spec: Param) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": spec.doc}
+    if spec.kind in ("number", "integer"):
+        out["type"] = spec.kind
+        if spec.low is not None:
+            out["exclusiveMinimum" if spec.low_open else "minimum"] = spec.low
+        if spec.high is not None:
+            out["maximum"] = spec.high
+    elif spec.kind == "bool":
+        out["type"] = "boolean"
+    elif spec.kind == "choice":
+        out["enum"] = list(spec.choices)
+    else:
+        out["enum"] = sorted(RULES)
+    if spec.default is not None:
+        out["default"] = spec.default
+    return out
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema of policy files (``ivr/schema/policy.schema.json`` is this, written
+    out for editors; a test keeps the two equal). The loader checks the same and more."""
+    text = {"type": "string"}
+    rules = []
+    for check in CHECKS.values():
+        params: dict[str, Any] = {
+            "type": "object", "properties": {k: _param_schema(v)
+                                             for k, v in check.params.items()},
+            "required": [k for k, v in check.params.items() if v.required],
+            "additionalProperties": check.name == "lint_rule" and {"type": "number",
+                                                                   "minimum": 0},
+        }
+        rules.append({"if": {"properties": {"check": {"const": check.name}}},
+                      "then": {"properties": {"params": params}}})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://ivr.dev/schema/policy.schema.json",
+        "title": "ivr audit policy",
+        "description": "A policy for `ivr audit` (see docs/audit.md): rules, each a check "
+                       "with parameters, and the source they come from.",
+        "type": "object",
+        "required": ["policy", "title", "source", "rules"],
+        "additionalProperties": False,
+        "properties": {
+            "policy": {"type": "string", "pattern": f"^{RULE_ID.pattern}$",
+                       "description": "The policy's id, used with --policy."},
+            "title": text,
+            "description": text,
+            "source": {
+                "type": "object", "required": ["title", "url"], "additionalProperties": False,
+                "description": "Where the policy comes from.",
+                "properties": {k: ({"type": "string", "pattern": "^https?://"} if k == "url"
+                                   else text) for k in SOURCE_FIELDS},
+            },
+            "rules": {
+                "type": "object", "minProperties": 1,
+                "propertyNames": {"pattern": f"^{RULE_ID.pattern}$"},
+                "additionalProperties": {
+                    "type": "object", "required": ["check", "requires", "interpretation"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "check": {"enum": list(CHECKS), "description": "What ivr checks."},
+                        "title": text, "section": text,
+                        "requires": {"type": "string", "description": "What the source "
+                                     "text requires."},
+                        "interpretation": {"type": "string", "description": "How ivr reads "
+                                           "it: what exactly is checked."},
+                        "level": {"enum": list(LEVELS), "default": "error"},
+                        "params": {"type": "object"},
+                    },
+                    "allOf": rules,
+                },
+            },
+            "not_covered": {
+                "type": "array",
+                "items": {"type": "object", "required": list(GAP_FIELDS),
+                          "additionalProperties": False,
+                          "properties": {k: text for k in GAP_FIELDS}},
+            },
+        },
+    }
+
+
+def parse_policy(text: str, file: str) -> Policy:
+    """A policy from YAML text; LoadError/SyntaxProblem with file:line:col otherwise.
+
+    Examples
+    --------
+    >>> p = parse_policy('''
+    ... policy: demo
+    ... title: Demo
+    ... source: {title: House rules, url: "https://example.org/rules"}
+    ... rules:
+    ...   quick:
+    ...     check: person_within
+    ...     requires: A person within two minutes.
+    ...     interpretation: The fastest route plus the expected queue wait.
+    ...     params: {seconds: 120}
+    ... ''', "demo.yaml")
+    >>> r = p.rules[0]
+    >>> r.id, r.check, dict(r.params), str(r.source)
+    ('quick', 'person_within', {'seconds': 120.0, 'clock': 'call', 'statistic': 'fastest'}, \
+'demo.yaml:6:3')
+    """
+    return _PolicyReader(parse_yaml(text, file)).read()
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read one policy file."""
+    file = os.fspath(path)
+    return parse_policy(read_text(file), file)
+
+
+def shipped_names() -> list[str]:
+    """The ids of the policies shipped with ivr, sorted."""
+    return sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
+
+
+def shipped_path(name: str) -> FilePath:
+    """The file of a shipped policy; the path is shown relative to the current folder when
+    it lies below it (a checkout), so messages and SARIF point at the repository file."""
+    path = POLICY_DIR / f"{name}.yaml"
+    try:
+        return path.relative_to(FilePath.cwd())
+    except ValueError:
+        return path
+
+
+def resolve(names: Iterable[str]) -> list[Policy]:
+    """Policies by shipped name, ``all``, or file path, each once, in the order given.
+
+    Raises ConfigError for a name that is neither shipped nor a file.
+    """
+    out: list[Policy] = []
+    seen: dict[str, str] = {}
+    shipped = shipped_names()
+    for name in names:
+        if name == "all":
+            wanted: Sequence[str | FilePath] = [shipped_path(n) for n in shipped]
+        elif name in shipped:
+            wanted = [shipped_path(name)]
+        elif os.path.exists(name) or name.endswith((".yaml", ".yml")) or os.sep in name:
+            wanted = [name]
+        else:
+            raise ConfigError(f"no policy named {name!r}",
+                              hint=did_you_mean(name, shipped) or
+                              "shipped: " + ", ".join(shipped) + "; or give a policy file")
+        for item in wanted:
+            policy = load_policy(item)
+            if policy.id in seen:
+                if os.path.abspath(seen[policy.id]) == os.path.abspath(policy.file):
+                    continue
+                raise ConfigError(f"two policies are named {policy.id!r}: {seen[policy.id]} "
+                                  f"and {policy.file}", hint="give each policy its own id")
+            seen[policy.id] = policy.file
+            out.append(policy)
+    return out
+
+
+__all__ = ["CHECKS", "LEVELS", "POLICY_DIR", "Check", "Citation", "Gap", "Param", "Policy",
+           "PolicyRule", "load_policy", "parse_policy", "policy_schema", "resolve",
+           "shipped_names", "shipped_path"]
