@@ -49,7 +49,8 @@ LABELS = {
     "human_seconds": "seconds to a person", "human_steps": "steps to a person",
 }
 #: Population settings that must agree for callers to be the same in every variant.
-BEHAVIOUR = ("patience", "mistake_rate", "confusion", "zero_out", "silence", "calls_per_hour")
+BEHAVIOUR = ("patience", "mistake_rate", "confusion", "zero_out", "silence", "calls_per_hour",
+             "arrivals")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
-from scipy.stats import nbinom, poisson
 
 from ivr.errors import ConfigError
 from ivr.model import Source
@@ -134,6 +133,7 @@ class OfferedWait:
         # (r = c / theta, p = exp(-theta t)).
         c = self.agents * self.service + self.abandon
         line = np.arange(len(self.ahead))
+        from scipy.stats import nbinom  # imported on use: scipy.stats costs ~1 s to import
         within = nbinom.sf(line, c / self.abandon, math.exp(-self.abandon * t))
         return 1.0 - self.p_wait + float((self.ahead * self.served() * within).sum())
 
@@ -178,6 +178,7 @@ def offered_wait(arrivals: float, agents: int, service: float,
     if arrivals == 0:
         return OfferedWait(0.0, agents, service, abandon, 0.0, np.zeros(0))
     load = arrivals / service
+    from scipy.stats import poisson  # imported on use: scipy.stats costs ~1 s to import
     log_below = float(poisson.logcdf(agents - 1, load))  # P(n < N) up to e^load
     log_full = float(poisson.logpmf(agents, load))
     if abandon == 0.0:

@@ -42,6 +42,14 @@ def test_native_menus_round_trip_through_the_writer(path: Path) -> None:
         assert again.schedules[name].hours == s.hours
 
 
+@pytest.mark.parametrize("name", ["office.yaml", "by_day.yaml"])
+def test_arrival_profiles_round_trip_through_the_writer(name: str) -> None:
+    menu = load_any(ROOT / "tests" / "data" / "schedules" / name)
+    assert menu.callers is not None and menu.callers.arrivals is not None
+    again = parse_menu(to_yaml(menu), "again.yaml")
+    assert again.callers is not None and again.callers.arrivals == menu.callers.arrivals
+
+
 def test_there_are_fixtures_for_every_format() -> None:
     found = {detect(p.read_text(encoding="utf-8")) for p in FIXTURES}
     assert found >= {f.name for f in IMPORTERS}

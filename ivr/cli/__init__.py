@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, func: Callable[[argparse.Namespace, Out], int],
                 help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        # ``help`` is %-formatted by argparse, ``description`` is not.
+        p = sub.add_parser(name, help=help_text, description=help_text.replace("%%", "%"))
         p.set_defaults(func=func)
         return p
 

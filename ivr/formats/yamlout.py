@@ -63,12 +63,21 @@ def _population(pop: Population) -> dict[str, Any]:
     for name in ("mean", "shape", "sd"):
         if getattr(p, name) is not None and p.distribution != "none":
             patience[name] = getattr(p, name)
-    return {
+    data: dict[str, Any] = {
         "intents": {i.name: {"share": i.share, "goal": list(i.goals)} for i in pop.intents},
         "patience": patience, "mistake_rate": pop.mistake_rate, "confusion": pop.confusion,
         "zero_out": pop.zero_out, "silence": pop.silence,
         "calls_per_hour": pop.calls_per_hour,
     }
+    if pop.arrivals is not None:
+        hours = pop.arrivals.hourly
+        days = [list(hours[24 * d:24 * d + 24]) for d in range(7)]
+        arrivals: dict[str, Any] = {"hourly": days[0] if all(d == days[0] for d in days)
+                                    else dict(zip(_DAYS, days, strict=True))}
+        if pop.arrivals.tz is not None:
+            arrivals["tz"] = pop.arrivals.tz
+        data["arrivals"] = arrivals
+    return data
 
 
 def menu_data(menu: Menu) -> dict[str, Any]:
