@@ -22,6 +22,12 @@ demo: setup
 	@echo; echo "== ivr simulate --check menus/utility.yaml (simulated vs exact)"
 	$(BIN)/ivr simulate --check menus/utility.yaml
 	@echo; echo "== ivr test journeys/bank.yaml (key sequences and what they must reach)"; $(BIN)/ivr test journeys/bank.yaml
+	@echo; echo "== ivr compare menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml (same callers, paired)"
+	$(BIN)/ivr compare menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml --fail-if "abandoned_rate > 0"
+	@echo; echo "== ivr audit --policy gethuman --policy spain-2025 menus/bank.yaml"
+	$(BIN)/ivr audit --policy gethuman --policy spain-2025 menus/bank.yaml || true
+	@echo; echo "== ivr report menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml -o demo-report.html"
+	$(BIN)/ivr report menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml -o demo-report.html
 
 test: setup
 	$(BIN)/ruff check ivr tests
