@@ -18,7 +18,7 @@ from ivr.cli.common import (
     from_format,
     max_bytes,
     menu_files,
-    positive_int,
+    sampling,
     write_atomically,
 )
 from ivr.errors import ConfigError, IvrError
@@ -26,7 +26,6 @@ from ivr.formats.registry import load_any
 from ivr.model import Source
 from ivr.policy import Policy, resolve, shipped_names, shipped_path
 from ivr.sarif import sarif_log
-from ivr.simulate import DEFAULT_SEED
 
 _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
          "not-applicable": ("N/A ", "dim")}
@@ -199,11 +198,7 @@ def register(command: Command) -> None:
                    help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to this file "
                    "(default: stdout); a count of the verdicts goes to stderr")
-    p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
-                   help="callers simulated for time rules the exact solution does not "
-                   "answer (default 100,000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"random seed of those simulations (default {DEFAULT_SEED})")
+    sampling(p, "callers simulated for time rules the exact solution does not answer")
     p.add_argument("--root", metavar="DIR", help="SARIF paths are relative to this folder "
                    "(default: the git repository around the current folder)")
     from_format(p)

@@ -154,6 +154,17 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
     return config.changed(args.disable or (), args.set or ())
 
 
+def sampling(p: argparse.ArgumentParser, callers: str) -> None:
+    """``-n`` and ``--seed`` of every command that simulates; ``callers`` says what
+    ``-n`` counts ("callers per variant", ...)."""
+    from ivr.simulate import DEFAULT_SEED
+    p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
+                   help=f"{callers} (default 100,000)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"random seed; the same seed gives the same numbers (default "
+                   f"{DEFAULT_SEED})")
+
+
 def population(p: argparse.ArgumentParser) -> None:
     """The arguments of every command that walks callers: a menu and who calls."""
     p.add_argument("file", metavar="FILE", help="a menu file (YAML or an exported flow)")

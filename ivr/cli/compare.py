@@ -19,7 +19,7 @@ from ivr.cli.common import (
     lint_config,
     lint_options,
     max_bytes,
-    positive_int,
+    sampling,
 )
 from ivr.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
 from ivr.diff import MenuDiff
@@ -27,7 +27,6 @@ from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
 from ivr.gate import GRAMMAR, GateResult, evaluate, parse
 from ivr.lint import Finding
-from ivr.simulate import DEFAULT_SEED
 from ivr.tables import summary_dict
 
 #: Rows shown even when every variant has 0 (the rest are left out of the text table).
@@ -231,11 +230,7 @@ def register(command: Command) -> None:
     p.add_argument("--callers", metavar="POP",
                    help="a callers file used for every variant (default: each menu's "
                    "callers section, which must agree but for goals)")
-    p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
-                   help="callers per variant (default 100,000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"random seed; the same seed gives the same numbers (default "
-                   f"{DEFAULT_SEED})")
+    sampling(p, "callers per variant")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text",
                    help="output format")
     p.add_argument("--fail-if", action="append", metavar="COND",

@@ -8,14 +8,22 @@ from dataclasses import asdict
 
 from ivr.calendar import clock, parse_at
 from ivr.chain import Chain, compile_chain
-from ivr.cli.common import Command, Out, Progress, load, max_bytes, population, positive_int
+from ivr.cli.common import (
+    Command,
+    Out,
+    Progress,
+    load,
+    max_bytes,
+    population,
+    sampling,
+)
 from ivr.errors import ConfigError
 from ivr.exact import applies as exact_applies
 from ivr.exact import solve
 from ivr.formats.native import load_population
 from ivr.hourly import by_hour
 from ivr.metrics import agreement, summarize, summarize_exact
-from ivr.simulate import DEFAULT_SEED, simulate
+from ivr.simulate import simulate
 from ivr.tables import (
     agreement_text,
     by_hour_csv,
@@ -125,11 +133,7 @@ def register(command: Command) -> None:
                 "Walk synthetic callers through a menu: outcome shares with 95%% intervals, "
                 "seconds and steps to a person, and the per-node funnel.")
     population(p)
-    p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
-                   help="number of callers (default 100,000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"random seed; the same seed gives the same numbers (default "
-                   f"{DEFAULT_SEED})")
+    sampling(p, "number of callers")
     p.add_argument("--format", choices=("text", "json", "csv"), default="text",
                    help="output format")
     p.add_argument("--trace", type=int, default=0, metavar="K",

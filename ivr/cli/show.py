@@ -20,7 +20,7 @@ from ivr.cli.common import (
     lint_options,
     max_bytes,
     menu_files,
-    positive_int,
+    sampling,
     write_atomically,
 )
 from ivr.errors import InputError
@@ -28,7 +28,7 @@ from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
 from ivr.metrics import summarize
 from ivr.model import Menu, Population
-from ivr.simulate import DEFAULT_SEED, simulate
+from ivr.simulate import simulate
 
 #: ``ivr plot`` output formats, each file written in every one.
 FORMATS = ("png", "svg")
@@ -131,11 +131,7 @@ def _walkers(p: argparse.ArgumentParser) -> None:
     p.add_argument("--callers", metavar="POP",
                    help="a callers file for every menu (default: each menu's callers section)")
     from_format(p)
-    p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
-                   help="simulated callers per menu (default 100,000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"random seed; the same seed gives the same files (default "
-                   f"{DEFAULT_SEED})")
+    sampling(p, "simulated callers per menu")
     max_bytes(p)
 
 
