@@ -142,8 +142,7 @@ class Facts:
         return [self.key(int(x)) for x in e[self.to_person[self.top.dst[e]] <= within]]
 
     def key(self, edge: int) -> str:
-        kc = int(self.top.keycode[edge])
-        return self.top.typed.get(edge, "?") if kc < 0 else KEYPAD[kc]
+        return self.top.key(edge) or "?"
 
     def reachable_menus(self) -> list[int]:
         return np.flatnonzero(self.menus & self.reached).tolist()

@@ -13,7 +13,7 @@ import numpy as np
 
 from ivr.chain import HUMAN, OUTCOMES, Chain
 from ivr.exact import ExactResult
-from ivr.model import EVENTS, KEYPAD
+from ivr.model import EVENTS
 from ivr.queueing import QueueFigures
 from ivr.queues import tallied
 from ivr.simulate import BIN, SimResult
@@ -179,9 +179,7 @@ def _label(chain: Chain, e: int) -> str:
     else:
         where = top.ids[int(chain.state_node[dst])]
     if event == "option" and edge >= 0:
-        kc = int(top.keycode[edge])
-        key = top.typed.get(edge, "?") if kc < 0 else KEYPAD[kc]
-        return f"{key} -> {where}"
+        return f"{top.key(edge)} -> {where}"
     if event in ("timeout", "invalid") and dst >= 0 and chain.state_node[dst] == \
             chain.state_node[chain.entry_state[e]]:
         return f"{event} (again)"

@@ -1,6 +1,9 @@
 """The cheat sheet: how a caller reaches each ending with the fewest actions, and how fast.
 
 Like a GetHuman entry ("to reach a person: 2, 0"), computed for every terminal node.
+Routes move and cost as the caller model does (:class:`ivr.topology.Topology` edge costs,
+only edges the model takes), so each route pressed as keys in ``ivr call`` ends at its
+ending after its seconds.
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ def paths(menu: Menu, topology: Topology | None = None) -> list[Route]:
     [('agent', '0', 2.0), ('info', '1, 2', 3.0)]
     """
     top = topology or Topology.of(menu)
-    few = Routes(top, menu.start, top.route_weight())
-    fast = Routes(top, menu.start, top.seconds)
+    # Only moves the caller model makes, so every route, pressed as keys, is a real call.
+    few = Routes(top, menu.start, top.only_taken(top.route_weight()))
+    fast = Routes(top, menu.start, top.only_taken(top.seconds))
     routes = []
     for i in np.flatnonzero(top.terminal & few.reached).tolist():
         nid = top.ids[i]
@@ -66,7 +70,6 @@ def paths(menu: Menu, topology: Topology | None = None) -> list[Route]:
         ))
     routes.sort(key=lambda r: (_ORDER.get(r.kind, 9), r.seconds, r.node))
     return routes
-
 
 
 def _seconds(steps: tuple[Step, ...]) -> float:

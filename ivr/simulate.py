@@ -18,7 +18,7 @@ from scipy.special import gamma, ndtri
 
 from ivr import rng
 from ivr.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
-from ivr.model import EVENTS, KEYPAD, Patience
+from ivr.model import EVENTS, Patience
 from ivr.queues import TALLY, AgentQueues, agent_queues, ending_queue, offered_waits, staffed
 
 #: Callers in flight at once; finished ones are replaced by new ones.
@@ -485,8 +485,7 @@ def _traces(chain: Chain, raw: dict[int, list[tuple[int, bool]]],
             edge = int(chain.edge[e])
             key = None
             if edge >= 0 and EVENTS[int(chain.event[e])] == "option":
-                kc = int(top.keycode[edge])
-                key = top.typed.get(edge) if kc < 0 else KEYPAD[kc]
+                key = top.key(edge)
             event = EVENTS[int(chain.event[e])]
             dst = int(chain.dst[e])
             if gone:

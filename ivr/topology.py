@@ -14,7 +14,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csgraph, csr_matrix
 
 from ivr.gcpause import paused_gc
-from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu
+from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node
 
 #: Weight of an edge that costs nothing, so sparse matrices do not drop it.
 _EPS = 1e-9
@@ -43,7 +43,7 @@ def step_words(step: Step, menu: Menu) -> str | None:
     if event == "invalid":
         return "wrong key"
     if event == "fail":
-        return f"no valid key x{node.retries}" if node and node.retries else "no valid key"
+        return _fail_words(node) if node is not None else "no valid key"
     if event in ("open", "closed"):
         return f"(if {event})"
     if event == "chance":
@@ -51,6 +51,31 @@ def step_words(step: Step, menu: Menu) -> str | None:
     if event == "next" and node is not None and node.kind == "input":
         return f"(enter {node.digits} digits)" if node.digits else "(enter digits)"
     return None
+
+
+def _fail_words(node: Node) -> str:
+    """The fastest way to run out of a node's retries, as the caller model counts them:
+    ``no valid key x3`` when wrong keys (or silences) retry the node, ``wait x2, wrong
+    key`` when only silences do (``on_invalid`` points elsewhere), ``wait x3`` when no key
+    is wrong there either (every key is an option). :meth:`Topology.of` costs the same.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from ivr.model import Option, Source
+    >>> menu = Node("m", "menu", Source("m.yaml"), options=(Option("1", "a"),), retries=3,
+    ...             on_timeout="m", on_invalid="a")
+    >>> _fail_words(menu), _fail_words(replace(menu, on_invalid="m"))
+    ('wait x2, wrong key', 'no valid key x3')
+    """
+    retries = node.retries or 1
+    again = {ex.event for ex in node.exits() if ex.target == node.id}
+    wrong = node.kind == "input" or sum(o.key in _KEYCODE for o in node.options) < len(KEYPAD)
+    if retries == 1 or (wrong and "invalid" in again):
+        return f"no valid key x{retries}"
+    waits = retries - 1 if wrong else retries
+    text = "wait" if waits == 1 else f"wait x{waits}"
+    return f"{text}, wrong key" if wrong else text
 
 
 def describe(path: tuple[Step, ...], menu: Menu) -> str:
@@ -95,8 +120,17 @@ class Topology:
 
     Per node: ``kind`` (index into KIND_CODES), ``prompt`` seconds, ``terminal``. Per edge:
     ``src``, ``dst``, ``event`` (index into EVENTS), ``keycode`` (index into KEYPAD or -1),
-    ``actions`` and ``seconds`` it takes a caller at its fastest. Edges are made node by
-    node, so ``src`` is sorted.
+    ``actions`` and ``seconds`` it takes a caller at its fastest, and whether the caller
+    model ever ``taken`` it. Edges are made node by node, so ``src`` is sorted.
+
+    Costs follow the caller model (README, "The caller model"): a step costs the prompt of
+    the node left, plus the timeout for a silence; branches take no time. Failures count
+    only while they retry the node (``on_invalid``/``on_timeout`` pointing back), so a
+    ``fail`` edge costs ``retries`` failures, wrong keys where they retry the node, else
+    silences except the last (where a wrong key also goes to ``on_fail``), and is never
+    taken when neither retries it. At a node with ``retries: 1`` the first failure is the
+    last: its ``timeout`` and ``invalid`` edges are never taken (the ``fail`` edge is), nor
+    is ``invalid`` where every key is an option.
     """
 
     menu: Menu
@@ -118,6 +152,8 @@ class Topology:
     retries: np.ndarray
     #: Per edge: the probability of a ``chance`` edge, else 0.
     chance: np.ndarray
+    #: Per edge: False where the caller model never moves (see the class docstring).
+    taken: np.ndarray
 
     @classmethod
     def of(cls, menu: Menu) -> Topology:
@@ -156,18 +192,39 @@ class Topology:
         kind[hang] = kind_code["(hangup)"]
         s = np.asarray(src, dtype=np.int64)
         ev = np.asarray(event, dtype=np.int8)
-        is_fail = ev == _CODE["fail"]
-        pressed = (ev == _CODE["option"]) | (ev == _CODE["timeout"]) | (ev == _CODE["invalid"])
-        pressed |= (ev == _CODE["next"]) & (kind[s] == kind_code["input"])  # typing digits
-        # A fail step: ``retries`` wrong keys, the fastest way to exhaust them.
-        actions = np.where(pressed, 1.0, np.where(is_fail, retries[s], 0.0))
-        seconds = prompt[s] * np.where(is_fail, retries[s], 1.0)
-        seconds += np.where(ev == _CODE["timeout"], timeout[s], 0.0)
+        d = np.asarray(dst, dtype=np.int64)
+        kc = np.asarray(keycode, dtype=np.int8)
+        is_fail, is_timeout, is_invalid = (ev == _CODE[e] for e in ("fail", "timeout", "invalid"))
+        is_input = kind == kind_code["input"]
+        pressed = (ev == _CODE["option"]) | is_timeout | is_invalid
+        pressed |= (ev == _CODE["next"]) & is_input[s]  # typing digits
+        # Per node: a wrong key exists (an input takes any wrong entry, a menu any key not
+        # among its options), a wrong key retries it, a silence retries it.
+        singles = np.bincount(s[(ev == _CODE["option"]) & (kc >= 0)], minlength=n)
+        wrong = is_input | ((kind == kind_code["menu"]) & (singles < len(KEYPAD)))
+        wrong_again = np.zeros(n, dtype=bool)
+        wrong_again[s[is_invalid & (d == s)]] = True
+        wrong_again &= wrong
+        silence_again = np.zeros(n, dtype=bool)
+        silence_again[s[is_timeout & (d == s)]] = True
+        r = retries[s]
+        # A fail step: ``retries`` failures, the fastest the model counts them (as
+        # _fail_words says them): wrong keys if they retry the node, else silences and a
+        # last wrong key (a silence where no key is wrong).
+        fail_seconds = (r * prompt[s] + (r - 1) * np.where(wrong_again[s], 0.0, timeout[s])
+                        + np.where(wrong[s], 0.0, timeout[s]))
+        actions = np.where(pressed, 1.0, np.where(is_fail, r, 0.0))
+        seconds = np.where(is_fail, fail_seconds, prompt[s])
+        seconds += np.where(is_timeout, timeout[s], 0.0)
+        seconds[kind[s] == kind_code["branch"]] = 0.0  # branches take no time
+        taken = np.ones(len(s), dtype=bool)
+        taken[is_timeout | is_invalid] = r[is_timeout | is_invalid] > 1
+        taken[is_invalid] &= wrong[s[is_invalid]]
+        taken[is_fail] = ((r == 1) | wrong_again[s] | silence_again[s])[is_fail]
         terminal = np.isin(kind, [kind_code[k] for k in TERMINAL_KINDS]) | (np.arange(n) == hang)
-        return cls(menu, ids, index, kind, prompt, terminal, s,
-                   np.asarray(dst, dtype=np.int64), ev, np.asarray(keycode, dtype=np.int8),
+        return cls(menu, ids, index, kind, prompt, terminal, s, d, ev, kc,
                    actions, seconds, typed, timeout, retries.astype(np.int64),
-                   np.array([ex.probability or 0.0 for _, ex in edges]))
+                   np.array([ex.probability or 0.0 for _, ex in edges]), taken)
 
     def is_kind(self, *names: str) -> np.ndarray:
         """Mask of nodes of these kinds (``"(hangup)"`` is the implicit hang-up)."""
@@ -177,10 +234,24 @@ class Topology:
     def n(self) -> int:
         return len(self.ids)
 
+    def key(self, edge: int) -> str | None:
+        """The key of an option edge (``2``, or a typed ``1000``); None for other edges."""
+        kc = int(self.keycode[edge])
+        return KEYPAD[kc] if kc >= 0 else self.typed.get(edge)
+
+    def only_taken(self, weight: np.ndarray) -> np.ndarray:
+        """``weight`` without the edges the caller model never takes (made infinite, which
+        :meth:`matrix` leaves out), for routes a caller can actually follow."""
+        return np.where(self.taken, weight, np.inf)
+
     def matrix(self, weight: np.ndarray | None = None, reverse: bool = False) -> csr_matrix:
-        """Adjacency (one entry per node pair, the lightest edge) as a CSR matrix."""
+        """Adjacency (one entry per node pair, the lightest edge) as a CSR matrix; edges of
+        infinite weight are left out."""
         w = np.ones(len(self.src)) if weight is None else weight + _EPS
         a, b = (self.dst, self.src) if reverse else (self.src, self.dst)
+        if weight is not None and not np.isfinite(w).all():
+            keep = np.isfinite(w)
+            a, b, w = a[keep], b[keep], w[keep]
         order = np.lexsort((w, b, a))
         a, b, w = a[order], b[order], w[order]
         first = np.ones(len(a), dtype=bool)
@@ -257,8 +328,7 @@ class Routes:
         path = memo[v]
         for v in reversed(chain):
             e = int(self.best[v])
-            key = top.typed.get(e) if top.keycode[e] < 0 else KEYPAD[top.keycode[e]]
             path = (*path, Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v],
-                                key, float(top.seconds[e])))
+                                top.key(e), float(top.seconds[e])))
             memo[v] = path
         return path

@@ -28,7 +28,7 @@ from ivr.chain import MISROUTED, OUTCOMES, SERVED, compile_chain
 from ivr.errors import ConfigError, LoadError
 from ivr.formats.checks import did_you_mean
 from ivr.formats.journeys import SILENCE, THEN
-from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Patience, Population
+from ivr.model import EVENTS, TERMINAL_KINDS, Intent, Menu, Patience, Population
 from ivr.rng import seed_key, uniforms
 from ivr.simulate import STEP_CAP
 from ivr.topology import Topology
@@ -370,7 +370,7 @@ class Walker:
         for e in range(int(c.indptr[s]), int(c.indptr[s + 1])):
             event = EVENTS[int(c.event[e])]
             if event == "option":
-                row["option " + _key(top, int(c.edge[e]))] = e
+                row[f"option {top.key(int(c.edge[e]))}"] = e
             elif event in ("next", "invalid", "timeout"):
                 row[event] = e
             elif event == "fail":
@@ -447,11 +447,6 @@ class Walker:
             return lo + k, f"chance {_percent(float(probs[k]))}, drawn"
         k = int(np.argmax(probs))
         return lo + k, f"chance {_percent(float(probs[k]))}, the most likely"
-
-
-def _key(top: Topology, edge: int) -> str:
-    kc = int(top.keycode[edge])
-    return top.typed[edge] if kc < 0 else KEYPAD[kc]
 
 
 def _accepted(token: str, digits: int | None) -> bool:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from test_walk import check_routes
 
 from ivr import Menu, load_menu, parse_menu
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
 from ivr.graph import to_graph
+from ivr.model import EVENTS
 from ivr.paths import paths
 from ivr.topology import Topology
 
@@ -286,6 +288,98 @@ def test_schedule_branch_routes() -> None:
     got = routes(m)
     assert got["desk"][:3] == ("agent", "(if open)", 0)
     assert got["box"][:3] == ("voicemail", "(if closed)", 0)
+
+
+# The cheat sheet moves and costs as the caller model does; these are the places where a
+# plain graph walk would not. ``walked``: every route, pressed as keys in the walker (which
+# steps through the compiled caller model), ends there after the route's seconds.
+
+def walked(m: Menu) -> bool:
+    done, total = check_routes(m)
+    return done == total > 0
+
+
+def test_branches_take_no_time() -> None:
+    m = menu("""\
+        name: T
+        start: lookup
+        nodes:
+          lookup: {kind: branch, seconds: 7, say: Checking, chance: {main: 0.5, box: 0.5}}
+          main: {kind: menu, seconds: 2, options: {"0": desk}, on_fail: desk}
+          desk: {kind: agent}
+          box: {kind: voicemail}
+    """)
+    got = routes(m)
+    assert got["desk"][1:3] == ("(-> main), 0", 2.0)
+    assert got["box"][1:3] == ("(-> box)", 0.0)
+    assert walked(m)
+
+
+ELSEWHERE = """\
+    name: T
+    start: main
+    defaults: {timeout: 5, retries: 3}
+    nodes:
+      main: {kind: menu, seconds: 2, options: {"1": info}, on_invalid: info, on_fail: desk}
+      info: {kind: self_service}
+      desk: {kind: agent}
+"""
+
+
+def test_running_out_of_retries_when_wrong_keys_go_elsewhere() -> None:
+    # Only silences retry main; the third failure may be a wrong key: 3 x 2 + 2 x 5 s.
+    assert routes(menu(ELSEWHERE))["desk"][1:3] == ("wait x2, wrong key", 16.0)
+    assert walked(menu(ELSEWHERE))
+    assert routes(menu(ELSEWHERE.replace("retries: 3", "retries: 2")))["desk"][1:3] == (
+        "wait, wrong key", 9.0)
+    # Neither a wrong key nor a silence retries main: its retries never run out.
+    m = menu(ELSEWHERE.replace("on_invalid: info", "on_invalid: info, on_timeout: info"))
+    assert "desk" not in routes(m)
+    # Every key is an option, so no key is wrong: only silences, 3 x (2 + 5) s.
+    keys = ", ".join(f'"{k}": info' for k in "1234567890*#")
+    m = menu(ELSEWHERE.replace('{"1": info}', "{" + keys + "}"))
+    assert routes(m)["desk"][1:3] == ("wait x3", 21.0)
+    assert walked(m)
+    assert not Topology.of(m).taken[Topology.of(m).event == EVENTS.index("invalid")].any()
+
+
+def test_one_try_menus_send_every_failure_to_on_fail() -> None:
+    m = menu("""\
+        name: T
+        start: main
+        defaults: {timeout: 5, retries: 1}
+        nodes:
+          main:
+            kind: menu
+            seconds: 2
+            options: {"1": info}
+            on_timeout: box
+            on_invalid: transfer
+            on_fail: desk
+          info: {kind: self_service}
+          box: {kind: voicemail}
+          transfer: {kind: transfer, to: "+15550100"}
+          desk: {kind: agent}
+    """)
+    got = routes(m)
+    assert got["desk"][1:3] == ("no valid key x1", 2.0)
+    assert "box" not in got and "transfer" not in got  # the model never goes there
+    assert walked(m)
+    top = Topology.of(m)
+    taken = {EVENTS[int(top.event[e])]: bool(top.taken[e]) for e in range(len(top.src))}
+    assert taken == {"option": True, "timeout": False, "invalid": False, "fail": True}
+
+
+def test_key_of_an_edge() -> None:
+    m = menu("""\
+        name: T
+        start: main
+        nodes:
+          main: {kind: menu, options: {"1": a, "#": a, "1000": a}, on_fail: a}
+          a: {kind: agent}
+    """)
+    top = Topology.of(m)
+    assert [top.key(e) for e in range(len(top.src))] == ["1", "#", "1000", None, None, None]
 
 
 def test_start_at_an_ending() -> None:

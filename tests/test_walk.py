@@ -30,7 +30,7 @@ from ivr.formats.journeys import SILENCE, WALK_OUTCOMES
 from ivr.model import KEYPAD, Menu
 from ivr.paths import paths
 from ivr.simulate import STEP_CAP, simulate
-from ivr.topology import Step
+from ivr.topology import Step, step_words
 from ivr.walk import Walker, default_at, path_text, week_time
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,17 +83,29 @@ def _bad_key(m: Menu, node: str) -> str:
     if n.kind == "input":
         return "*"
     taken = {o.key for o in n.options}
-    return next(k for k in KEYPAD if k not in taken)
+    return next((k for k in KEYPAD if k not in taken), SILENCE)  # no wrong key: silence
 
 
 Plan = tuple[list[str], dict[str, str], int | None]
 
 
+def _fail_keys(m: Menu, step: Step) -> list[str]:
+    """The keys the cheat sheet's words for running out of retries say to press:
+    ``no valid key x3`` (wrong keys), ``wait x2, wrong key``, ``wait x3``."""
+    words = step_words(step, m)
+    assert words is not None
+    keys: list[str] = []
+    for part in words.split(", "):
+        what, _, times = part.partition(" x")
+        assert what in ("wait", "wrong key", "no valid key"), words
+        keys += [SILENCE if what == "wait" else _bad_key(m, step.node)] * int(times or 1)
+    return keys
+
+
 def replay(m: Menu, steps: tuple[Step, ...], end: str) -> Plan | None:
     """Keys, chance choices and a time of the week that take a walk along ``steps`` to
-    ``end``; None when the caller model cannot go that way (the cheat sheet's fail step
-    assumes wrong keys retry the same menu; at a one-try menu a timeout or invalid key
-    goes to on_fail)."""
+    ``end``; None when the walk cannot be told to go that way (one chance branch passed
+    twice to different targets, or schedules open and closed at once)."""
     keys: list[str] = []
     branch: dict[str, str] = {}
     last = m.nodes.get(end)
@@ -102,22 +114,15 @@ def replay(m: Menu, steps: tuple[Step, ...], end: str) -> Plan | None:
         want[last.schedule] = True  # a person answers only while the agent is open
     for s in steps:
         n = m.nodes[s.node]
-        retries = n.retries or 1
-        if n.kind == "branch" and n.seconds:
-            return None  # known: the cheat sheet charges a branch's seconds, the model not
         if s.event == "option":
             assert s.key is not None
             keys.append(s.key)
         elif s.event == "next" and n.kind == "input":
             keys.append("1" * (n.digits or 3))
         elif s.event in ("invalid", "timeout"):
-            if retries == 1:
-                return None
             keys.append(_bad_key(m, s.node) if s.event == "invalid" else SILENCE)
         elif s.event == "fail":
-            if retries > 1 and (n.on_invalid or n.id) != n.id:
-                return None
-            keys += [_bad_key(m, s.node)] * retries
+            keys += _fail_keys(m, s)
         elif s.event == "chance":
             if branch.get(s.node, s.target) != s.target:
                 return None
