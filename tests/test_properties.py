@@ -307,7 +307,14 @@ def test_valid_menus_load_and_lint_agrees_with_networkx(raw: dict[str, Any]) -> 
     # the cheat sheet: one route per reachable ending, each a walk in the graph
     routes = paths(menu)
     assert [r.node for r in routes] == list(dict.fromkeys(r.node for r in routes))
-    assert {r.node for r in routes} == {n for n in seen if kind[n] in TERMINAL_KINDS}
+    # (over the edges the caller model takes: a fail edge whose retries never run out, or
+    # a wrong-key edge at a menu where every key is an option, is no route)
+    g3 = nx.MultiDiGraph()
+    g3.add_nodes_from(top.ids)
+    g3.add_edges_from((top.ids[int(a)], top.ids[int(b)]) for a, b, t in
+                      zip(top.src, top.dst, top.taken, strict=True) if t)
+    taken_seen = nx.descendants(g3, menu.start) | {menu.start}
+    assert {r.node for r in routes} == {n for n in taken_seen if kind.get(n) in TERMINAL_KINDS}
     for r in routes:
         walk(g, menu.start, r.steps, r.node)
         assert r.kind == kind[r.node]
