@@ -136,14 +136,7 @@ class TimeFacts:
         model = self._base[1]
         if model is None or agent not in model.names:
             return None
-        k = model.names.index(agent)
-        arriving = np.where(model.calls[k] > 0, model.seg_share * model.calls[k]
-                            / np.maximum(model.seg_level, 1e-300), 0.0)
-        if arriving.sum() <= 0:
-            return None
-        weight = arriving / arriving.sum()
-        return float(sum(w * model.waits[k][g].answered_within(max(seconds, 0.0))
-                         for g, w in enumerate(weight.tolist()) if w > 0))
+        return model.answered_within(model.names.index(agent), seconds)
 
     def unknown_waits(self) -> list[str]:
         """Agents callers can reach whose queue wait is not modelled."""

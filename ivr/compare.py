@@ -33,7 +33,7 @@ from ivr.formats.checks import did_you_mean
 from ivr.lint import LintConfig
 from ivr.metrics import Z95, Summary, summarize, summarize_exact
 from ivr.model import Menu, Patience, Population
-from ivr.simulate import DEFAULT_SEED, Callers, simulate
+from ivr.simulate import DEFAULT_SEED, Callers, SimResult, simulate
 from ivr.tables import ORDER
 
 #: Every metric a comparison reports (and a ``--fail-if`` condition can name), in order.
@@ -96,6 +96,8 @@ class Variant:
     menu: Menu
     summary: Summary
     exact: Summary | None
+    #: The simulation itself (histograms for plots; per-caller records).
+    sim: SimResult | None = None
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,7 @@ def compare(menus: Sequence[Menu], population: Population | None = None, *,
         assert sim.callers is not None
         records.append(sim.callers)
         exact = summarize_exact(chain, solve(chain)) if applies(chain) else None
-        variants.append(Variant(file, menu, summarize(sim), exact))
+        variants.append(Variant(file, menu, summarize(sim), exact, sim))
     rows: list[tuple[str, list[float], list[Delta | None], list[float | None]]] = []
     for metric in METRICS:
         parts = [_contributions(r, metric) for r in records]

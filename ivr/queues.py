@@ -62,16 +62,29 @@ class AgentQueues:
         """A ``[q, g]`` figure averaged over each class's segments: ``[c, q]``."""
         return np.asarray(self.class_mix @ values.T)
 
+    def arriving(self, q: int) -> np.ndarray | None:
+        """Share of queue ``q``'s callers arriving in each segment of the week (None when
+        no caller ever joins it)."""
+        arriving = self.seg_share * self.calls[q] / np.maximum(self.seg_level, 1e-300)
+        arriving = np.where(self.calls[q] > 0, arriving, 0.0)
+        total = arriving.sum()
+        return arriving / total if total > 0 else None
+
+    def answered_within(self, q: int, seconds: float) -> float | None:
+        """Share of queue ``q``'s callers answered within ``seconds``, over the week."""
+        w = self.arriving(q)
+        if w is None:
+            return None
+        return float(sum(wg * self.waits[q][g].answered_within(max(seconds, 0.0))
+                         for g, wg in enumerate(w.tolist()) if wg > 0))
+
     def figures(self) -> tuple[QueueFigures, ...]:
         """Per queue: what its arriving callers experience, averaged over the week."""
         out = []
         for q, name in enumerate(self.names):
-            arriving = self.seg_share * self.calls[q] / np.maximum(self.seg_level, 1e-300)
-            arriving = np.where(self.calls[q] > 0, arriving, 0.0)
-            total = arriving.sum()
-            if total <= 0:
+            w = self.arriving(q)
+            if w is None:
                 continue
-            w = arriving / total
             served = float((w * self.served[q]).sum())
             open_ = self.seg_minutes * (self.calls[q] > 0)
             hours = open_ / open_.sum()

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure as PlotFigure
 
 from ivr import __version__, plots
 from ivr.chain import compile_chain
-from ivr.compare import Delta, compare, populations
+from ivr.compare import Comparison, Delta, Variant, compare, populations
 from ivr.errors import ConfigError
 from ivr.exact import applies, solve
 from ivr.lint import Finding, LintConfig, lint
@@ -66,6 +66,13 @@ def analyse(menu: Menu, population: Population | None = None, *, file: str | Non
     file = file or menu.source.file
     return Part(file, label or short_names([file])[0], menu, tuple(lint(menu, config)),
                 tuple(paths(menu)), sim, summarize(sim), exact)
+
+
+def _part(v: Variant, label: str, config: LintConfig | None) -> Part:
+    """A compared variant as a part of the page (its simulation is the comparison's)."""
+    assert v.sim is not None
+    return Part(v.file, label, v.menu, tuple(lint(v.menu, config)), tuple(paths(v.menu)),
+                v.sim, v.summary, v.exact)
 
 
 def short_names(files: Sequence[str]) -> list[str]:
@@ -116,11 +123,18 @@ def report_html(menus: Sequence[Menu], population: Population | None = None, *,
     """
     names = list(files) if files is not None else [m.source.file for m in menus]
     pops, apart = callers_of(menus, population, names)
-    parts = [analyse(m, pop, file=f, label=label, n=n, seed=seed, config=config)
-             for m, pop, f, label in zip(menus, pops, names, short_names(names), strict=True)]
+    labels = short_names(names)
+    comp = None
+    if len(menus) > 1 and apart is None:  # variants: one simulation serves both views
+        comp = compare(menus, population, n=n, seed=seed, files=names, lint_config=config)
+        parts = [_part(v, label, config) for v, label in zip(comp.variants, labels,
+                                                               strict=True)]
+    else:
+        parts = [analyse(m, pop, file=f, label=label, n=n, seed=seed, config=config)
+                 for m, pop, f, label in zip(menus, pops, names, labels, strict=True)]
     body = [_header(parts, n, seed, apart)]
     if len(parts) > 1:
-        body.append(_comparison(parts, population, n, seed, config, apart))
+        body.append(_comparison(parts, comp, apart))
     for k, part in enumerate(parts, 1):
         body.append(_menu_section(part, k))
     body.append(_footer())
@@ -404,15 +418,14 @@ def _plots(p: Part) -> str:
 
 # -- several menus ----------------------------------------------------------------------
 
-def _comparison(parts: list[Part], population: Population | None, n: int, seed: int,
-                config: LintConfig | None, apart: str | None) -> str:
+def _comparison(parts: list[Part], comp: Comparison | None, apart: str | None) -> str:
     labels = [p.label for p in parts]
     out = ["<section class=\"comparison\" id=\"comparison\"><h2>Comparison</h2>"]
-    if apart is None:
+    if comp is not None:
         out.append("<p class=\"file\">The same callers (same seed, common random numbers) "
                    "walked through each variant; differences are against "
                    f"<code>{_e(parts[0].file)}</code>.</p>")
-        out.append(_metric_table(parts, population, n, seed, config))
+        out.append(_metric_table(parts, comp))
     else:
         out.append("<p class=\"file\">Side by side, each menu with its own callers. They are "
                    f"not compared as variants: {_e(apart)}.</p>")
@@ -429,11 +442,8 @@ def _comparison(parts: list[Part], population: Population | None, n: int, seed: 
     return "\n".join(out)
 
 
-def _metric_table(parts: list[Part], population: Population | None, n: int, seed: int,
-                  config: LintConfig | None) -> str:
+def _metric_table(parts: list[Part], comp: Comparison) -> str:
     """Key figures side by side, with paired differences from :mod:`ivr.compare`."""
-    comp = compare([p.menu for p in parts], population, n=n, seed=seed,
-                   files=[p.file for p in parts], lint_config=config)
     head = "".join(f"<th class=\"num file\" title=\"{_e(p.file)}\">{_e(p.label)}</th>"
                    + ("<th class=\"num\">change (95% CI)</th>" if k else "")
                    for k, p in enumerate(parts))

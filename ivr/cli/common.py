@@ -9,8 +9,9 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
+from ivr.calendar import clock, parse_at
 from ivr.chain import Chain, compile_chain
-from ivr.errors import InputError
+from ivr.errors import ConfigError, InputError
 from ivr.formats.native import load_population
 from ivr.formats.registry import NAMES, is_flow_file, load_any
 from ivr.formats.text import MAX_BYTES, read_text
@@ -77,11 +78,19 @@ def load(args: argparse.Namespace) -> Menu:
 
 
 def load_chain(args: argparse.Namespace) -> Chain:
+    """The chain of ``args.file`` with ``--callers``, every call at ``--at`` when the
+    command has it (read in the menu's clock unless a zone is named)."""
     menu = load(args)
     population = None
     if args.callers:
         population = load_population(args.callers, menu, max_bytes=args.max_bytes)
-    return compile_chain(menu, population)
+    at = None
+    if getattr(args, "at", None):
+        try:
+            at = parse_at(args.at, clock(menu.schedules))
+        except ValueError as exc:
+            raise ConfigError(f"--at: {exc}") from None
+    return compile_chain(menu, population, at=at)
 
 
 class Progress:

@@ -6,13 +6,13 @@ import argparse
 import json
 from dataclasses import asdict
 
-from ivr.calendar import clock, parse_at
-from ivr.chain import Chain, compile_chain
+from ivr.calendar import clock
+from ivr.chain import Chain
 from ivr.cli.common import (
     Command,
     Out,
     Progress,
-    load,
+    load_chain,
     max_bytes,
     population,
     sampling,
@@ -20,7 +20,6 @@ from ivr.cli.common import (
 from ivr.errors import ConfigError
 from ivr.exact import applies as exact_applies
 from ivr.exact import solve
-from ivr.formats.native import load_population
 from ivr.hourly import by_hour
 from ivr.metrics import agreement, summarize, summarize_exact
 from ivr.simulate import simulate
@@ -38,20 +37,13 @@ CHECK_LIMIT = 4.5
 
 
 def _chain(args: argparse.Namespace) -> tuple[Chain, str | None]:
-    """The menu's chain, with every call at ``--at`` when given (and that time, spelled
-    out with its time zone)."""
-    menu = load(args)
-    pop = load_population(args.callers, menu, max_bytes=args.max_bytes) if args.callers \
-        else None
+    """The menu's chain (every call at ``--at`` when given) and that time spelled out with
+    its time zone."""
+    chain = load_chain(args)
     if not args.at:
-        return compile_chain(menu, pop), None
-    tz = clock(menu.schedules)
-    try:
-        at = parse_at(args.at, tz)
-    except ValueError as exc:
-        raise ConfigError(f"--at: {exc}") from None
-    when = " ".join(args.at.split()) + ("" if len(args.at.split()) == 3 else f" {tz}")
-    return compile_chain(menu, pop, at=at), when
+        return chain, None
+    words = args.at.split()
+    return chain, " ".join(words) + ("" if len(words) == 3 else f" {clock(chain.menu.schedules)}")
 
 
 def _label(args: argparse.Namespace, when: str | None) -> str:
