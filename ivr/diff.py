@@ -29,6 +29,22 @@ SETTINGS = ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed", "ti
 _DEFAULTED = {"timeout": "timeout", "retries": "retries", "on_fail": "on_fail"}
 
 
+#: How each kind of edit reads (n: node, key, b: before, a: after); any other kind is a
+#: setting of a node: "~ {n}: {key} {a} (was {b})".
+_LINES = {
+    "start changed": "~ calls now start at {a!r} (was {b!r})",
+    "defaults changed": "~ defaults: {key} {a} (was {b})",
+    "schedule changed": "~ schedule {key}: {a} (was {b})",
+    "node added": "+ node {n} ({a})",
+    "node removed": "- node {n} ({b})",
+    "kind changed": "~ {n}: kind {a} (was {b})",
+    "option added": "+ {n}: option {key} -> {a!r}",
+    "option removed": "- {n}: option {key} (was -> {b!r})",
+    "option retargeted": "~ {n}: option {key} leads to {a!r} (was {b!r})",
+    "prompt changed": "~ {n}: prompt {detail}",
+}
+
+
 @dataclass(frozen=True)
 class Change:
     """One structural edit. ``key`` is an option key or a setting name; ``before`` and
@@ -50,28 +66,9 @@ class Change:
         >>> Change("option retargeted", "main", "2", "card_menu", "fraud_agent").line()
         "~ main: option 2 leads to 'fraud_agent' (was 'card_menu')"
         """
-        k, n, key, b, a = self.kind, self.node, self.key, self.before, self.after
-        if k == "start changed":
-            return f"~ calls now start at {a!r} (was {b!r})"
-        if k == "defaults changed":
-            return f"~ defaults: {key} {a} (was {b})"
-        if k == "schedule changed":
-            return f"~ schedule {key}: {a} (was {b})"
-        if k == "node added":
-            return f"+ node {n} ({a})"
-        if k == "node removed":
-            return f"- node {n} ({b})"
-        if k == "kind changed":
-            return f"~ {n}: kind {a} (was {b})"
-        if k == "option added":
-            return f"+ {n}: option {key} -> {a!r}"
-        if k == "option removed":
-            return f"- {n}: option {key} (was -> {b!r})"
-        if k == "option retargeted":
-            return f"~ {n}: option {key} leads to {a!r} (was {b!r})"
-        if k == "prompt changed":
-            return f"~ {n}: prompt {self.detail}"
-        return f"~ {n}: {key} {a} (was {b})"
+        template = _LINES.get(self.kind, "~ {n}: {key} {a} (was {b})")
+        return template.format(n=self.node, key=self.key, b=self.before, a=self.after,
+                               detail=self.detail)
 
 
 @dataclass(frozen=True)
