@@ -1,7 +1,7 @@
 """What the studies share: running a comparison and writing its tables as Markdown.
 
 Studies are scripts, not library code: each ``run.py`` builds its variants, calls
-:func:`ivr.compare.compare`, and writes ``REPORT.md`` beside itself. Run them all with
+:func:`ivr.present.compare.compare`, and writes ``REPORT.md`` beside itself. Run them all with
 ``make analysis``; the same seed gives the same report.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ivr.compare import Comparison, compare  # noqa: E402
+from ivr.callers.simulate import DEFAULT_SEED  # noqa: E402
 from ivr.formats.registry import load_any  # noqa: E402
-from ivr.simulate import DEFAULT_SEED  # noqa: E402
+from ivr.present.compare import Comparison, compare  # noqa: E402
 
 #: Callers per variant: intervals of about +-0.3 points on rates.
 CALLERS = 200_000

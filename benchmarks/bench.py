@@ -30,8 +30,8 @@ from markdown import replace_section  # noqa: E402
 from ivr.formats.native import load_menu  # noqa: E402
 from ivr.formats.text import read_text  # noqa: E402
 from ivr.gcpause import paused_gc  # noqa: E402
-from ivr.lint import lint  # noqa: E402
-from ivr.topology import Topology  # noqa: E402
+from ivr.structure.lint import lint  # noqa: E402
+from ivr.structure.topology import Topology  # noqa: E402
 
 TARGET_S = 2.0
 BEGIN, END = "<!-- bench:lint:begin -->", "<!-- bench:lint:end -->"

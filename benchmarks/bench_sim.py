@@ -28,13 +28,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from generate import big_menu_yaml  # noqa: E402
 from markdown import replace_section  # noqa: E402
 
-import ivr.exact  # noqa: E402
-from ivr.chain import ABANDONED, Chain, compile_chain  # noqa: E402
-from ivr.exact import solve  # noqa: E402
+import ivr.callers.exact  # noqa: E402
+from ivr.callers.chain import ABANDONED, Chain, compile_chain  # noqa: E402
+from ivr.callers.exact import solve  # noqa: E402
+from ivr.callers.linsolve import Solver  # noqa: E402
+from ivr.callers.simulate import simulate, threads_for  # noqa: E402
 from ivr.formats import parse_menu  # noqa: E402
-from ivr.linsolve import Solver  # noqa: E402
 from ivr.model import Intent, Menu, Patience, Population  # noqa: E402
-from ivr.simulate import simulate, threads_for  # noqa: E402
 
 BEGIN, END = "<!-- bench:sim:begin -->", "<!-- bench:sim:end -->"
 
@@ -135,7 +135,7 @@ def fastest(repeat: int, fn, *args):  # type: ignore[no-untyped-def]
 
 
 class _TimedSolver(Solver):
-    """The solver of ``ivr.exact``, adding its own time to ``spent``: the linear algebra
+    """The solver of ``ivr.callers.exact``, adding its own time to ``spent``: the linear algebra
     alone, without assembling the matrix and the figures around it."""
 
     spent = 0.0
@@ -159,7 +159,7 @@ def exact_line(nodes: int, repeat: int = 3) -> str:
     pop = Population((Intent("person", 1.0, ("desk0",)),), Patience("exponential", 180.0))
     t_compile, chain = timed(compile_chain, big, pop)
     best = (math.inf, math.inf)
-    with mock.patch.object(ivr.exact, "Solver", _TimedSolver):
+    with mock.patch.object(ivr.callers.exact, "Solver", _TimedSolver):
         for _ in range(repeat):
             _TimedSolver.spent = 0.0
             t_solve, exact = timed(solve, chain)

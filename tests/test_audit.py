@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from test_properties import valid_menus
 
 from ivr import IvrError
-from ivr.audit import STATUSES, Facts, MenuAudit, Verdict, audit, evaluate
-from ivr.audit_time import after_request, open_profile, person_population
+from ivr.audit.checks import STATUSES, Facts, MenuAudit, Verdict, audit, evaluate
+from ivr.audit.policy import Policy, parse_policy, resolve, shipped_names
+from ivr.audit.sarif import artifact, sarif_log
+from ivr.audit.time import after_request, open_profile, person_population
+from ivr.callers.metrics import Summary
 from ivr.cli import main
 from ivr.formats import parse_menu
 from ivr.formats.registry import load_any
-from ivr.metrics import Summary
 from ivr.model import Menu
-from ivr.policy import Policy, parse_policy, resolve, shipped_names
-from ivr.queueing import erlang_c
-from ivr.sarif import artifact, sarif_log
+from ivr.queueing.erlang import erlang_c
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from test_properties import valid_menus
 
 from ivr import IvrError, parse_menu
-from ivr.chain import OUTCOMES, compile_chain
+from ivr.callers.chain import OUTCOMES, compile_chain
+from ivr.callers.exact import solve
+from ivr.callers.metrics import agreement, summarize, summarize_exact
+from ivr.callers.simulate import simulate
 from ivr.cli import main
 from ivr.errors import ConfigError
-from ivr.exact import solve
-from ivr.metrics import agreement, summarize, summarize_exact
 from ivr.model import KEYPAD, Menu
-from ivr.paths import paths
-from ivr.simulate import simulate
+from ivr.structure.paths import paths
 
 SLOW = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ivr.cli import build_parser, main
-from ivr.lint import RULES
+from ivr.structure.lint import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_DATA = Path(__file__).resolve().parent / "data" / "lint"

@@ -16,18 +16,18 @@ from hypothesis import strategies as st
 from test_properties import valid_menus
 
 from ivr import parse_menu
-from ivr.chain import OUTCOMES, compile_chain
+from ivr.callers.chain import OUTCOMES, compile_chain
+from ivr.callers.exact import solve
+from ivr.callers.metrics import Z95, summarize_exact
+from ivr.callers.simulate import simulate
 from ivr.cli import main
-from ivr.compare import METRICS, Comparison, compare, holm, paired_delta, populations
-from ivr.diff import diff_menus
 from ivr.errors import ConfigError
-from ivr.exact import solve
 from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
-from ivr.gate import evaluate, parse, parse_condition
-from ivr.metrics import Z95, summarize_exact
 from ivr.model import Menu
-from ivr.simulate import simulate
+from ivr.present.compare import METRICS, Comparison, compare, holm, paired_delta, populations
+from ivr.present.gate import evaluate, parse, parse_condition
+from ivr.structure.diff import diff_menus
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "compare"

@@ -1,7 +1,7 @@
-"""The iterative solver of ivr.linsolve (reduction + block Gauss-Seidel) agrees with a direct
-LU: on random absorbing chains (traps, self-loops, nearly recurrent loops, large strongly
-connected blocks), on menu-shaped chains of thousands of states, through its fallbacks, and
-end to end on the example menus."""
+"""The iterative solver of ivr.callers.linsolve (reduction + block Gauss-Seidel) agrees
+with a direct LU: on random absorbing chains (traps, self-loops, nearly recurrent loops,
+large strongly connected blocks), on menu-shaped chains of thousands of states, through
+its fallbacks, and end to end on the example menus."""
 
 from __future__ import annotations
 
@@ -16,19 +16,19 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix, identity
 from scipy.sparse.linalg import splu
 
-from ivr import linsolve
-from ivr.chain import compile_chain
-from ivr.exact import applies, solve
+from ivr.callers import linsolve
+from ivr.callers.chain import compile_chain
+from ivr.callers.exact import applies, solve
+from ivr.callers.linsolve import Solver
 from ivr.formats.registry import load_any
-from ivr.linsolve import Solver
-from ivr.topology import reaching
+from ivr.structure.topology import reaching
 
 ITERATIVE = "reduction + block Gauss-Seidel"
 MENUS = sorted((Path(__file__).parent.parent / "menus").glob("*.yaml"))
 
 
 def absorbing(q: csr_matrix) -> csr_matrix:
-    """``I - Q`` as ivr.exact builds it: a state that cannot reach an exit keeps only its
+    """``I - Q`` as ivr.callers.exact builds it: a state that cannot reach an exit keeps only its
     identity row (a trap)."""
     n = q.shape[0]
     coo = q.tocoo()

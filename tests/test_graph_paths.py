@@ -13,10 +13,10 @@ from test_walk import check_routes
 from ivr import Menu, load_menu, parse_menu
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
-from ivr.graph import to_graph
 from ivr.model import EVENTS
-from ivr.paths import paths
-from ivr.topology import Topology
+from ivr.structure.graph import to_graph
+from ivr.structure.paths import paths
+from ivr.structure.topology import Topology
 
 ROOT = Path(__file__).resolve().parent.parent
 MENUS = sorted((ROOT / "menus").glob("*.yaml"))
@@ -146,7 +146,7 @@ def strip_dot_strings(text: str) -> str:
 @pytest.mark.parametrize("text", [HAND, SMALL], ids=["hand", "small"])
 def test_dot(text: str) -> None:
     m = parse_menu(text)
-    dot = to_dot(m)
+    dot = to_dot(to_graph(m))
     assert dot.startswith("digraph ")
     bare = strip_dot_strings(dot)
     assert bare.count("{") == bare.count("}") == 1
@@ -163,7 +163,7 @@ def test_dot(text: str) -> None:
 
 
 def test_dot_escapes_quotes() -> None:
-    dot = to_dot(parse_menu(HAND))
+    dot = to_dot(to_graph(parse_menu(HAND)))
     assert 'digraph "Hand \\"made\\"" {' in dot
     assert 'label="Main \\"menu\\" [top]\\n(menu)"' in dot
 
@@ -176,7 +176,7 @@ MERMAID_NODE = (r"  (n\d+)(\[/|\[\\|\[\(|\(\[|\(\(|\[|\(|\{|>)"
 def test_mermaid(text: str) -> None:
     m = parse_menu(text)
     g = to_graph(m)
-    mer = to_mermaid(m)
+    mer = to_mermaid(to_graph(m))
     lines = mer.rstrip("\n").split("\n")
     assert lines[0] == "flowchart LR"
     defined = set()

@@ -13,9 +13,9 @@ from ivr import parse_menu
 from ivr.cli import main
 from ivr.formats.registry import IMPORTERS, detect, load_any
 from ivr.formats.yamlout import to_yaml
-from ivr.lint import lint
 from ivr.model import Menu, Source
-from ivr.paths import paths
+from ivr.structure.lint import lint
+from ivr.structure.paths import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "tests" / "data" / "import").rglob("*")

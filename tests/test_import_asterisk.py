@@ -13,8 +13,8 @@ from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import asterisk
 from ivr.formats.imported import to_menu
 from ivr.formats.registry import read_any
-from ivr.lint import lint
 from ivr.model import Menu
+from ivr.structure.lint import lint
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "asterisk"

@@ -21,9 +21,9 @@ from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import connect
 from ivr.formats.imported import Imported, to_menu
 from ivr.formats.registry import detect, read_any
-from ivr.graph import to_graph
-from ivr.lint import Finding, lint
 from ivr.model import Menu
+from ivr.structure.graph import to_graph
+from ivr.structure.lint import Finding, lint
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "connect"

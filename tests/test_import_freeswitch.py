@@ -17,8 +17,8 @@ from ivr.formats import freeswitch
 from ivr.formats.freeswitch import read, sniff
 from ivr.formats.imported import to_menu
 from ivr.formats.registry import read_any
-from ivr.lint import lint
 from ivr.model import Menu
+from ivr.structure.lint import lint
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "freeswitch"

@@ -19,8 +19,8 @@ from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import twilio
 from ivr.formats.imported import Imported, to_menu
 from ivr.formats.registry import read_any
-from ivr.lint import Finding, lint
 from ivr.model import Menu
+from ivr.structure.lint import Finding, lint
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import" / "twilio"

@@ -13,8 +13,8 @@ from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import voicexml
 from ivr.formats.imported import to_menu
 from ivr.formats.registry import read_any
-from ivr.lint import lint
 from ivr.model import Menu
+from ivr.structure.lint import lint
 
 DATA = Path(__file__).resolve().parent / "data" / "import" / "voicexml"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

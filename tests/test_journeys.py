@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ivr import load_menu, parse_menu
-from ivr.chain import OUTCOMES
+from ivr.callers.chain import OUTCOMES
 from ivr.cli import main
 from ivr.errors import LoadError
 from ivr.formats.journeys import (
@@ -30,8 +30,8 @@ from ivr.formats.journeys import (
     parse_journeys,
     parse_keys,
 )
-from ivr.journeys import run_file, run_journeys, verdict
-from ivr.walk import Walker
+from ivr.walk.journeys import run_file, run_journeys, verdict
+from ivr.walk.walker import Walker
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "journeys"

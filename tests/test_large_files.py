@@ -6,7 +6,7 @@ import pytest
 
 from ivr import LoadError, parse_menu
 from ivr.formats.yamltext import MARKS_BYTES
-from ivr.lint import lint
+from ivr.structure.lint import lint
 
 N = 30_000
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr import ConfigError, Menu, load_menu, parse_menu
-from ivr.lint import RULES, Finding, LintConfig, lint
+from ivr.structure.lint import RULES, Finding, LintConfig, lint
 
 DATA = Path(__file__).resolve().parent / "data" / "lint"
 SEVERITIES = ("error", "warning", "info")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ivr import load_menu
-from ivr.lint import RULES, lint
-from ivr.paths import paths
+from ivr.structure.lint import RULES, lint
+from ivr.structure.paths import paths
 
 MENUS = Path(__file__).resolve().parent.parent / "menus"
 ALL = sorted(MENUS.glob("*.yaml"))

@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from ivr import load_menu, plots
-from ivr.chain import HUMAN, OUTCOMES, compile_chain
+from ivr import load_menu
+from ivr.callers.chain import HUMAN, OUTCOMES, compile_chain
+from ivr.callers.exact import solve
+from ivr.callers.metrics import summarize
+from ivr.callers.simulate import simulate
 from ivr.cli import main
-from ivr.exact import solve
 from ivr.formats import parse_menu
-from ivr.metrics import summarize
-from ivr.simulate import simulate
-from ivr.topology import Topology
+from ivr.present import plots
+from ivr.structure.topology import Topology
 
 DATA = Path(__file__).resolve().parent / "data" / "report"
 DESK = DATA / "desk.yaml"
@@ -204,8 +205,8 @@ def test_same_seed_gives_identical_files(run) -> None:  # type: ignore[no-untype
 
 
 def test_no_pyplot_and_no_display_needed() -> None:
-    code = ("import sys; from ivr import plots, load_menu; from ivr.chain import compile_chain;"
-            "from ivr.simulate import simulate; from ivr.metrics import summarize;"
+    code = ("import sys; from ivr import load_menu, compile_chain, simulate, summarize;"
+            "from ivr.present import plots;"
             f"m = load_menu({str(DESK)!r}); s = simulate(compile_chain(m), 500);"
             "plots.render(plots.funnel_chart(summarize(s)));"
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'")

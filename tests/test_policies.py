@@ -12,10 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ivr.audit import CHECK_FUNCTIONS
-from ivr.errors import ConfigError, IvrError
-from ivr.formats.yamltext import parse_yaml
-from ivr.policy import (
+from ivr.audit.checks import CHECK_FUNCTIONS
+from ivr.audit.policy import (
     CHECKS,
     POLICY_DIR,
     load_policy,
@@ -24,6 +22,8 @@ from ivr.policy import (
     resolve,
     shipped_names,
 )
+from ivr.errors import ConfigError, IvrError
+from ivr.formats.yamltext import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "audit"
@@ -64,7 +64,7 @@ def test_schema_file_is_the_generated_schema() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema == json.loads(json.dumps(policy_schema())), (
-        "regenerate ivr/schema/policy.schema.json from ivr.policy.policy_schema()")
+        "regenerate ivr/schema/policy.schema.json from ivr.audit.policy.policy_schema()")
 
 
 def test_schema_refuses_what_the_loader_refuses() -> None:
@@ -86,8 +86,9 @@ def test_policies_ship_with_the_package(tmp_path: Path) -> None:
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     for name in EXPECTED:
-        assert (tmp_path / "ivr" / "policies" / f"{name}.yaml").is_file()
+        assert (tmp_path / "ivr" / "audit" / "policies" / f"{name}.yaml").is_file()
     assert (tmp_path / "ivr" / "schema" / "policy.schema.json").is_file()
+    assert (tmp_path / "ivr" / "present" / "report.css").is_file()
 
 
 @pytest.mark.parametrize("file, where, words", [

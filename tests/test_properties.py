@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ivr import IvrError, Menu, parse_menu
-from ivr.graph import to_graph
-from ivr.lint import lint
 from ivr.model import HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Source
-from ivr.paths import paths
-from ivr.topology import Topology
+from ivr.structure.graph import to_graph
+from ivr.structure.lint import lint
+from ivr.structure.paths import paths
+from ivr.structure.topology import Topology
 
 FAST = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

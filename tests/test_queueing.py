@@ -15,14 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivr import parse_menu
-from ivr.chain import compile_chain
+from ivr.callers.chain import compile_chain
+from ivr.callers.exact import solve
+from ivr.callers.metrics import agreement, summarize, summarize_exact
+from ivr.callers.simulate import simulate
 from ivr.cli import main
 from ivr.errors import ConfigError
-from ivr.exact import solve
-from ivr.metrics import agreement, summarize, summarize_exact
 from ivr.model import Menu
-from ivr.queueing import erlang_a, erlang_c, offered_wait
-from ivr.simulate import simulate
+from ivr.queueing.erlang import erlang_a, erlang_c, offered_wait
 
 # ------------------------------------------------------------------ published vectors
 

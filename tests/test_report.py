@@ -15,7 +15,7 @@ from matplotlib import image
 
 from ivr import load_menu
 from ivr.cli import main
-from ivr.report import report_html
+from ivr.present.report import report_html
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "report"
@@ -57,9 +57,9 @@ def test_page_has_every_section(desk_page: str) -> None:
 
 
 def test_key_figures_are_the_simulated_ones(desk_page: str) -> None:
-    from ivr.chain import compile_chain
-    from ivr.metrics import summarize
-    from ivr.simulate import simulate
+    from ivr.callers.chain import compile_chain
+    from ivr.callers.metrics import summarize
+    from ivr.callers.simulate import simulate
     s = summarize(simulate(compile_chain(load_menu(DESK)), 3000, seed=5))
     human = s.outcomes["human"]
     card = re.search(r"Reached a person</div><div class=\"value\">([^<]*)</div>"

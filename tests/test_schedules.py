@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 
 from ivr import IvrError, load_menu, parse_menu
-from ivr.calendar import WEEK_MINUTES, clock, parse_at
-from ivr.chain import OUTCOMES, compile_chain
+from ivr.callers.calendar import clock
+from ivr.callers.chain import OUTCOMES, compile_chain
+from ivr.callers.exact import solve
+from ivr.callers.hourly import by_hour
+from ivr.callers.metrics import agreement, summarize, summarize_exact
+from ivr.callers.simulate import simulate
 from ivr.cli import main
-from ivr.exact import solve
-from ivr.hourly import by_hour
-from ivr.metrics import agreement, summarize, summarize_exact
-from ivr.simulate import simulate
+from ivr.week import WEEK_MINUTES, parse_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "schedules"

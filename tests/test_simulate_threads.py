@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-import ivr.simulate
-from ivr.alias import alias_tables
-from ivr.chain import Chain, compile_chain
+import ivr.callers.simulate
+from ivr.callers.alias import alias_tables
+from ivr.callers.chain import Chain, compile_chain
+from ivr.callers.lockstep import Lane, Picker
+from ivr.callers.simulate import LANE_MIN, SimResult, simulate
 from ivr.errors import ConfigError
 from ivr.formats import parse_menu
 from ivr.formats.registry import load_any
-from ivr.lockstep import Lane, Picker
-from ivr.simulate import LANE_MIN, SimResult, simulate
 
 MENUS = Path(__file__).resolve().parent.parent / "menus"
 
@@ -101,7 +101,7 @@ def test_lanes_split_the_callers_without_changing_any_callers_result(
     # record, every count and histogram agree; sums of seconds only to rounding.
     chain = desk()
     whole = simulate(chain, 3000, seed=2, trace=2000, record=True, pool=256)
-    monkeypatch.setattr(ivr.simulate, "LANE_MIN", 1000)
+    monkeypatch.setattr(ivr.callers.simulate, "LANE_MIN", 1000)
     for threads in (1, 2):
         split = simulate(chain, 3000, seed=2, trace=2000, record=True, pool=256,
                          threads=threads)
@@ -122,12 +122,12 @@ def test_default_threads_follow_the_callers(monkeypatch: pytest.MonkeyPatch) -> 
         real(self)
 
     monkeypatch.setattr(Lane, "run", run)
-    monkeypatch.setattr(ivr.simulate, "_cores", lambda: 2)
+    monkeypatch.setattr(ivr.callers.simulate, "_cores", lambda: 2)
     chain = desk()
     simulate(chain, 5000, seed=1)
     assert len(ran) == 1  # below LANE_MIN: one lane, in the caller's thread
     ran.clear()
-    monkeypatch.setattr(ivr.simulate, "LANE_MIN", 1000)
+    monkeypatch.setattr(ivr.callers.simulate, "LANE_MIN", 1000)
     simulate(chain, 5000, seed=1)
     assert len(ran) == 2 and all(name != "MainThread" for name in ran)
     ran.clear()
@@ -137,7 +137,7 @@ def test_default_threads_follow_the_callers(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_progress_counts_every_caller_from_both_threads(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ivr.simulate, "LANE_MIN", 1000)
+    monkeypatch.setattr(ivr.callers.simulate, "LANE_MIN", 1000)
     seen: list[tuple[int, int]] = []
     simulate(desk(), 4000, seed=3, threads=2, pool=300,
              progress=lambda done, total: seen.append((done, total)))
@@ -146,7 +146,7 @@ def test_progress_counts_every_caller_from_both_threads(
 
 
 def test_a_failing_lane_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ivr.simulate, "LANE_MIN", 1000)
+    monkeypatch.setattr(ivr.callers.simulate, "LANE_MIN", 1000)
     real = Lane.run
 
     def run(self: Lane) -> None:

@@ -22,16 +22,16 @@ from hypothesis import strategies as st
 from test_properties import valid_menus
 
 from ivr import load_menu, parse_menu
-from ivr.calendar import week
-from ivr.chain import compile_chain
+from ivr.callers.calendar import week
+from ivr.callers.chain import compile_chain
+from ivr.callers.simulate import STEP_CAP, simulate
 from ivr.cli import main
 from ivr.errors import ConfigError, LoadError
 from ivr.formats.journeys import SILENCE, WALK_OUTCOMES
 from ivr.model import KEYPAD, Menu
-from ivr.paths import paths
-from ivr.simulate import STEP_CAP, simulate
-from ivr.topology import Step, step_words
-from ivr.walk import Walker, default_at, path_text, week_time
+from ivr.structure.paths import paths
+from ivr.structure.topology import Step, step_words
+from ivr.walk.walker import Walker, default_at, path_text, week_time
 
 ROOT = Path(__file__).resolve().parent.parent
 MENUS = sorted((ROOT / "menus").glob("*.yaml"))

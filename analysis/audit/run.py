@@ -12,10 +12,10 @@ sys.path.insert(0, str(HERE.parent))
 
 import study  # noqa: E402
 
-from ivr.audit import audit  # noqa: E402
+from ivr.audit.checks import audit  # noqa: E402
+from ivr.audit.policy import resolve, shipped_names  # noqa: E402
 from ivr.errors import IvrError  # noqa: E402
 from ivr.formats.registry import is_flow_file, load_any  # noqa: E402
-from ivr.policy import resolve, shipped_names  # noqa: E402
 
 CORPUS = study.ROOT.parent / "shared" / "corpus"
 #: Callers simulated per menu for the time rules the exact solution cannot answer.

@@ -12,7 +12,7 @@ from pathlib import Path
 from ivr.formats.registry import load_any
 from ivr.formats.yamlout import to_yaml
 from ivr.model import Menu, Node
-from ivr.paths import paths
+from ivr.structure.paths import paths
 
 MENUS = ("airline", "bank", "clinic", "government", "telecom", "utility")
 VARIANTS = ("none", "first", "every")

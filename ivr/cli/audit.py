@@ -10,7 +10,9 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from ivr.audit import STATUSES, MenuAudit, Verdict, audit
+from ivr.audit.checks import STATUSES, MenuAudit, Verdict, audit
+from ivr.audit.policy import Policy, resolve, shipped_names, shipped_path
+from ivr.audit.sarif import sarif_log
 from ivr.cli.common import (
     Command,
     Out,
@@ -24,8 +26,6 @@ from ivr.cli.common import (
 from ivr.errors import ConfigError, IvrError
 from ivr.formats.registry import load_any
 from ivr.model import Source
-from ivr.policy import Policy, resolve, shipped_names, shipped_path
-from ivr.sarif import sarif_log
 
 _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
          "not-applicable": ("N/A ", "dim")}

@@ -26,8 +26,9 @@ from ivr.formats.mermaid import to_mermaid
 from ivr.formats.native import parse_menu
 from ivr.formats.registry import load_any
 from ivr.formats.yamlout import to_yaml
-from ivr.lint import RULES, SEVERITIES, Finding, lint
-from ivr.paths import paths
+from ivr.structure.graph import to_graph
+from ivr.structure.lint import RULES, SEVERITIES, Finding, lint
+from ivr.structure.paths import paths
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -114,7 +115,8 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
 
 def cmd_graph(args: argparse.Namespace, out: Out) -> int:
     menu = load(args)
-    text = to_dot(menu) if args.format == "dot" else to_mermaid(menu)
+    g = to_graph(menu)
+    text = to_dot(g) if args.format == "dot" else to_mermaid(g)
     if args.output:
         write_atomically(args.output, text)
     else:

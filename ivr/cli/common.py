@@ -9,15 +9,16 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
-from ivr.calendar import clock, parse_at
-from ivr.chain import Chain, compile_chain
+from ivr.callers.calendar import clock
+from ivr.callers.chain import Chain, compile_chain
 from ivr.errors import ConfigError, InputError
 from ivr.formats.native import load_population
 from ivr.formats.registry import NAMES, is_flow_file, load_any
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import parse_yaml
-from ivr.lint import LintConfig
 from ivr.model import Menu
+from ivr.structure.lint import LintConfig
+from ivr.week import parse_at
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2"}
 
@@ -166,7 +167,7 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
 def sampling(p: argparse.ArgumentParser, callers: str) -> None:
     """``-n`` and ``--seed`` of every command that simulates; ``callers`` says what
     ``-n`` counts ("callers per variant", ...)."""
-    from ivr.simulate import DEFAULT_SEED
+    from ivr.callers.simulate import DEFAULT_SEED
     p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
                    help=f"{callers} (default 100,000)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,

@@ -21,13 +21,13 @@ from ivr.cli.common import (
     max_bytes,
     sampling,
 )
-from ivr.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
-from ivr.diff import MenuDiff
 from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
-from ivr.gate import GRAMMAR, GateResult, evaluate, parse
-from ivr.lint import Finding
-from ivr.tables import summary_dict
+from ivr.present.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
+from ivr.present.gate import GRAMMAR, GateResult, evaluate, parse
+from ivr.present.tables import summary_dict
+from ivr.structure.diff import MenuDiff
+from ivr.structure.lint import Finding
 
 #: Rows shown even when every variant has 0 (the rest are left out of the text table).
 ALWAYS = ("human_rate", "abandoned_rate", "seconds", "steps", "human_seconds", "human_steps")

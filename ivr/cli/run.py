@@ -6,8 +6,13 @@ import argparse
 import json
 from dataclasses import asdict
 
-from ivr.calendar import clock
-from ivr.chain import Chain
+from ivr.callers.calendar import clock
+from ivr.callers.chain import Chain
+from ivr.callers.exact import applies as exact_applies
+from ivr.callers.exact import solve
+from ivr.callers.hourly import by_hour
+from ivr.callers.metrics import agreement, summarize, summarize_exact
+from ivr.callers.simulate import simulate
 from ivr.cli.common import (
     Command,
     Out,
@@ -18,12 +23,7 @@ from ivr.cli.common import (
     sampling,
 )
 from ivr.errors import ConfigError
-from ivr.exact import applies as exact_applies
-from ivr.exact import solve
-from ivr.hourly import by_hour
-from ivr.metrics import agreement, summarize, summarize_exact
-from ivr.simulate import simulate
-from ivr.tables import (
+from ivr.present.tables import (
     agreement_text,
     by_hour_csv,
     by_hour_text,

@@ -1,8 +1,8 @@
 """Commands that show results to people: plot (PNG and SVG files) and report (one HTML
 page).
 
-matplotlib takes about a second to import, so :mod:`ivr.plots` and :mod:`ivr.report` are
-imported when these commands run, not whenever ``ivr`` starts.
+matplotlib takes about a second to import, so :mod:`ivr.present.plots` and
+:mod:`ivr.present.report` are imported when these commands run, not whenever ``ivr`` starts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import argparse
 import os
 import sys
 
-from ivr.chain import compile_chain
+from ivr.callers.chain import compile_chain
+from ivr.callers.metrics import summarize
+from ivr.callers.simulate import simulate
 from ivr.cli.common import (
     Command,
     Out,
@@ -26,9 +28,7 @@ from ivr.cli.common import (
 from ivr.errors import InputError
 from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
-from ivr.metrics import summarize
 from ivr.model import Menu, Population
-from ivr.simulate import simulate
 
 #: ``ivr plot`` output formats, each file written in every one.
 FORMATS = ("png", "svg")
@@ -51,12 +51,12 @@ def stems(files: list[str]) -> list[str]:
     >>> stems(["old/bank.yaml", "new/bank.yaml", "menus/clinic.yaml"])
     ['old-bank', 'new-bank', 'clinic']
     """
-    from ivr.report import short_names
+    from ivr.present.report import short_names
     return [os.path.splitext(name)[0].replace("/", "-") for name in short_names(files)]
 
 
 def cmd_plot(args: argparse.Namespace, out: Out) -> int:
-    from ivr.plots import (
+    from ivr.present.plots import (
         flow_of,
         funnel_chart,
         heatmap,
@@ -66,7 +66,7 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
         seconds_to_person,
         survival,
     )
-    from ivr.report import callers_of
+    from ivr.present.report import callers_of
     files, menus, population = _load(args)
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise InputError("not a folder", file=args.output, hint="-o names the folder that "
@@ -111,7 +111,7 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_report(args: argparse.Namespace, out: Out) -> int:
-    from ivr.report import report_html
+    from ivr.present.report import report_html
     files, menus, population = _load(args)
     page = report_html(menus, population, files=files, n=args.n, seed=args.seed,
                        config=lint_config(args))

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from ivr.calendar import parse_at
 from ivr.cli.common import Command, Out, count, from_format, load, max_bytes, write_atomically
 from ivr.errors import ConfigError, InputError, IvrError, LoadError
 from ivr.formats.journeys import (
@@ -25,9 +24,10 @@ from ivr.formats.journeys import (
     parse_keys,
 )
 from ivr.formats.registry import load_any
-from ivr.journeys import JourneyResult, JourneysReport, run_file
 from ivr.model import Menu
-from ivr.walk import Walk, Walker, WalkStep, at_minute, path_text, step_words
+from ivr.walk.journeys import JourneyResult, JourneysReport, run_file
+from ivr.walk.walker import Walk, Walker, WalkStep, at_minute, path_text, step_words
+from ivr.week import parse_at
 
 # --------------------------------------------------------------------------- arguments
 

@@ -1,9 +1,11 @@
-"""Graphviz DOT for a menu: shapes by kind, edges labelled by key or event."""
+"""Graphviz DOT for a menu's graph: shapes by kind, edges labelled by key or event.
+
+The writers take the networkx view (:func:`ivr.structure.graph.to_graph`), as networkx's own
+drawing writers do, so the one definition of a node's exits stays in the model."""
 
 from __future__ import annotations
 
-from ivr.graph import to_graph
-from ivr.model import Menu
+import networkx as nx
 
 SHAPES = {
     "menu": "box", "message": "note", "input": "parallelogram", "branch": "diamond",
@@ -34,14 +36,13 @@ def edge_label(event: str, key: str | None, probability: float | None) -> str:
     return event
 
 
-def to_dot(menu: Menu) -> str:
-    """The menu as a DOT digraph (render with ``dot -Tsvg``)."""
-    g = to_graph(menu)
-    lines = [f"digraph {quote(menu.name)} {{", "  rankdir=LR;",
+def to_dot(g: nx.MultiDiGraph) -> str:
+    """A menu's graph as a DOT digraph (render with ``dot -Tsvg``)."""
+    lines = [f"digraph {quote(g.graph['name'])} {{", "  rankdir=LR;",
              '  node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="#ffffff"];',
              '  edge [fontname="Helvetica", fontsize=9];',
              '  "__start__" [shape=point, label=""];',
-             f"  \"__start__\" -> {quote(menu.start)};"]
+             f"  \"__start__\" -> {quote(g.graph['start'])};"]
     for nid, data in g.nodes(data=True):
         kind = data["kind"]
         label = f"{data['label']}\n({kind})"

@@ -2,7 +2,7 @@
 
 A journey says "press 2, then 1: the call reaches report_lost within 40 s", like a Cyara or
 Amazon Connect test case, but run offline against the menu file (``ivr test``). This
-module reads and checks the YAML; :mod:`ivr.journeys` runs them. Every mistake is one line
+module reads and checks the YAML; :mod:`ivr.walk.journeys` runs them. Every mistake is one line
 naming the file, line and column; node names are checked against the menu with a "did you
 mean" (:func:`check_against`). The format is in docs/journeys.md and
 ivr/schema/journeys.schema.json.
@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ivr.calendar import parse_at
 from ivr.errors import IvrError, LoadError
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import Document, Path, parse_yaml
 from ivr.model import HANGUP, Menu, Source
+from ivr.week import parse_at
 
 FILE_FIELDS = ("menu", "at", "journeys")
 JOURNEY_FIELDS = ("name", "keys", "expect", "at", "branch", "seed", "then")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import networkx as nx
+
 from ivr.formats.dot import edge_label
-from ivr.graph import to_graph
-from ivr.model import Menu
 
 # Mermaid node shapes by kind: (open, close).
 SHAPES = {
@@ -19,11 +19,10 @@ def text(s: str) -> str:
     return s.replace('"', "#quot;").replace("\n", " ")
 
 
-def to_mermaid(menu: Menu) -> str:
-    """The menu as a ``flowchart LR`` (ids renamed n0, n1, ... so any id is safe)."""
-    g = to_graph(menu)
+def to_mermaid(g: nx.MultiDiGraph) -> str:
+    """A menu's graph as a ``flowchart LR`` (ids renamed n0, n1, ... so any id is safe)."""
     alias = {nid: f"n{i}" for i, nid in enumerate(g.nodes)}
-    lines = ["flowchart LR", f"  start(( )) --> {alias[menu.start]}"]
+    lines = ["flowchart LR", f"  start(( )) --> {alias[g.graph['start']]}"]
     for nid, data in g.nodes(data=True):
         a, b = SHAPES[data["kind"]]
         lines.append(f'  {alias[nid]}{a}"{text(str(data["label"]))}<br/><i>{data["kind"]}</i>"{b}')

@@ -8,8 +8,8 @@ from typing import Any
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.yamltext import Path
 from ivr.model import Schedule, Source
+from ivr.week import DAYS
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 
 

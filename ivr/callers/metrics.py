@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ivr.chain import HUMAN, OUTCOMES, Chain
-from ivr.exact import ExactResult
+from ivr.callers.chain import HUMAN, OUTCOMES, Chain
+from ivr.callers.exact import ExactResult
+from ivr.callers.queues import tallied
+from ivr.callers.simulate import BIN, SimResult
 from ivr.model import EVENTS
-from ivr.queueing import QueueFigures
-from ivr.queues import tallied
-from ivr.simulate import BIN, SimResult
+from ivr.queueing.erlang import QueueFigures
 
 Z95 = 1.959963984540054
 

@@ -8,10 +8,10 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from ivr.chain import OUTCOMES
-from ivr.hourly import HourRow
-from ivr.metrics import Agreement, Figure, Rate, Summary
-from ivr.queueing import QueueFigures
+from ivr.callers.chain import OUTCOMES
+from ivr.callers.hourly import HourRow
+from ivr.callers.metrics import Agreement, Figure, Rate, Summary
+from ivr.queueing.erlang import QueueFigures
 
 #: Outcomes in the order a contact-center reader looks for them.
 ORDER = ("human", "served", "voicemail", "transferred", "misrouted", "abandoned",

@@ -16,7 +16,7 @@ import numpy as np
 from ivr.errors import ConfigError
 from ivr.gcpause import paused_gc
 from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
-from ivr.topology import Routes, Step, Topology, describe
+from ivr.structure.topology import Routes, Step, Topology, describe
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -2,7 +2,7 @@
 
 Caller ``i`` draws the same intent, zero-out habit, arrival time, patience and step
 uniforms in every menu simulated with the same seed and population (common random
-numbers, :mod:`ivr.rng`). So the difference between two variants is measured caller by
+numbers, :mod:`ivr.callers.rng`). So the difference between two variants is measured caller by
 caller: ``d_i = x_i(B) - x_i(A)``, whose mean is the difference of the means and whose
 spread leaves out most of the caller-to-caller variation both variants share. Its 95%
 interval is the normal one from the paired sample variance, much narrower than two
@@ -25,16 +25,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.special import ndtr
 
-from ivr.chain import HUMAN, OUTCOMES, compile_chain, default_population
-from ivr.diff import MenuDiff, diff_menus
+from ivr.callers.chain import HUMAN, OUTCOMES, compile_chain, default_population
+from ivr.callers.exact import applies, solve
+from ivr.callers.metrics import Z95, Summary, summarize, summarize_exact
+from ivr.callers.simulate import DEFAULT_SEED, Callers, SimResult, simulate
 from ivr.errors import ConfigError
-from ivr.exact import applies, solve
 from ivr.formats.checks import did_you_mean
-from ivr.lint import LintConfig
-from ivr.metrics import Z95, Summary, summarize, summarize_exact
 from ivr.model import Menu, Patience, Population
-from ivr.simulate import DEFAULT_SEED, Callers, SimResult, simulate
-from ivr.tables import ORDER
+from ivr.present.tables import ORDER
+from ivr.structure.diff import MenuDiff, diff_menus
+from ivr.structure.lint import LintConfig
 
 #: Every metric a comparison reports (and a ``--fail-if`` condition can name), in order.
 RATE_METRICS = tuple(f"{o}_rate" for o in ORDER)
@@ -176,7 +176,7 @@ def populations(menus: Sequence[Menu], population: Population | None = None,
 
     ``population`` (a --callers file) is used for every variant. Otherwise each variant's
     own callers section; a variant without one takes the first variant's callers (or, when
-    the first has none either, :func:`ivr.chain.default_population` of the first menu),
+    the first has none either, :func:`ivr.callers.chain.default_population` of the first menu),
     provided every goal is one of its nodes.
     """
     names = list(files) if files is not None else [m.source.file for m in menus]

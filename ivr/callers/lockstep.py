@@ -1,7 +1,7 @@
 """One lane of the Monte Carlo: a pool of callers stepped through the chain in lockstep.
 
-Every step takes one uniform per caller in the pool (counter-based, see :mod:`ivr.rng`),
-picks the next entry of each caller's row from the alias slots (:mod:`ivr.alias`) and
+Every step takes one uniform per caller in the pool (counter-based, see :mod:`ivr.callers.rng`),
+picks the next entry of each caller's row from the alias slots (:mod:`ivr.callers.alias`) and
 adds the entry's seconds. Finished callers are replaced in place by the next ones, so
 the pool keeps its size until the lane's callers run out, and results stream into fixed
 size tallies. A lane owns a contiguous range of caller numbers; as a caller's draws
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gamma, ndtri
 
-from ivr import rng
-from ivr.alias import alias_tables
-from ivr.chain import ABANDONED, OUTCOMES, STUCK, Chain
+from ivr.callers import rng
+from ivr.callers.alias import alias_tables
+from ivr.callers.chain import ABANDONED, OUTCOMES, STUCK, Chain
 from ivr.model import Patience
 
 #: Callers in flight at once in a lane; finished ones are replaced by new ones.

@@ -2,11 +2,11 @@
 waiting there does to them.
 
 A staffed agent node (``staff:``, with ``calls_per_hour`` > 0 in the population) is a
-queue (:mod:`ivr.queueing`). Its arrival rate is ``calls_per_hour`` times the arrival
+queue (:mod:`ivr.queueing.erlang`). Its arrival rate is ``calls_per_hour`` times the arrival
 level of the minute times the chance that a caller of that minute ends there, which
 depends only on the menu, never on the queue: so the queue is a post-process of the
-callers who end at the agent. The exact solution (:mod:`ivr.exact`) folds its effect in
-per caller class, the simulation (:mod:`ivr.simulate`) draws each waiting caller's offered
+callers who end at the agent. The exact solution (:mod:`ivr.callers.exact`) folds its effect in
+per caller class, the simulation (:mod:`ivr.callers.simulate`) draws each waiting caller's offered
 wait; both use :class:`AgentQueues`.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ivr.chain import HUMAN, Chain
+from ivr.callers.chain import HUMAN, Chain
 from ivr.model import Staff
-from ivr.queueing import TARGET, OfferedWait, QueueFigures, check_stable, offered_wait
+from ivr.queueing.erlang import TARGET, OfferedWait, QueueFigures, check_stable, offered_wait
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,7 +1,7 @@
 """The cheat sheet: how a caller reaches each ending with the fewest actions, and how fast.
 
 Like a GetHuman entry ("to reach a person: 2, 0"), computed for every terminal node.
-Routes move and cost as the caller model does (:class:`ivr.topology.Topology` edge costs,
+Routes move and cost as the caller model does (:class:`ivr.structure.topology.Topology` edge costs,
 only edges the model takes), so each route pressed as keys in ``ivr call`` ends at its
 ending after its seconds.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ivr.model import HANGUP, Menu
-from ivr.topology import Routes, Step, Topology, describe
+from ivr.structure.topology import Routes, Step, Topology, describe
 
 _ORDER = {"agent": 0, "self_service": 1, "voicemail": 2, "transfer": 3, "hangup": 4}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ivr.chain import Chain
+from ivr.callers.chain import Chain
 
 
 def alias_tables(chain: Chain, width: int | None = None

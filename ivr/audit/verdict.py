@@ -1,7 +1,7 @@
 """What an audit says about one rule on one menu: a verdict and its evidence.
 
-Frozen records shared by the checks (:mod:`ivr.audit`, :mod:`ivr.audit_time`) and the
-renderings (text, JSON, :mod:`ivr.sarif`).
+Frozen records shared by the checks (:mod:`ivr.audit.checks`, :mod:`ivr.audit.time`) and the
+renderings (text, JSON, :mod:`ivr.audit.sarif`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Monte Carlo over the compiled chain: every caller advances one step per numpy operation.
 
-Callers walk the chain in lanes (:mod:`ivr.lockstep`): each lane steps a pool of callers
-in lockstep, one uniform per caller and step (counter-based, see :mod:`ivr.rng`), and
+Callers walk the chain in lanes (:mod:`ivr.callers.lockstep`): each lane steps a pool of callers
+in lockstep, one uniform per caller and step (counter-based, see :mod:`ivr.callers.rng`), and
 replaces finished callers by new ones, so memory does not grow with the number of
 callers. Patience is drawn per caller from any distribution; a caller abandons when the
 elapsed seconds would pass it. From :data:`LANE_MIN` callers on, they are split into two
@@ -19,11 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ivr import rng
-from ivr.alias import alias_tables
-from ivr.chain import ABANDONED, HUMAN, OUTCOMES, Chain
-from ivr.errors import ConfigError
-from ivr.lockstep import (
+from ivr.callers import rng
+from ivr.callers.alias import alias_tables
+from ivr.callers.chain import ABANDONED, HUMAN, OUTCOMES, Chain
+from ivr.callers.lockstep import (
     BIN,
     BINS,
     POOL,
@@ -35,8 +34,16 @@ from ivr.lockstep import (
     add_finished,
     patience_of,
 )
+from ivr.callers.queues import (
+    TALLY,
+    AgentQueues,
+    agent_queues,
+    ending_queue,
+    offered_waits,
+    staffed,
+)
+from ivr.errors import ConfigError
 from ivr.model import EVENTS
-from ivr.queues import TALLY, AgentQueues, agent_queues, ending_queue, offered_waits, staffed
 
 #: Steps after which a caller still in the menu counts as stuck (a loop).
 STEP_CAP = 200
@@ -69,7 +76,7 @@ class SimResult:
     often each chain entry was taken; ``abandon_at`` callers abandoning at each node of the
     topology in the menu, ``queue_abandon_at`` in the queue of a staffed agent; ``queues``
     the agent queues at the simulated arrival rates (None when none is modelled), and
-    ``queue_tally[q]`` what their callers met (columns :data:`ivr.queues.TALLY`).
+    ``queue_tally[q]`` what their callers met (columns :data:`ivr.callers.queues.TALLY`).
     """
 
     chain: Chain
@@ -111,7 +118,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     Examples
     --------
     >>> from ivr.formats import parse_menu
-    >>> from ivr.chain import compile_chain
+    >>> from ivr.callers.chain import compile_chain
     >>> m = parse_menu('''
     ... name: T
     ... start: main
@@ -229,7 +236,7 @@ class _Held:
     A queue's arrival rate is the rate of callers who end at its agent, which depends on
     the menu only; so once every caller has been walked, the simulated shares give the
     rates, and each held caller draws its offered wait V (reserved streams
-    :data:`ivr.rng.QUEUE`, ``QUEUE_STAGE + i``). It is answered when V is less than what
+    :data:`ivr.callers.rng.QUEUE`, ``QUEUE_STAGE + i``). It is answered when V is less than what
     is left of its own patience, else it gives up when its patience runs out: exactly
     Erlang A for exponential patience, an approximation for the other distributions.
     """

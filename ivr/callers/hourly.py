@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ivr.calendar import DAYS, WEEK_MINUTES, clock, offset
-from ivr.chain import ABANDONED, HUMAN, OUTCOMES, Chain
-from ivr.exact import ExactResult
+from ivr.callers.calendar import clock
+from ivr.callers.chain import ABANDONED, HUMAN, OUTCOMES, Chain
+from ivr.callers.exact import ExactResult
 from ivr.model import EVENTS
+from ivr.week import DAYS, WEEK_MINUTES, offset
 
 _CLOSED = EVENTS.index("closed")
 
@@ -45,8 +46,8 @@ def by_hour(chain: Chain, exact: ExactResult, span: str = "day") -> tuple[HourRo
     Examples
     --------
     >>> from ivr.formats import parse_menu
-    >>> from ivr.exact import solve
-    >>> from ivr.chain import compile_chain
+    >>> from ivr.callers.exact import solve
+    >>> from ivr.callers.chain import compile_chain
     >>> m = parse_menu('''
     ... name: T
     ... start: desk

@@ -27,17 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from ivr.calendar import week
-from ivr.chain import HUMAN, Chain, compile_chain, default_population
+from ivr.audit.verdict import Evidence, Outcome, all_of, failed, not_applicable, passed, plural
+from ivr.callers.calendar import week
+from ivr.callers.chain import HUMAN, Chain, compile_chain, default_population
+from ivr.callers.exact import applies, solve
+from ivr.callers.metrics import Summary, summarize, summarize_exact, wilson
+from ivr.callers.queues import AgentQueues
+from ivr.callers.simulate import BIN, SimResult, simulate
 from ivr.errors import IvrError
-from ivr.exact import applies, solve
-from ivr.metrics import Summary, summarize, summarize_exact, wilson
 from ivr.model import Intent, Menu, Patience, Population
-from ivr.queueing import QueueFigures
-from ivr.queues import AgentQueues
-from ivr.simulate import BIN, SimResult, simulate
-from ivr.topology import Routes, Step, Topology, describe
-from ivr.verdict import Evidence, Outcome, all_of, failed, not_applicable, passed, plural
+from ivr.queueing.erlang import QueueFigures
+from ivr.structure.topology import Routes, Step, Topology, describe
 
 #: Steps in which the caller acts (a key, a digit entry, silence, running out of tries).
 _ACTS = ("option", "timeout", "invalid", "fail")

@@ -1,6 +1,6 @@
 """Auditing a menu against policies: every rule's check becomes a :class:`Verdict`.
 
-The checks named by :data:`ivr.policy.CHECKS` are implemented here once, each with its
+The checks named by :data:`ivr.audit.policy.CHECKS` are implemented here once, each with its
 parameters. Structural checks read lint findings, the topology and shortest routes; time
 checks read the fastest routes, the caller model (exact where it applies, else simulated
 with a fixed seed) and queue figures where agents are staffed. A verdict is ``passed``,
@@ -19,13 +19,9 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csgraph
 
-from ivr.audit_time import TimeFacts
-from ivr.lint import Finding, LintConfig, lint
-from ivr.model import EVENTS, KEYPAD, Menu
-from ivr.policy import CHECKS, Policy, PolicyRule
-from ivr.simulate import DEFAULT_SEED
-from ivr.topology import Routes, Topology, describe, reaching
-from ivr.verdict import (
+from ivr.audit.policy import CHECKS, Policy, PolicyRule
+from ivr.audit.time import TimeFacts
+from ivr.audit.verdict import (
     STATUSES,
     Evidence,
     MenuAudit,
@@ -37,6 +33,10 @@ from ivr.verdict import (
     passed,
     plural,
 )
+from ivr.callers.simulate import DEFAULT_SEED
+from ivr.model import EVENTS, KEYPAD, Menu
+from ivr.structure.lint import Finding, LintConfig, lint
+from ivr.structure.topology import Routes, Topology, describe, reaching
 
 #: Words that say a prompt offers a person (person_on_request with stated: true).
 PERSON_WORDS = re.compile(
@@ -494,7 +494,7 @@ def audit(menu: Menu, policies: Sequence[Policy], *, n: int = 100_000,
     Examples
     --------
     >>> from ivr.formats import parse_menu
-    >>> from ivr.policy import resolve
+    >>> from ivr.audit.policy import resolve
     >>> m = parse_menu('''
     ... name: T
     ... start: main

@@ -3,7 +3,7 @@
 States are (caller class, node, failures so far at that menu). A caller class is an
 intent, whether the caller zeroes out, and which schedules are open when it calls, so
 everything a caller does at a state is a fixed probability row: the exact solver
-(:mod:`ivr.exact`) and the simulator (:mod:`ivr.simulate`) both read these rows and
+(:mod:`ivr.callers.exact`) and the simulator (:mod:`ivr.callers.simulate`) both read these rows and
 nothing else re-implements caller behaviour. The rules are in the README ("The caller
 model"); each entry of a row keeps its event and menu edge so results can say which key
 callers pressed and where they left.
@@ -17,10 +17,10 @@ from functools import cached_property
 import numpy as np
 from scipy.sparse import csgraph
 
-from ivr.calendar import Week, clock, hourly_profile, week
+from ivr.callers.calendar import Week, clock, hourly_profile, week
 from ivr.errors import LoadError
 from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
-from ivr.topology import KIND_CODES, Topology
+from ivr.structure.topology import KIND_CODES, Topology
 
 OUTCOMES = ("served", "human", "voicemail", "transferred", "misrouted", "abandoned",
             "disconnected", "stuck")

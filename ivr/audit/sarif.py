@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ivr import __version__
+from ivr.audit.policy import Policy
+from ivr.audit.verdict import Evidence, MenuAudit, Verdict
 from ivr.model import Source
-from ivr.policy import Policy
-from ivr.verdict import Evidence, MenuAudit, Verdict
 
 SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
           "sarif-schema-2.1.0.json")

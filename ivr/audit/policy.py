@@ -1,7 +1,7 @@
 """Audit policies: declarative YAML files naming rules, thresholds and where they come from.
 
-A policy (``ivr/policies/*.yaml``, or any file in the same format) is data: each rule
-names one *check* of a small vocabulary (:data:`CHECKS`, evaluated by :mod:`ivr.audit`)
+A policy (``ivr/audit/policies/*.yaml``, or any file in the same format) is data: each rule
+names one *check* of a small vocabulary (:data:`CHECKS`, evaluated by :mod:`ivr.audit.checks`)
 and its parameters, and says what the source text requires and how ivr reads it. Files
 are read with the same safe YAML reader and field checks as menus, so every mistake is
 one line naming file, line and column.
@@ -21,8 +21,8 @@ from ivr.errors import ConfigError
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import read_text
 from ivr.formats.yamltext import Path, parse_yaml
-from ivr.lint import RULES
 from ivr.model import Source
+from ivr.structure.lint import RULES
 
 #: Where the shipped policies live (package data).
 POLICY_DIR = FilePath(__file__).resolve().parent / "policies"

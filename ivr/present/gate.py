@@ -13,7 +13,7 @@ Grammar (spaces optional)::
     number    := a decimal number, optionally signed; a trailing % divides by 100
                  (rate metrics only: "-2%" is two percentage points)
 
-METRIC is one of :data:`ivr.compare.METRICS`. A condition is checked for every variant
+METRIC is one of :data:`ivr.present.compare.METRICS`. A condition is checked for every variant
 after the first (the baseline) and holds when it holds for any of them; a figure that
 does not exist (no caller reached a person, so no seconds to a person) never holds.
 """
@@ -26,9 +26,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ivr.compare import METRICS, RATE_METRICS, Comparison
 from ivr.errors import ConfigError
 from ivr.formats.checks import closest
+from ivr.present.compare import METRICS, RATE_METRICS, Comparison
 
 #: Operand forms, as :class:`Condition.part` names them.
 PARTS = ("delta", "low", "high", "value")

@@ -1,7 +1,7 @@
 """Running journeys: walk each one through the menu and say whether its expectations hold.
 
 A journey (:class:`ivr.formats.journeys.Journey`) is a key sequence with what must happen;
-:func:`run_journeys` walks it with :class:`ivr.walk.Walker` (so seconds, retries and
+:func:`run_journeys` walks it with :class:`ivr.walk.walker.Walker` (so seconds, retries and
 ``on_fail`` are the caller model's own) and returns immutable results with the reasons a
 journey failed, for ``ivr test`` to print, turn into JSON or JUnit XML, and exit 1 on.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ivr.formats.journeys import Expect, Journey, JourneyFile, check_against
 from ivr.model import Menu
-from ivr.topology import Topology
-from ivr.walk import Walk, Walker, at_minute, default_at, when_text
+from ivr.structure.topology import Topology
+from ivr.walk.walker import Walk, Walker, at_minute, default_at, when_text
 
 #: Seconds compared with ``within`` are sums of prompt lengths; this absorbs float error.
 _TOLERANCE = 1e-6
@@ -108,7 +108,7 @@ def run_journeys(menu: Menu, journeys: Sequence[Journey], *, at: str | None = No
                  top: Topology | None = None) -> tuple[JourneyResult, ...]:
     """Walk every journey through ``menu``; ``at`` ("sun 03:00", in the menu's clock) is
     the time for journeys that set none (default: when the most schedules are open, see
-    :func:`ivr.walk.default_at`).
+    :func:`ivr.walk.walker.default_at`).
 
     Examples
     --------
@@ -150,7 +150,7 @@ def run_file(jf: JourneyFile, menu: Menu, *, menu_file: str, at: str | None = No
     """Check a journeys file against ``menu`` (unknown nodes are a LoadError) and run it.
 
     The time of a journey is its own ``at``, else the file's, else ``at``, else the
-    default (:func:`ivr.walk.default_at`)."""
+    default (:func:`ivr.walk.walker.default_at`)."""
     check_against(jf, menu)
     top = top or Topology.of(menu)
     at = jf.at if jf.at is not None else at

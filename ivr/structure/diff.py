@@ -13,8 +13,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ivr.lint import Finding, LintConfig, lint
 from ivr.model import Menu, Node, Schedule, Staff
+from ivr.structure.lint import Finding, LintConfig, lint
 
 #: Kinds of :class:`Change`, in the order :meth:`MenuDiff.lines` shows them.
 CHANGE_KINDS = ("start changed", "defaults changed", "schedule changed", "node added",

@@ -1,8 +1,8 @@
 """Pictures of what a menu does to callers: outcome shares, time to a person, callers still
 in the menu over time, the menu as a traffic heat map, and the per-node funnel.
 
-Every function takes plain results (:class:`~ivr.metrics.Summary`,
-:class:`~ivr.simulate.SimResult`, :class:`~ivr.model.Menu`) and returns a
+Every function takes plain results (:class:`~ivr.callers.metrics.Summary`,
+:class:`~ivr.callers.simulate.SimResult`, :class:`~ivr.model.Menu`) and returns a
 :class:`matplotlib.figure.Figure` built with the object-oriented API on an Agg canvas:
 no pyplot, no window, no global state. Only :func:`render` turns a figure into PNG or SVG
 bytes, with no date or version in them, so the same seed gives the same file.
@@ -28,13 +28,13 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import PercentFormatter
 from scipy.sparse import csgraph
 
-from ivr.chain import ABANDONED, HUMAN, Chain
-from ivr.exact import ExactResult
-from ivr.metrics import Rate, Summary, funnel
+from ivr.callers.chain import ABANDONED, HUMAN, Chain
+from ivr.callers.exact import ExactResult
+from ivr.callers.metrics import Rate, Summary, funnel
+from ivr.callers.simulate import BIN, SimResult
 from ivr.model import HANGUP, Menu
-from ivr.simulate import BIN, SimResult
-from ivr.tables import ORDER
-from ivr.topology import KIND_CODES, Topology
+from ivr.present.tables import ORDER
+from ivr.structure.topology import KIND_CODES, Topology
 
 #: Outcome colours: a person green, self-service blue, the bad endings warm.
 OUTCOME_COLOURS = {

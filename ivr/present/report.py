@@ -18,17 +18,18 @@ from importlib import resources
 
 from matplotlib.figure import Figure as PlotFigure
 
-from ivr import __version__, plots
-from ivr.chain import compile_chain
-from ivr.compare import Comparison, Delta, Variant, compare, populations
+from ivr import __version__
+from ivr.callers.chain import compile_chain
+from ivr.callers.exact import applies, solve
+from ivr.callers.metrics import Figure, Rate, Summary, summarize, summarize_exact
+from ivr.callers.simulate import DEFAULT_SEED, SimResult, simulate
 from ivr.errors import ConfigError
-from ivr.exact import applies, solve
-from ivr.lint import Finding, LintConfig, lint
-from ivr.metrics import Figure, Rate, Summary, summarize, summarize_exact
 from ivr.model import Menu, Population
-from ivr.paths import Route, paths
-from ivr.simulate import DEFAULT_SEED, SimResult, simulate
-from ivr.tables import ORDER, pct, secs
+from ivr.present import plots
+from ivr.present.compare import Comparison, Delta, Variant, compare, populations
+from ivr.present.tables import ORDER, pct, secs
+from ivr.structure.lint import Finding, LintConfig, lint
+from ivr.structure.paths import Route, paths
 
 #: Metrics where a rise is good for callers (the rest of the rates and times: a fall).
 BETTER_UP = frozenset({"human_rate", "served_rate"})
@@ -149,7 +150,7 @@ def callers_of(menus: Sequence[Menu], population: Population | None,
                files: Sequence[str]) -> tuple[list[Population | None], str | None]:
     """The callers of each menu and, when they cannot be compared, why not.
 
-    Several menus are variants when they have the same callers (as :func:`ivr.compare`
+    Several menus are variants when they have the same callers (as :func:`ivr.present.compare`
     needs them: then each gets exactly those). Menus with different callers sections are
     shown side by side, each with its own callers, and the reason is returned. A
     ``population`` (``--callers``) that does not fit a menu is an error.
@@ -165,7 +166,7 @@ def callers_of(menus: Sequence[Menu], population: Population | None,
 
 
 def _css() -> str:
-    return resources.files("ivr").joinpath("report.css").read_text(encoding="utf-8")
+    return resources.files("ivr.present").joinpath("report.css").read_text(encoding="utf-8")
 
 
 def _e(text: object) -> str:
@@ -443,7 +444,7 @@ def _comparison(parts: list[Part], comp: Comparison | None, apart: str | None) -
 
 
 def _metric_table(parts: list[Part], comp: Comparison) -> str:
-    """Key figures side by side, with paired differences from :mod:`ivr.compare`."""
+    """Key figures side by side, with paired differences from :mod:`ivr.present.compare`."""
     head = "".join(f"<th class=\"num file\" title=\"{_e(p.file)}\">{_e(p.label)}</th>"
                    + ("<th class=\"num\">change (95% CI)</th>" if k else "")
                    for k, p in enumerate(parts))

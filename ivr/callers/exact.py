@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix, identity
 
-from ivr.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
+from ivr.callers.chain import ABANDONED, HUMAN, OUTCOMES, STUCK, Chain
+from ivr.callers.linsolve import DIRECT_LIMIT, Solver
+from ivr.callers.queues import AgentQueues, queue_effect
 from ivr.errors import ConfigError
-from ivr.linsolve import DIRECT_LIMIT, Solver
-from ivr.queues import AgentQueues, queue_effect
-from ivr.topology import reaching
+from ivr.structure.topology import reaching
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def solve(chain: Chain) -> ExactResult:
     Examples
     --------
     >>> from ivr.formats import parse_menu
-    >>> from ivr.chain import compile_chain
+    >>> from ivr.callers.chain import compile_chain
     >>> m = parse_menu('''
     ... name: T
     ... start: hello

@@ -2,7 +2,7 @@
 
 Lint and the cheat sheet ask reachability, components and shortest paths of every node.
 networkx takes ~5 s just to build a 100,000-node MultiDiGraph here, so these questions are
-answered with scipy's compiled graph routines over edge arrays; ``ivr.graph.to_graph``
+answered with scipy's compiled graph routines over edge arrays; ``ivr.structure.graph.to_graph``
 remains the networkx view for users, and a test checks both agree.
 """
 

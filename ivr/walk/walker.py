@@ -2,7 +2,7 @@
 
 ``ivr call`` and journeys (``ivr test``) ask "press 2, then 1: where am I, and after how
 many seconds?". Rather than re-implement menus, retries and seconds, a :class:`Walker`
-compiles the caller model (:func:`ivr.chain.compile_chain`) for a synthetic caller who,
+compiles the caller model (:func:`ivr.callers.chain.compile_chain`) for a synthetic caller who,
 at every menu, may press any key, a key the menu lacks, or nothing, and then follows the
 chain's rows: the key pressed selects the entry for that option (or the ``invalid`` entry,
 or ``timeout`` for silence); messages, schedule branches and closed agents are taken as
@@ -23,15 +23,16 @@ from functools import cached_property
 
 import numpy as np
 
-from ivr.calendar import DAYS, WEEK_MINUTES, clock, offset, parse_at, week
-from ivr.chain import MISROUTED, OUTCOMES, SERVED, compile_chain
+from ivr.callers.calendar import clock, week
+from ivr.callers.chain import MISROUTED, OUTCOMES, SERVED, compile_chain
+from ivr.callers.rng import seed_key, uniforms
+from ivr.callers.simulate import STEP_CAP
 from ivr.errors import ConfigError, LoadError
 from ivr.formats.checks import did_you_mean
 from ivr.formats.journeys import SILENCE, THEN
 from ivr.model import EVENTS, TERMINAL_KINDS, Intent, Menu, Patience, Population
-from ivr.rng import seed_key, uniforms
-from ivr.simulate import STEP_CAP
-from ivr.topology import Topology
+from ivr.structure.topology import Topology
+from ivr.week import DAYS, WEEK_MINUTES, offset, parse_at
 
 _EV = {e: i for i, e in enumerate(EVENTS)}
 #: Longest path :func:`path_text` writes out in full.
