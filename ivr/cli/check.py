@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.cli.common import (
     Command,
@@ -21,17 +20,15 @@ from ivr.cli.common import (
     write_atomically,
 )
 from ivr.errors import IvrError
-from ivr.formats.dot import to_dot
-from ivr.formats.mermaid import to_mermaid
-from ivr.formats.native import parse_menu
 from ivr.formats.registry import load_any
-from ivr.formats.yamlout import to_yaml
-from ivr.structure.graph import to_graph
-from ivr.structure.lint import RULES, SEVERITIES, Finding, lint
-from ivr.structure.paths import paths
+
+if TYPE_CHECKING:
+    from ivr.structure.lint import Finding
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
+    from dataclasses import asdict
+
     return {
         "rule": f.rule, "severity": f.severity, "node": f.node, "message": f.message,
         "file": f.source.file if f.source else None,
@@ -43,6 +40,8 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 
 def cmd_lint(args: argparse.Namespace, out: Out) -> int:
+    from ivr.structure.lint import SEVERITIES, lint
+
     config = lint_config(args)
     counts = dict.fromkeys(SEVERITIES, 0)
     unreadable = 0
@@ -83,6 +82,10 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_paths(args: argparse.Namespace, out: Out) -> int:
+    from dataclasses import asdict
+
+    from ivr.structure.paths import paths
+
     menu = load(args)
     routes = paths(menu)
     if args.format == "json":
@@ -114,6 +117,10 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, out: Out) -> int:
+    from ivr.formats.dot import to_dot
+    from ivr.formats.mermaid import to_mermaid
+    from ivr.structure.graph import to_graph
+
     menu = load(args)
     g = to_graph(menu)
     text = to_dot(g) if args.format == "dot" else to_mermaid(g)
@@ -125,6 +132,9 @@ def cmd_graph(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: Out) -> int:
+    from ivr.formats.native import parse_menu
+    from ivr.formats.yamlout import to_yaml
+
     menu = load_any(args.file, args.from_format, max_bytes=args.max_bytes, follow=False)
     text = to_yaml(menu)
     parse_menu(text, args.output or "<output>")  # what we write must load back
@@ -139,6 +149,8 @@ def cmd_import(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, out: Out) -> int:
+    from ivr.structure.lint import RULES
+
     for rule in RULES.values():
         params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
         out.line(f"{rule.id:<20} {rule.severity:<8} {rule.summary}"

@@ -65,7 +65,18 @@ def detect(text: str) -> str:
 
 
 def read_any(text: str, file: str, fmt: str | None = None) -> Menu:
-    """A menu from text in any supported format (``fmt`` forces one)."""
+    """A menu from text in any supported format (``fmt`` forces one).
+
+    A ``.yaml``/``.yml`` file is read as a native menu first: a valid one is no export
+    (none has ``start`` and ``nodes``), and sniffing imports every importer, which takes
+    longer than reading a menu people write. Only if that fails is the content sniffed.
+    """
+    if fmt is None and file.endswith((".yaml", ".yml")):
+        try:
+            return parse_menu(text, file)
+        except IvrError:
+            if detect(text) == "native":
+                raise
     name = fmt or detect(text)
     if name == "native":
         if fmt is None and not file.endswith((".yaml", ".yml")):

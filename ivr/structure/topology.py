@@ -2,19 +2,21 @@
 
 Lint and the cheat sheet ask reachability, components and shortest paths of every node.
 networkx takes ~5 s just to build a 100,000-node MultiDiGraph here, so these questions are
-answered with scipy's compiled graph routines over edge arrays; ``ivr.structure.graph.to_graph``
+answered over edge arrays (:mod:`ivr.structure.search`: plain Python for menus people
+write, scipy's compiled graph routines for huge ones); ``ivr.structure.graph.to_graph``
 remains the networkx view for users, and a test checks both agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix, csgraph, csr_matrix
 
 from ivr.gcpause import paused_gc
 from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node
+from ivr.structure.search import _matrix, distances, reaching, strong_components, tree
 
 #: Weight of an edge that costs nothing, so sparse matrices do not drop it.
 _EPS = 1e-9
@@ -84,29 +86,6 @@ def describe(path: tuple[Step, ...], menu: Menu) -> str:
     if words:
         return ", ".join(words)
     return "(at the start)" if not path else "(no keys)"
-
-
-def reaching(n: int, src: np.ndarray, dst: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Of ``n`` vertices with edges ``src -> dst``: those that can reach a ``targets`` vertex.
-
-    One breadth-first search over the reversed edges from an extra vertex pointing at
-    every target.
-
-    Examples
-    --------
-    >>> reaching(3, np.array([0, 1]), np.array([1, 2]), np.array([False, True, False]))
-    array([ True,  True, False])
-    """
-    if not targets.any():
-        return np.zeros(n, dtype=bool)
-    t = np.flatnonzero(targets)
-    rows = np.concatenate([dst, np.full(len(t), n)])
-    cols = np.concatenate([src, t])
-    rev = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
-    order = csgraph.breadth_first_order(rev, n, directed=True, return_predecessors=False)
-    mask = np.zeros(n + 1, dtype=bool)
-    mask[order] = True
-    return mask[:n]
 
 
 _CODE = {e: i for i, e in enumerate(EVENTS)}
@@ -244,29 +223,24 @@ class Topology:
         :meth:`matrix` leaves out), for routes a caller can actually follow."""
         return np.where(self.taken, weight, np.inf)
 
-    def matrix(self, weight: np.ndarray | None = None, reverse: bool = False) -> csr_matrix:
-        """Adjacency (one entry per node pair, the lightest edge) as a CSR matrix; edges of
-        infinite weight are left out."""
+    def matrix(self, weight: np.ndarray | None = None, reverse: bool = False) -> Any:
+        """Adjacency (one entry per node pair, the lightest edge) as a scipy CSR matrix;
+        edges of infinite weight are left out."""
         w = np.ones(len(self.src)) if weight is None else weight + _EPS
         a, b = (self.dst, self.src) if reverse else (self.src, self.dst)
-        if weight is not None and not np.isfinite(w).all():
-            keep = np.isfinite(w)
-            a, b, w = a[keep], b[keep], w[keep]
-        order = np.lexsort((w, b, a))
-        a, b, w = a[order], b[order], w[order]
-        first = np.ones(len(a), dtype=bool)
-        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        return coo_matrix((w[first], (a[first], b[first])), shape=(self.n, self.n)).tocsr()
+        keep = np.isfinite(w)
+        return _matrix(self.n, a[keep], b[keep], w[keep])
 
     def reaching(self, targets: np.ndarray) -> np.ndarray:
         """Mask of nodes from which some node in the ``targets`` mask is reachable."""
         return reaching(self.n, self.src, self.dst, targets)
 
-    def shortest(self, start: str, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distances and predecessors from ``start`` under a per-edge weight."""
-        dist, pred = csgraph.dijkstra(self.matrix(weight), directed=True,
-                                      indices=self.index[start], return_predecessors=True)
-        return dist, pred
+    def distances(self, weight: np.ndarray, sources: list[int],
+                  reverse: bool = False) -> np.ndarray:
+        """Per node, the lightest ``weight`` from any of ``sources`` (to them when
+        ``reverse``); infinite weights are edges left out."""
+        a, b = (self.dst, self.src) if reverse else (self.src, self.dst)
+        return distances(self.n, a, b, weight + _EPS, sources)
 
     def route_weight(self) -> np.ndarray:
         """Fewest caller actions first, then fewest seconds."""
@@ -274,9 +248,7 @@ class Topology:
 
     def sccs(self) -> np.ndarray:
         """Strongly connected component label per node."""
-        _, labels = csgraph.connected_components(self.matrix(), directed=True,
-                                                 connection="strong")
-        return labels
+        return strong_components(self.n, self.src, self.dst)
 
     def attracting(self, exclude: np.ndarray | None = None) -> list[list[int]]:
         """Components no edge leaves (networkx's attracting components), as node lists.
@@ -300,15 +272,11 @@ class Routes:
 
     def __init__(self, top: Topology, start: str, weight: np.ndarray) -> None:
         self.top = top
-        self.dist, pred = top.shortest(start, weight)
-        # For each node, the lightest edge from its predecessor on the tree.
-        cand = np.flatnonzero(pred[top.dst] == top.src)
-        order = cand[np.lexsort((weight[cand], top.dst[cand]))]
-        heads = top.dst[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = heads[1:] != heads[:-1]
-        self.best = np.full(top.n, -1, dtype=np.int64)
-        self.best[heads[first]] = order[first]
+        root = top.index[start]
+        w = weight + _EPS
+        self.dist = top.distances(weight, [root])
+        # For each node, its edge on a shortest route (the same whichever search ran).
+        self.best = tree(self.dist, top.src, top.dst, w, root)
         self.reached = np.isfinite(self.dist)
         self._memo: dict[int, tuple[Step, ...]] = {top.index[start]: ()}
 
