@@ -359,7 +359,7 @@ class _Compiler:
 
 def _column(x: np.ndarray | float, m: int, dtype: type) -> np.ndarray:
     """``x`` as ``m`` values (a number repeated)."""
-    a = np.asarray(x, dtype)
+    a: np.ndarray = np.asarray(x, dtype)
     return a if a.ndim else np.full(m, a)
 
 
