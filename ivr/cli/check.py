@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from ivr.cli.common import (
     load,
     max_bytes,
     menu_files,
+    repo_root,
     write_atomically,
 )
 from ivr.errors import IvrError
@@ -46,6 +48,8 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
     counts = dict.fromkeys(SEVERITIES, 0)
     unreadable = 0
     reports: list[dict[str, Any]] = []
+    found: list[tuple[str, list[Finding] | str]] = []  # per file, for SARIF
+    report = Out(io.StringIO()) if args.output else out
     files = 0
     for file in menu_files(args.paths):
         files += 1
@@ -55,27 +59,37 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
             unreadable += 1
             print(str(exc), file=sys.stderr)
             reports.append({"file": file, "error": str(exc), "findings": []})
+            found.append((file, str(exc)))
             continue
         findings = lint(menu, config)
         for f in findings:
             counts[f.severity] += 1
         reports.append({"file": file, "menu": menu.name,
                         "findings": [_finding_json(f) for f in findings]})
+        found.append((file, findings))
         if args.format == "text":
             for f in findings:
                 where = str(f.source) if f.source else file
                 keys = f"  [keys: {f.keys}]" if f.keys else ""
-                out.line(f"{where}: {out.paint(f.severity, f.severity)} {f.rule} "
-                         f"[{f.node}] {f.message}{out.paint(keys, 'dim')}")
+                report.line(f"{where}: {report.paint(f.severity, f.severity)} {f.rule} "
+                            f"[{f.node}] {f.message}{report.paint(keys, 'dim')}")
+    summary = (f"{count(files, 'file')}: {count(counts['error'], 'error')}, "
+               f"{count(counts['warning'], 'warning')}, {counts['info']} info"
+               + (f", {unreadable} unreadable" if unreadable else ""))
     if args.format == "json":
-        out.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
-                            indent=2))
+        report.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
+                               indent=2))
+    elif args.format == "sarif":
+        from ivr.audit.sarif import lint_log
+
+        report.line(json.dumps(lint_log(found, root=args.root or repo_root()), indent=2))
     else:
-        summary = (f"{count(files, 'file')}: {count(counts['error'], 'error')}, "
-                   f"{count(counts['warning'], 'warning')}, {counts['info']} info"
-                   + (f", {unreadable} unreadable" if unreadable else ""))
         bad = counts["error"] or unreadable
-        out.line(out.paint(summary, "error" if bad else "ok"))
+        report.line(report.paint(summary, "error" if bad else "ok"))
+    if args.output:
+        assert isinstance(report.stream, io.StringIO)
+        write_atomically(args.output, report.stream.getvalue())
+        print(f"{args.output}: {summary}", file=sys.stderr)
     if unreadable:
         return 2
     return 1 if counts["error"] else 0
@@ -165,7 +179,12 @@ def register(command: Command) -> None:
                 "hang-ups on error, deep or crowded menus. Exit 1 if any error is found.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="menu files or folders of them")
     from_format(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                   help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the report to this file "
+                   "(default: stdout); the counts go to stderr")
+    p.add_argument("--root", metavar="DIR", help="SARIF paths are relative to this folder "
+                   "(default: the git repository around the current folder)")
     lint_options(p)
     max_bytes(p)
 

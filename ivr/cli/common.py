@@ -80,6 +80,20 @@ def menu_files(targets: Sequence[str]) -> Iterator[str]:
             yield target
 
 
+def repo_root(start: str | None = None) -> str:
+    """The nearest folder at or above ``start`` (default: the current one) holding .git,
+    else the current folder: SARIF paths are written relative to it."""
+    here = os.path.abspath(start or os.getcwd())
+    folder = here
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return here
+        folder = parent
+
+
 def load(args: argparse.Namespace) -> Menu:
     return load_any(args.file, args.from_format, max_bytes=args.max_bytes)
 
