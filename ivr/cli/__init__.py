@@ -34,6 +34,7 @@ MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("show", ("plot", "report")),
     ("audit", ("audit",)),
     ("walk", ("test", "call")),
+    ("editor", ("schema",)),
 )
 
 
