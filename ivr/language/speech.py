@@ -286,7 +286,7 @@ def seconds_of(text: str, language: str = "en", rate: float | None = None) -> fl
     >>> round(seconds_of("For billing, press 1. To speak to someone, press 0."), 2)
     3.61
     >>> round(seconds_of("Per la fatturazione, prema 1.", "it"), 2)
-    2.3
+    2.7
     """
     per_second = rate_of(language) if rate is None else rate
     return units(text, language) / per_second
