@@ -51,8 +51,8 @@ def name_problem(name: str) -> str | None:
     --------
     >>> name_problem("főmenü"), name_problem("主メニュー"), name_problem("главное_меню")
     (None, None, None)
-    >>> name_problem("main\u202e")
-    "it holds U+202E RIGHT-TO-LEFT OVERRIDE (a format or bidi control character) at position 5"
+    >>> print(name_problem("main\u202e"))
+    it holds U+202E RIGHT-TO-LEFT OVERRIDE (a format or bidi control character) at position 5
     """
     for i, ch in enumerate(name, 1):
         cat = unicodedata.category(ch)

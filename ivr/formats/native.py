@@ -373,8 +373,8 @@ def parse_menu(text: str, file: str = "<string>") -> Menu:
     ...   main: {kind: menu, say: Press 0 for a person., options: {0: agent}}
     ...   agent: {kind: agent}
     ... ''')
-    >>> m.nodes["main"].options[0].target, m.nodes["main"].seconds
-    ('agent', 2.0)
+    >>> m.nodes["main"].options[0].target, round(m.nodes["main"].seconds, 2)
+    ('agent', 1.94)
     """
     return _read_menu_text(text, file)
 

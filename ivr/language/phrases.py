@@ -288,8 +288,10 @@ def key_for(text: str, match: Match, language: str = "en") -> str | None:
     --------
     >>> def key(text, lang="en"):
     ...     return key_for(text, find("person", text, lang)[0], lang)
-    >>> key("Связаться с оператором — 0", "ru"), key("担当者におつなぎします。0を押してください", "ja")
-    ('0', '0')
+    >>> key("Связаться с оператором — 0", "ru")
+    '0'
+    >>> key("担当者におつなぎします。0を押してください", "ja")
+    '0'
     >>> key("For billing press 1, for an agent press 0."), key("Press 0 for an agent.")
     ('0', '0')
     >>> key("To speak to a representative, press star."), key("An agent will help you.")
@@ -347,10 +349,54 @@ def merge(*extras: Extra | None) -> dict[str, dict[str, tuple[str, ...]]]:
     return out
 
 
+PHRASES_SCHEMA = {
+    "type": "object",
+    "description": "Phrases to look for in prompts, besides ivr's own lists "
+                   "(docs/languages.md): language tag -> kind (person, wait, repeat, back) "
+                   "-> phrases; a phrase ending in * is a stem.",
+    "propertyNames": {"pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
+    "additionalProperties": {
+        "type": "object", "additionalProperties": False,
+        "properties": {k: {"type": "array", "items": {"type": "string", "minLength": 1}}
+                       for k in KINDS}},
+}
+
+
+def read_table(data: object) -> tuple[dict[str, dict[str, tuple[str, ...]]], str | None]:
+    """A ``phrases:`` table checked: (the table, None) or ({}, what is wrong).
+
+    Examples
+    --------
+    >>> read_table({"ru": {"person": ["дежурн*"]}})
+    ({'ru': {'person': ('дежурн*',)}}, None)
+    >>> read_table({"ru": {"people": ["x"]}})[1]
+    "phrases: ru: unknown kind 'people' (kinds: person, wait, repeat, back)"
+    """
+    if not isinstance(data, dict):
+        return {}, "phrases must be a mapping: language -> kind -> list of phrases"
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for lang, kinds in data.items():
+        if not isinstance(lang, str) or not isinstance(kinds, dict):
+            return {}, f"phrases: {lang!r} must map kinds ({', '.join(KINDS)}) to lists"
+        for kind, words in kinds.items():
+            if kind not in KINDS:
+                return {}, (f"phrases: {lang}: unknown kind {kind!r} "
+                            f"(kinds: {', '.join(KINDS)})")
+            if isinstance(words, str):
+                words = [words]
+            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip()
+                                                      for w in words):
+                return {}, f"phrases: {lang}: {kind} must be a list of phrases (text)"
+            out.setdefault(lang, {})[kind] = tuple(unicodedata.normalize("NFC", w.strip())
+                                                   for w in words)
+    return out, None
+
+
 def languages() -> Iterable[str]:
     """The languages with phrase lists of their own."""
     return PHRASES.keys()
 
 
-__all__ = ["KEY_WORDS", "KINDS", "NO_SPACES", "PHRASES", "Extra", "Match", "find", "key_for",
-           "keys_offering", "languages", "mentions", "merge", "phrases"]
+__all__ = ["KEY_WORDS", "KINDS", "NO_SPACES", "PHRASES", "PHRASES_SCHEMA", "Extra", "Match",
+           "find", "key_for", "keys_offering", "languages", "mentions", "merge", "phrases",
+           "read_table"]

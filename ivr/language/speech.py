@@ -125,7 +125,9 @@ _NUMBERS: dict[str, tuple[tuple[int, ...], tuple[int, int, int]]] = {
     "zh": ((1, 1, 1, 1, 1, 1, 1, 1, 1, 1), (1, 1, 1)),
     "ko": ((1, 1, 1, 1, 1, 1, 1, 1, 1, 1), (1, 1, 1)),
 }
-_SMALL_KANA = frozenset("ゃゅょぁぃぅぇぉゎゕゖャュョァィゥェォヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ")
+_SMALL_KANA = frozenset("ゃゅょぁぃぅぇぉゎゕゖ"  # small kana join the mora before them
+                        "ャュョァィゥェォヮヵヶ"
+                        "ㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ")
 #: Letters of scripts with no syllable rule here (Arabic, Hebrew, Indic, Thai...): a
 #: unit every this many letters.
 _LETTERS_PER_UNIT = 2.5

@@ -215,7 +215,7 @@ def diff_menus(a: Menu, b: Menu, config: LintConfig | None = None) -> MenuDiff:
     >>> for line in diff_menus(a, b).lines(): print(line)
     + node desk (agent)
     + main: option 0 -> 'desk'
-    ~ main: prompt 2.4 s (was 1.6 s): {+Or 0.+}
+    ~ main: prompt 1.9 s (was 1.1 s): {+Or 0.+}
     - finding error NO_PATH_TO_HUMAN [main] fixed
     - finding warning NO_ZERO_OUT [main] fixed
     """
