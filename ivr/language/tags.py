@@ -36,6 +36,13 @@ LANGUAGES: dict[str, str] = {
 _MISTAKES = {"jp": "ja", "cn": "zh", "kr": "ko", "ee": "et", "gr": "el", "se": "sv",
              "dk": "da", "cz": "cs", "ua": "uk", "ir": "fa", "il": "he", "br": "pt",
              "gb": "en", "uk-ua": "uk", "us": "en", "vn": "vi", "rs": "sr", "si": "sl"}
+#: ISO 639-2/3 codes written where the two-letter subtag goes.
+_THREE = {"eng": "en", "spa": "es", "ita": "it", "hun": "hu", "est": "et", "jpn": "ja",
+          "rus": "ru", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr", "por": "pt",
+          "zho": "zh", "chi": "zh", "cmn": "zh", "kor": "ko", "ukr": "uk", "pol": "pl",
+          "nld": "nl", "dut": "nl", "fin": "fi", "swe": "sv", "ces": "cs", "cze": "cs",
+          "ell": "el", "gre": "el", "tur": "tr", "ara": "ar", "heb": "he", "lav": "lv",
+          "lit": "lt", "ron": "ro", "rum": "ro", "slk": "sk", "slo": "sk", "vie": "vi"}
 _BY_NAME = {name.casefold(): code for code, name in LANGUAGES.items()}
 _TAG = re.compile(
     r"(?P<lang>[A-Za-z]{2,3})"
@@ -76,8 +83,8 @@ def suggest(tag: str) -> str | None:
     head = low.split("-")[0]
     if head in _MISTAKES:
         return _MISTAKES[head]
-    if len(head) == 3 and head[:2] in LANGUAGES:  # hun, rus, est, ita: ISO 639-2 written
-        return head[:2]
+    if head in _THREE:  # hun, rus, est, jpn: ISO 639-2 written
+        return _THREE[head]
     close = difflib.get_close_matches(head, LANGUAGES, n=1, cutoff=0.5) or \
         difflib.get_close_matches(low, _BY_NAME, n=1, cutoff=0.7)
     if not close:

@@ -79,6 +79,8 @@ FALLBACK_FONTS = (
     "WenQuanYi Micro Hei", "Noto Sans JP", "Noto Sans SC", "Noto Sans KR", "IPAexGothic",
     "IPAGothic", "Droid Sans Fallback",
 )
+_FALLBACK_FILES = ("notosanscjk", "sourcehansans", "wqy", "ipag", "ipaexg", "droidsansfallback",
+                   "notosansjp", "notosanssc", "notosanskr")
 #: Ignored when matplotlib names a missing glyph: :func:`missing_glyphs` says it once.
 _GLYPH_WARNING = r"(?s).*Glyph .* missing from"
 
@@ -89,7 +91,17 @@ F = TypeVar("F", bound=Callable[..., Figure])
 def fonts() -> tuple[str, ...]:
     """The font family list plots use: DejaVu Sans, then the installed fallbacks."""
     from matplotlib import font_manager
-    installed = {f.name for f in font_manager.fontManager.ttflist}
+    manager = font_manager.fontManager
+    installed = {f.name for f in manager.ttflist}
+    if not installed.intersection(FALLBACK_FONTS):
+        # matplotlib's font cache predates fonts installed since: look for them once.
+        for path in font_manager.findSystemFonts():
+            if any(k in path.lower().replace("-", "") for k in _FALLBACK_FILES):
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        installed = {f.name for f in manager.ttflist}
     return ("DejaVu Sans", *(name for name in FALLBACK_FONTS if name in installed))
 
 
