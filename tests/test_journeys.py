@@ -286,7 +286,7 @@ def test_ivr_test_forms_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
     assert capsys.readouterr().err.strip() == "no/such.yaml: no such file"
     assert main(["test", str(ROOT / "journeys")]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^6 files, \d+ journeys: \d+ passed$", out, re.M)
+    assert re.search(r"^8 files, \d+ journeys: \d+ passed$", out, re.M)
 
 
 def test_ivr_test_json_junit_and_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

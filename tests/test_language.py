@@ -350,3 +350,60 @@ def test_plots_draw_japanese_glyphs_not_boxes(monkeypatch) -> None:
     boxes = title_pixels()
     assert with_cjk.shape == boxes.shape
     assert np.abs(with_cjk - boxes).mean() > 0.002
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _has_cjk_system_font() -> bool:
+    found = shutil.which("fc-list") and subprocess.run(
+        ["fc-list", ":lang=ja"], capture_output=True, text=True).stdout.strip()
+    return bool(found)
+
+
+@pytest.mark.skipif(_chromium() is None or not _has_cjk_system_font(),
+                    reason="needs Chromium and a CJK font (apt-get install chromium "
+                    "fonts-noto-cjk; .ci/run does): the report is not rendered here")
+def test_report_title_shows_japanese_glyphs_not_boxes(tmp_path: Path) -> None:
+    """Screenshot the Japanese report's title area twice: with the system's fonts, and
+    with fontconfig limited to DejaVu (no kana: boxes). Real glyphs differ from boxes."""
+    import numpy as np
+    from matplotlib import image
+
+    page = tmp_path / "ja.html"
+    assert main(["report", str(JA_MENU), "-n", "2000", "-o", str(page)]) == 0
+    dejavu = next((d for d in ("/usr/share/fonts/truetype/dejavu",) if Path(d).is_dir()), None)
+    if dejavu is None:
+        pytest.skip("no DejaVu folder to build the glyph-less reference render from")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><fontconfig><dir>{dejavu}</dir>'
+                    f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>")
+
+    def shot(name: str, env: dict[str, str]) -> np.ndarray:
+        out = tmp_path / f"{name}.png"
+        cmd = [str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
+               f"--user-data-dir={tmp_path / ('profile-' + name)}", "--window-size=1000,300",
+               f"--screenshot={out}", page.as_uri()]
+        import os
+        subprocess.run(cmd, capture_output=True, text=True, timeout=180,
+                       env={**os.environ, "HOME": str(tmp_path), **env})
+        assert out.exists(), f"no screenshot ({name})"
+        return image.imread(str(out))[:, :, :3]
+
+    real = shot("real", {})
+    boxes = shot("boxes", {"FONTCONFIG_FILE": str(conf)})
+    # The menu's name (さくら通信 カスタマーセンター, its <h2>) is the first line of blue
+    # text below the page header's rule: find it in the real render.
+    blue = (real[:, :, 2] > real[:, :, 0] + 0.15) & (real.mean(axis=2) < 0.6)
+    rows = np.flatnonzero(blue[:, :500].sum(axis=1) > 3)
+    rows = rows[rows > 150]
+    assert len(rows), "no menu title in the screenshot"
+    band = slice(int(rows[0]) - 4, int(rows[0]) + 36)
+    title, title_boxes = real[band, :500], boxes[band, :500]
+    assert (title.mean(axis=2) < 0.6).sum() > 300, "the title area is blank"
+    assert np.abs(title - title_boxes).mean() > 0.01, "the title looks the same as boxes"
