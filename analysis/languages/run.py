@@ -21,7 +21,8 @@ langs = list(files)
 menus = {lang: load_any(str(f)) for lang, f in files.items()}
 
 rows = ["| language | main menu: characters | words (split on spaces) | counted units | "
-        "rate (units/s) | seconds now | seconds by words at 2.5/s |", "|---|---|---|---|---|---|---|"]
+        "rate (units/s) | seconds now | seconds by words at 2.5/s |",
+        "|---|---|---|---|---|---|---|"]
 for lang, menu in menus.items():
     if lang not in RATES:
         continue
@@ -38,6 +39,7 @@ body = ("## The main menu prompt\n\nThe same prompt, translated (the Japanese on
         + "\n".join(rows) + "\n\n## What callers meet\n\nThe same 200,000 callers (intent, "
         "patience, mistakes) through each language's menu; differences to English are "
         "paired. `ja-words` is the Japanese menu timed as a word count timed it before this "
-        "change (every prompt 0.4 to 0.8 s).\n\n" + study.table(cmp, langs) + "\n\n## Per intent\n\n"
+        "change (every prompt 0.4 to 0.8 s).\n\n" + study.table(cmp, langs)
+        + "\n\n## Per intent\n\n"
         + study.intent_table(cmp, langs))
 study.write(HERE / "REPORT.md", "Languages: one menu in six languages", body)

@@ -62,7 +62,7 @@ RATES: dict[str, Rate] = {
     "it": _read(6.99, f"6.99 syl/s, {_P2011}"),
     "es": _read(7.82, f"7.82 syl/s, {_P2011}"),
     "zh": _read(5.18, f"5.18 syl/s (Mandarin), {_P2011}; one syllable per character"),
-    "yue": _read(5.18, "assumed as Mandarin (5.18 syl/s, {_P2011}); one syllable per "
+    "yue": _read(5.18, f"assumed as Mandarin (5.18 syl/s, {_P2011}); one syllable per "
                  "character"),
     "pt": _read(7.82, "assumed as Spanish (7.82 syl/s): Voigt & Schüppert 2013 find no "
                 "difference in canonical articulation rate between Portuguese and Spanish"),
