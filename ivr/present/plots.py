@@ -137,7 +137,7 @@ def missing_glyphs(texts: Iterable[str | None]) -> str | None:
             f"{'...' if len(lacking) > 8 else ''}): they show as boxes; install {what}")
 
 
-def _style() -> dict[str, Any]:
+def _style() -> Any:  # rcParams (typed Any, as STYLE)
     return {**STYLE, "font.family": list(fonts())}
 
 
