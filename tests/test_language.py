@@ -407,3 +407,10 @@ def test_report_title_shows_japanese_glyphs_not_boxes(tmp_path: Path) -> None:
     title, title_boxes = real[band, :500], boxes[band, :500]
     assert (title.mean(axis=2) < 0.6).sum() > 300, "the title area is blank"
     assert np.abs(title - title_boxes).mean() > 0.01, "the title looks the same as boxes"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60), LANGS)
+def test_the_ascii_fast_path_counts_as_the_general_one(text: str, lang: str) -> None:
+    """A silent non-ASCII dash sends the same text down the general path."""
+    assert units(text, lang) == units(text + " —", lang)

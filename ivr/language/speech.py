@@ -16,6 +16,7 @@ The rates, their sources and what is assumed are in docs/languages.md.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -156,22 +157,34 @@ def _kind(ch: str) -> str:
     return "silent"
 
 
-def _runs(text: str) -> list[tuple[str, str]]:
-    """Maximal runs of one class (combining marks stay with the run before them)."""
-    out: list[tuple[str, str]] = []
-    kind, start = "silent", 0
-    for i, ch in enumerate(text):
-        k = _kind(ch)
-        if k == "mark" or k == kind:
-            continue
-        if kind != "silent":
-            out.append((kind, text[start:i]))
-        kind, start = k, i
-    if kind != "silent":
-        out.append((kind, text[start:]))
-    return out
+class _Classes(dict[int, str]):
+    """Code point -> one-letter class, filled on first sight: ``str.translate`` with it
+    classifies a whole prompt at C speed."""
+
+    def __missing__(self, code: int) -> str:
+        value = _CODE[_kind(chr(code))]
+        self[code] = value
+        return value
 
 
+_CODE = {"digit": "d", "kana": "k", "hangul": "g", "mark": "m", "han": "h", "alpha": "a",
+         "letter": "l", "silent": " "}
+_KIND = {v: k for k, v in _CODE.items()}
+_CLASSES = _Classes()
+_ASCII = re.compile(r"[A-Za-z]+|[0-9]+")
+#: A run: one class, with the combining marks after it.
+_RUN = re.compile(r"([adkhgl])(?:\1|m)*")
+
+
+def _runs(text: str) -> list[tuple[str, str, str]]:
+    """Maximal runs of one class (combining marks stay with the run before them), each
+    with its class letters."""
+    classes = text.translate(_CLASSES)
+    return [(_KIND[m.group(1)], text[m.start():m.end()], m.group(0))
+            for m in _RUN.finditer(classes)]
+
+
+@lru_cache(maxsize=65536)
 def _word_syllables(word: str, lang: str) -> int:
     """Syllables of one alphabetic word: vowel groups (or vowel letters), at least one."""
     vowels, each = _VOWELS.get(lang, _GENERIC)
@@ -200,6 +213,7 @@ def _numbers(lang: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return digits, (0, *accumulate(places, max))  # a higher place never says less
 
 
+@lru_cache(maxsize=16384)
 def _number_units(run: str, lang: str) -> float:
     """Syllables of a run of digits said as a number (up to 4 digits) or digit by digit.
 
@@ -245,22 +259,25 @@ def units(text: str, language: str = "en") -> float:
     (0.0, 0.0)
     """
     lang = language.split("-", 1)[0].lower()
-    text = unicodedata.normalize("NFC", text)
+    if text.isascii():  # the common case, with the same result as the general one
+        return round(sum((_number_units(t, lang) if t[0] <= "9" else _word_syllables(t, lang)
+                          for t in _ASCII.findall(text)), 0.0), 6)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     total = 0.0
-    for kind, run in _runs(text):
+    for kind, run, classes in _runs(text):
         if kind == "alpha":
             total += _word_syllables(run, lang)
         elif kind == "digit":
             total += _number_units(run, lang)
         elif kind == "kana":
-            total += sum(c not in _SMALL_KANA for c in run if _kind(c) == "kana")
+            total += classes.count("k") - sum(c in _SMALL_KANA for c in run)
         elif kind == "han":
-            total += sum(_kind(c) == "han" for c in run) * (KANJI_MORAE if lang == "ja"
-                                                             else 1.0)
+            total += classes.count("h") * (KANJI_MORAE if lang == "ja" else 1.0)
         elif kind == "hangul":
-            total += sum(_kind(c) == "hangul" for c in run)
+            total += classes.count("g")
         else:  # letters of a script with no syllable rule here
-            total += sum(_kind(c) == "letter" for c in run) / _LETTERS_PER_UNIT
+            total += classes.count("l") / _LETTERS_PER_UNIT
     return round(total, 6)
 
 
