@@ -19,6 +19,7 @@ from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import twilio
 from ivr.formats.imported import Imported, to_menu
 from ivr.formats.registry import read_any
+from ivr.language.speech import seconds_of
 from ivr.model import Menu
 from ivr.structure.lint import Finding, lint
 
@@ -261,7 +262,9 @@ def test_capture_payments_unknown_widget_and_say_loop() -> None:
               ("providerError", None)),
         state("thanks", "mystery-widget"))
     nodes, menu = imp(text)
-    assert nodes["first"]["seconds"] == 4.0
+    # said twice: twice the spoken seconds (ivr.language.speech)
+    assert nodes["first"]["seconds"] == pytest.approx(2 * seconds_of("one two three four five"),
+                                                      abs=1e-3)
     assert set(nodes["pay"]["chance"]) == {"thanks", "pay.maxFailedAttempts",
                                            "pay.providerError"}
     assert nodes["thanks"] == {"kind": "message", "seconds": 0, "label": "mystery-widget",

@@ -182,9 +182,13 @@ def test_menu_on_timeout_and_on_invalid_default_to_itself(full: Menu) -> None:
 
 
 def test_seconds_from_words_at_the_configured_pace(full: Menu) -> None:
-    assert full.nodes["main"].seconds == pytest.approx(6 / 2)  # six words at 2 words/s
-    assert full.nodes["greeting"].seconds == pytest.approx(3 / 2)
-    assert full.nodes["account"].seconds == pytest.approx(4 / 2)
+    # words_per_second: 2 is 2/2.5 of each language's rate (docs/languages.md)
+    from ivr.language.speech import rate_of, seconds_of
+    for nid in ("main", "greeting", "account"):
+        node = full.nodes[nid]
+        assert node.say and node.seconds == pytest.approx(
+            seconds_of(node.say, "en", rate_of("en", 2.0)))
+        assert node.seconds == pytest.approx(seconds_of(node.say) * 2.5 / 2)
 
 
 def test_explicit_seconds_win_over_words(full: Menu) -> None:
@@ -199,7 +203,7 @@ def test_seconds_at_the_default_pace_and_without_say() -> None:
           main: {kind: menu, say: one two three four five, options: {0: agent}}
           agent: {kind: agent}
     """)
-    assert m.nodes["main"].seconds == pytest.approx(5 / 2.5)
+    assert m.nodes["main"].seconds == pytest.approx(5 / 3.6)  # five syllables at 3.6/s
     assert m.nodes["agent"].seconds == 0
     assert m.defaults.timeout == 5 and m.defaults.retries == 3
     assert m.defaults.words_per_second == 2.5 and m.defaults.on_fail is None

@@ -13,10 +13,12 @@ from ivr.audit.checks import STATUSES, MenuAudit, Verdict, audit
 from ivr.audit.policy import Policy, resolve, shipped_names, shipped_path
 from ivr.audit.sarif import sarif_log
 from ivr.cli.common import (
+    CONFIG_NAME,
     Command,
     Out,
     count,
     from_format,
+    lint_config,
     max_bytes,
     menu_files,
     repo_root,
@@ -110,6 +112,7 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
     if not args.paths:
         raise ConfigError("name the menus to audit: ivr audit --policy NAME PATH...")
     policies = resolve(args.policy)
+    phrases = lint_config(args).phrases
     audits: list[MenuAudit] = []
     for file in menu_files(args.paths):
         try:
@@ -119,7 +122,7 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
             audits.append(MenuAudit(file, None, error=str(exc)))
             continue
         audits.append(MenuAudit(file, menu.name, audit(menu, policies, n=args.n,
-                                                       seed=args.seed)))
+                                                       seed=args.seed, phrases=phrases)))
     counts = _counts(audits)
     unreadable = sum(a.error is not None for a in audits)
     if args.format == "sarif":
@@ -187,5 +190,8 @@ def register(command: Command) -> None:
     sampling(p, "callers simulated for time rules the exact solution does not answer")
     p.add_argument("--root", metavar="DIR", help="SARIF paths are relative to this folder "
                    "(default: the git repository around the current folder)")
+    p.add_argument("--config", metavar="FILE",
+                   help=f"lint config whose phrases: add to the per-language phrase lists "
+                   f"(default ./{CONFIG_NAME} if present; see docs/languages.md)")
     from_format(p)
     max_bytes(p)

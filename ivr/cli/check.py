@@ -98,6 +98,8 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
 def cmd_paths(args: argparse.Namespace, out: Out) -> int:
     from dataclasses import asdict
 
+    from ivr.language.display import pad
+    from ivr.language.display import width as display_width
     from ivr.structure.paths import paths
 
     menu = load(args)
@@ -113,13 +115,13 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
     if not routes:
         out.line("  no ending can be reached from the start")
         return 0
-    width = max(len(r.node) for r in routes)
-    key_width = max(12, *(len(r.keys) for r in routes))
-    out.line(f"  {'ending':<{width}}  {'kind':<12}  {'fewest keys':<{key_width}}  "
+    width = max(display_width(r.node) for r in routes)
+    key_width = max(12, *(display_width(r.keys) for r in routes))
+    out.line(f"  {pad('ending', width)}  {'kind':<12}  {pad('fewest keys', key_width)}  "
              f"{'seconds':>7}  fastest (s)")
     for r in routes:
         fastest = "" if r.fastest_keys == r.keys else f"  via {r.fastest_keys}"
-        line = (f"  {r.node:<{width}}  {r.kind:<12}  {r.keys:<{key_width}}  "
+        line = (f"  {pad(r.node, width)}  {r.kind:<12}  {pad(r.keys, key_width)}  "
                 f"{r.seconds:7.1f}  {r.fastest_seconds:7.1f}{fastest}")
         out.line(out.paint(line, "ok") if r.kind == "agent" else line)
     people = [r for r in routes if r.kind == "agent"]

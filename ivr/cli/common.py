@@ -190,7 +190,7 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
     if path:
         doc = parse_yaml(read_text(path), path)
         config = config.merged(doc.data or {}, path)
-    return config.changed(args.disable or (), args.set or ())
+    return config.changed(getattr(args, "disable", None) or (), getattr(args, "set", None) or ())
 
 
 def sampling(p: argparse.ArgumentParser, callers: str) -> None:

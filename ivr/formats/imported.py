@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Mapping, MutableSet
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from ivr.formats.native import read_menu_document
 from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
+from ivr.language.tags import TagError, normalize
 from ivr.model import KEYPAD, Menu, Note, Source
 
 #: Prompt length assumed for a recorded prompt whose words are unknown (an audio file).
@@ -63,6 +65,69 @@ def to_menu(imported: Imported) -> Menu:
         nodes[nid] = node
     return replace(menu, nodes=nodes, notes=imported.notes, format=imported.format,
                    source=Source(imported.file, 1, 1))
+
+
+_TAG = r"([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)"
+#: Where each platform says what language its prompts are in (first match wins).
+LANGUAGE_MARKS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "connect": (re.compile(r'"LanguageCode"\s*:\s*"' + _TAG + '"'),),
+    "twilio": (re.compile(r'"language"\s*:\s*"' + _TAG + '"'),),
+    "voicexml": (re.compile(r"<vxml\b[^>]*\bxml:lang\s*=\s*[\"']" + _TAG),),
+    "freeswitch": (re.compile(r"default_language=" + _TAG),
+                   re.compile(r"/sounds/([a-z]{2})/[a-z]{2}/")),
+    "asterisk": (re.compile(r"CHANNEL\(language\)\s*=\s*" + _TAG, re.I),
+                 re.compile(r"LANGUAGE\(\)\s*=\s*" + _TAG, re.I),
+                 re.compile(r"SetLanguage\(\s*" + _TAG, re.I),
+                 re.compile(r"/sounds/([a-z]{2})/")),
+}
+
+
+def _tag(raw: object) -> str | None:
+    try:
+        return normalize(str(raw).replace("_", "-")) if raw else None
+    except TagError:
+        return None  # a tag ivr does not know: the prompt is timed in the menu's language
+
+
+def with_language(imported: Imported, text: str) -> Imported:
+    """The menu's ``language`` from what the platform says: the commonest of its nodes'
+    languages (Twilio's ``language`` on say/gather, VoiceXML ``xml:lang`` on a prompt),
+    else the first mark in the file (Connect ``LanguageCode``, VoiceXML ``<vxml
+    xml:lang>``, FreeSWITCH ``default_language`` or sound paths, Asterisk
+    ``CHANNEL(language)``). Tags ivr does not know are dropped, not guessed.
+
+    Examples
+    --------
+    >>> imp = Imported("asterisk", "x.conf", {"name": "x", "start": "a", "nodes": {}})
+    >>> with_language(imp, "exten => s,1,Set(CHANNEL(language)=ja)").data["language"]
+    'ja'
+    """
+    data = dict(imported.data)
+    nodes = {nid: dict(n) if isinstance(n, dict) else n
+             for nid, n in (data.get("nodes") or {}).items()}
+    seen: Counter[str] = Counter()
+    for node in nodes.values():
+        if isinstance(node, dict) and "language" in node:
+            tag = _tag(node.pop("language"))
+            if tag is not None:
+                node["language"] = tag
+                seen[tag] += 1
+    menu = _tag(data.get("language")) if "language" in data else None
+    if menu is None and seen:
+        menu = seen.most_common(1)[0][0]
+    if menu is None:
+        for pattern in LANGUAGE_MARKS.get(imported.format, ()):
+            found = pattern.search(text)
+            if found and (menu := _tag(found.group(1))) is not None:
+                break
+    data.pop("language", None)
+    if menu is not None and menu != "en":
+        data["language"] = menu
+    for node in nodes.values():
+        if isinstance(node, dict) and node.get("language") == (menu or "en"):
+            del node["language"]
+    data["nodes"] = nodes
+    return replace(imported, data=data)
 
 
 def node_id(raw: str, taken: MutableSet[str]) -> str:
@@ -117,5 +182,5 @@ def expand_digits(pattern: str, max_len: int = 4) -> tuple[list[str], bool]:
     return found, False
 
 
-__all__ = ["AUDIO_SECONDS", "MAX_EXPANSION", "Imported", "expand_digits", "node_id",
-           "to_menu"]
+__all__ = ["AUDIO_SECONDS", "LANGUAGE_MARKS", "MAX_EXPANSION", "Imported", "expand_digits",
+           "node_id", "to_menu", "with_language"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ivr.errors import ConfigError, IvrError, LoadError
 from ivr.formats.flows import link
-from ivr.formats.imported import Imported, to_menu
+from ivr.formats.imported import Imported, to_menu, with_language
 from ivr.formats.native import parse_menu
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.model import Menu
@@ -35,7 +35,7 @@ class Format:
 
     def read(self, text: str, file: str) -> Imported:
         imported: Imported = self._mod().read(text, file)
-        return imported
+        return with_language(imported, text)
 
 
 #: Importers in the order they are tried; native YAML is the fallback.

@@ -26,6 +26,7 @@ from ivr.formats.imported import (
     node_id,
 )
 from ivr.formats.jsontext import Locator, parse_json
+from ivr.language.speech import seconds_of
 from ivr.model import Note, Source
 
 _HEAD = 8192
@@ -36,7 +37,6 @@ _LIQUID_TAG = re.compile(r"\{%.*?%\}", re.S)
 _PLACEHOLDER = re.compile(r"\{\{|\$\{|\{%")
 #: Longest typed sequence a digit pattern is expanded to (12**4 candidates at most).
 _EXPAND_LEN = 4
-_WPS = 2.5  # the native default pace; used only where ``seconds`` must be given
 
 #: Widgets that only pass the call on: type -> (the event that continues, label).
 _PASS = {
@@ -341,8 +341,11 @@ class _Reader:
         say = _spoken(p.get("say"))
         if say is not None:
             out: dict[str, Any] = {"say": say}
+            lang = _str(p.get("language"))
+            if lang is not None:
+                out["language"] = lang  # checked, and made the menu's, in with_language
             if loop > 1:
-                out["seconds"] = round(len(say.split()) / _WPS * loop, 3)
+                out["seconds"] = round(seconds_of(say, lang or "en") * loop, 3)
             return out
         play = _str(p.get("play"))
         if play is not None:

@@ -19,10 +19,10 @@ from typing import Any
 from ivr.errors import LoadError
 from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id
 from ivr.formats.xmltext import Element, parse_xml
+from ivr.language.speech import seconds_of
 from ivr.model import Note, Source
 
 FORMAT = "voicexml"
-WORDS_PER_SECOND = 2.5  # the native default pace, for prompts mixing words and audio
 #: Form children that are not form items (the FIA visits every other child in order).
 FORM_OTHER = frozenset({"catch", "noinput", "nomatch", "help", "error", "filled", "var",
                         "script", "property", "grammar", "link", "data", "meta", "metadata"})
@@ -174,11 +174,14 @@ class _Reader:
             words.append(el.text)
             stack.extend(reversed(el.children))
         text = " ".join(" ".join(words).split())
+        own = next((e.get("lang") for e in els if e.get("lang")), None)
+        mark = {"language": own} if own else {}  # checked in with_language
         if not audio:
-            return {"say": text} if text else {}
+            return {"say": text, **mark} if text else {}
         say = " ".join([text, *(f"(audio: {a})" for a in audio)]).strip()
-        spoken = len(text.split()) / WORDS_PER_SECOND
-        return {"say": say, "seconds": round(spoken + AUDIO_SECONDS * len(audio), 2)}
+        lang = own or self.root.get("lang") or "en"
+        spoken = seconds_of(text, lang.replace("_", "-")) if text else 0.0
+        return {"say": say, "seconds": round(spoken + AUDIO_SECONDS * len(audio), 2), **mark}
 
     def prompts(self, el: Element, choices: str = "") -> dict[str, Any]:
         """What a menu or item says on its first visit (prompts with count 1)."""
