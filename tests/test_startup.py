@@ -56,6 +56,7 @@ def test_version_lint_and_paths_import_neither_scipy_nor_matplotlib(
     loaded = modules_after(tmp_path, *args)
     assert under(loaded, "scipy", "matplotlib") == []
     assert under(loaded, "networkx") == []
+    assert under(loaded, "wcwidth") == []  # an English menu pads without it
 
 
 def test_version_imports_no_command(tmp_path: Path) -> None:
