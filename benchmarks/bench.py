@@ -94,6 +94,7 @@ def main() -> int:
     parser.add_argument("--write", metavar="FILE", help="update the table in this Markdown file")
     args = parser.parse_args()
     rows = []
+    load = os.getloadavg()[0]
     big: float | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
@@ -117,7 +118,8 @@ def main() -> int:
             print(rows[-1], flush=True)
     table = "\n".join([
         BEGIN,
-        f"Measured {date.today().isoformat()} on {os.cpu_count()} cores, Python "
+        f"Measured {date.today().isoformat()} on {os.cpu_count()} cores (load average "
+        f"{load:.1f} when it began), Python "
         f"{platform.python_version()}, by `make bench` (median of 3 runs for ivr; one run "
         "for the reference). Times in seconds.",
         "",

@@ -166,8 +166,9 @@ class Topology:
         dst = list(map(index_none.__getitem__, targets))
         event = list(map(_CODE.__getitem__, events))
         keycode = list(map(_KEYCODE.get, keys, repeat(-1)))
-        typed = {e: k for e, (c, k) in enumerate(zip(keycode, keys, strict=True))
-                 if c < 0 and k is not None}
+        # Options typed as several keys ("1000"): the rest of the edges have no key or one.
+        typed = {e: keys[e] for e in np.flatnonzero(np.asarray(keycode) < 0).tolist()
+                 if keys[e] is not None}
         s = np.repeat(np.arange(len(nodes), dtype=np.int64), list(map(len, exits)))
         ev = np.asarray(event, dtype=np.int8)
         d = np.asarray(dst, dtype=np.int64)
