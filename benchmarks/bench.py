@@ -25,7 +25,7 @@ import yaml_rs
 
 sys.path.insert(0, os.path.dirname(__file__))
 from generate import big_menu_yaml  # noqa: E402
-from markdown import replace_section  # noqa: E402
+from markdown import publish  # noqa: E402
 
 from ivr.formats.native import load_menu  # noqa: E402
 from ivr.formats.text import read_text  # noqa: E402
@@ -135,9 +135,7 @@ def main() -> int:
            f"**not met** ({big:.2f} s)" if big is not None else "not measured (size not run)"),
         END,
     ])
-    print(table)
-    if args.write:
-        replace_section(args.write, BEGIN, END, table)
+    publish(table, args.write, BEGIN, END)
     return 0
 
 

