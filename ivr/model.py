@@ -175,7 +175,7 @@ class Note:
     """Something an importer could not resolve statically, reported by lint as a finding.
 
     ``rule`` is one of the import rules in :data:`ivr.structure.lint.RULES` (UNRESOLVED_TARGET,
-    UNKNOWN_BLOCK, MISSING_TARGET, NO_MATCHING_KEY, NO_VOICE_ENTRY).
+    UNKNOWN_BLOCK, MISSING_TARGET, NO_MATCHING_KEY, NO_VOICE_ENTRY, LENIENT_READ).
     """
 
     rule: str

@@ -17,6 +17,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ivr.errors import LoadError, SyntaxProblem
+from ivr.formats.checks import did_you_mean
 from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id
 from ivr.formats.jsontext import Locator, parse_json
 from ivr.model import Note, Source
@@ -132,8 +133,10 @@ def _content_offsets(outer: str, content: str) -> tuple[int, list[int] | None]:
     return 0, None
 
 
-def read(text: str, file: str) -> Imported:
-    """Translate one exported contact flow into a native menu mapping."""
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate one exported contact flow into a native menu mapping; ``entry`` names the
+    block calls start at (an action Identifier or legacy module id; default: the flow's
+    StartAction)."""
     doc = parse_json(text, file)
     if isinstance(doc, dict) and isinstance(doc.get("ContactFlow"), dict):
         doc = doc["ContactFlow"]  # describe-contact-flow prints {"ContactFlow": {...}}
@@ -165,6 +168,12 @@ def read(text: str, file: str) -> Imported:
     meta = meta if isinstance(meta, dict) else {}
     start, blocks = _legacy(doc, file, where) if "modules" in doc else \
         _actions(doc, meta, file, where)
+    if entry is not None:
+        if entry not in blocks:
+            raise LoadError(f"--entry {entry!r}: no block with that identifier", file=file,
+                            hint=did_you_mean(entry, blocks) or "identifiers: "
+                            + ", ".join(list(blocks)[:6]))
+        start = entry
     for cand in (meta.get("name"), doc.get("name"), PurePath(file).stem, "Connect flow"):
         name = name if isinstance(name, str) and name.strip() else cand
     if not (isinstance(description, str) and description.strip()):

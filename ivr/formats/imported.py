@@ -22,6 +22,17 @@ from ivr.model import KEYPAD, Menu, Note, Source
 AUDIO_SECONDS = 5.0
 #: A digit pattern matching more typed sequences than this is kept as its first ones.
 MAX_EXPANSION = 100
+#: Share of callers assumed to come back unanswered (ring-out, no answer, busy, a queue at
+#: capacity) from a queue or a forwarded call whose flow says where such callers go next.
+#: Exports do not say how often that happens; when agents carry queue limits (max_wait,
+#: on_max_wait), importers should fill those instead of this share.
+UNANSWERED = 0.2
+#: Share assumed to take a block's technical-error exit (a failed transfer, attribute or
+#: data dip) where the flow wires one: rare, but the route is live, not unreachable.
+ERRORS = 0.02
+#: Words in a forwarding target's name that say an automated line answers it, not a person.
+AUTOMATED = re.compile(r"(?i)(?<![a-z])(ivr|voice ?mail|fax|conferenc\w*|auto-?attendant|"
+                       r"bot|automated|recording|announcement|menu|echo|music|moh)(?![a-z])")
 
 _TYPED = "0123456789*#"  # typed-in sequences sort like numbers
 _BAD = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -63,6 +74,36 @@ def to_menu(imported: Imported) -> Menu:
         nodes[nid] = node
     return replace(menu, nodes=nodes, notes=imported.notes, format=imported.format,
                    source=Source(imported.file, 1, 1))
+
+
+def forwarded(number: str, *names: str | None) -> dict[str, Any]:
+    """The node for a call forwarded to a phone number: a person (someone's phone, an
+    office line) unless the number or the flow's own names for it say an automated line
+    answers (:data:`AUTOMATED`), as a platform's "forward to" is normally used.
+
+    Examples
+    --------
+    >>> forwarded("+15551234567", "Forward to owner")["kind"]
+    'agent'
+    >>> forwarded("+15551230000", "after-hours IVR")["kind"]
+    'transfer'
+    """
+    words = " ".join(n for n in (number, *names) if n)
+    if AUTOMATED.search(words):
+        return {"kind": "transfer", "to": number,
+                "label": f"forwarded to {number} (its name says an automated line answers)"}
+    return {"kind": "agent", "queue": f"phone {number}",
+            "label": f"forwarded to {number} (assumed a person's phone)"}
+
+
+def ring_out(answered: str, unanswered: str, what: str) -> dict[str, Any]:
+    """A branch: ``answered`` (a person) or the flow's own continuation for callers the
+    person or queue does not answer, with the :data:`UNANSWERED` share."""
+    if answered == unanswered:
+        return {"kind": "branch", "chance": {answered: 1.0}, "label": what}
+    return {"kind": "branch", "chance": {answered: 1 - UNANSWERED, unanswered: UNANSWERED},
+            "label": f"{what}: answered, or not (ring-out, busy, full: "
+                     f"{UNANSWERED:.0%} assumed) and the flow goes on"}
 
 
 def node_id(raw: str, taken: MutableSet[str]) -> str:
@@ -117,5 +158,5 @@ def expand_digits(pattern: str, max_len: int = 4) -> tuple[list[str], bool]:
     return found, False
 
 
-__all__ = ["AUDIO_SECONDS", "MAX_EXPANSION", "Imported", "expand_digits", "node_id",
-           "to_menu"]
+__all__ = ["AUDIO_SECONDS", "AUTOMATED", "ERRORS", "MAX_EXPANSION", "UNANSWERED", "Imported",
+           "expand_digits", "forwarded", "node_id", "ring_out", "to_menu"]

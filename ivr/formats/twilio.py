@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.errors import LoadError
+from ivr.formats.checks import did_you_mean
 from ivr.formats.imported import (
     AUDIO_SECONDS,
     MAX_EXPANSION,
@@ -75,9 +76,10 @@ def sniff(text: str) -> bool:
             and ('"transitions"' in head or '"initial_state"' in head))
 
 
-def read(text: str, file: str) -> Imported:
-    """Translate a Studio flow (or a FlowRevision ``{"definition": ...}``) to a menu."""
-    return _Reader(text, file).run()
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate a Studio flow (or a FlowRevision ``{"definition": ...}``) to a menu;
+    ``entry`` names the widget calls start at (default: the trigger's incomingCall)."""
+    return _Reader(text, file, entry).run()
 
 
 def _str(value: Any) -> str | None:
@@ -99,8 +101,9 @@ def _spoken(text: Any) -> str | None:
 
 
 class _Reader:
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, entry: str | None = None) -> None:
         self.text = text
+        self.entry_arg = entry
         self.file = file
         self.loc = Locator(text)
         self.nodes: dict[str, dict[str, Any]] = {}
@@ -217,6 +220,12 @@ class _Reader:
 
     def entry(self, flow: dict[str, Any], states: list[_State],
               by_name: dict[str, _State]) -> _State:
+        if self.entry_arg is not None:
+            if self.entry_arg not in by_name:
+                raise self.fail(f"--entry {self.entry_arg!r}: no state of that name",
+                                hint=did_you_mean(self.entry_arg, by_name)
+                                or "states: " + ", ".join(list(by_name)[:8]))
+            return by_name[self.entry_arg]
         initial = flow.get("initial_state")
         if isinstance(initial, str):
             if initial not in by_name:
