@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, MutableSet
+from collections.abc import Iterator, Mapping, MutableSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -74,6 +74,27 @@ def to_menu(imported: Imported) -> Menu:
         nodes[nid] = node
     return replace(menu, nodes=nodes, notes=imported.notes, format=imported.format,
                    source=Source(imported.file, 1, 1))
+
+
+def refs(node: Mapping[str, Any]) -> Iterator[str]:
+    """The node ids a native node mapping leads to (its exits, in no particular order)."""
+    for name in ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"):
+        if isinstance(node.get(name), str):
+            yield node[name]
+    for value in (node.get("options") or {}).values():
+        yield value["to"] if isinstance(value, dict) else value
+    yield from node.get("chance") or {}
+
+
+def reachable(nodes: Mapping[str, Mapping[str, Any]], start: str) -> set[str]:
+    """Node ids of a native mapping a call can reach from ``start``."""
+    seen, todo = {start}, [start]
+    while todo:
+        for t in refs(nodes.get(todo.pop(), {})):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
 
 
 def forwarded(number: str, *names: str | None) -> dict[str, Any]:
@@ -159,4 +180,4 @@ def expand_digits(pattern: str, max_len: int = 4) -> tuple[list[str], bool]:
 
 
 __all__ = ["AUDIO_SECONDS", "AUTOMATED", "ERRORS", "MAX_EXPANSION", "UNANSWERED", "Imported",
-           "expand_digits", "forwarded", "node_id", "ring_out", "to_menu"]
+           "expand_digits", "forwarded", "node_id", "reachable", "refs", "ring_out", "to_menu"]

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.errors import LoadError
-from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id
+from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id, refs
 from ivr.formats.xmltext import Element, parse_xml
 from ivr.model import Note, Source
 
@@ -241,7 +240,7 @@ class _Reader:
     def prune(self, start: str) -> None:
         """Drop optional nodes nothing leads to (unused form ends, handlers not modelled)."""
         while True:
-            used = {t for node in self.nodes.values() for t in _refs(node)} | {start}
+            used = {t for node in self.nodes.values() for t in refs(node)} | {start}
             drop = (self.optional & self.nodes.keys()) - used
             if not drop:
                 break
@@ -608,15 +607,6 @@ def _select(hs: list[tuple[int, Element]], count: int) -> Element | None:
         if c <= count and (best is None or c > best[0]):
             best = (c, h)
     return best[1] if best else None
-
-
-def _refs(node: dict[str, Any]) -> Iterator[str]:
-    for name in ("next", "on_timeout", "on_invalid", "on_fail"):
-        if name in node:
-            yield node[name]
-    for value in node.get("options", {}).values():
-        yield value["to"] if isinstance(value, dict) else value
-    yield from node.get("chance", {})
 
 
 def read(text: str, file: str, *, entry: str | None = None) -> Imported:
