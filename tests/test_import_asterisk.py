@@ -294,3 +294,30 @@ def test_generated_dialplans_load_and_lint(lines: list[str]) -> None:
         assert "same" in str(exc), exc
         return
     lint(to_menu(imp))
+
+
+# -- where calls enter, and lines Asterisk skips ----------------------------------------------
+
+def test_calls_enter_where_the_evidence_says_never_at_a_handler() -> None:
+    m = load("trunk_entry.conf")  # [default] holds only i and t
+    assert m.start == "from-trunk.s.menu" and m.nodes[m.start].kind == "menu"
+    assert not any(n.rule == "UNRESOLVED_TARGET" and n.node is None for n in m.notes)
+    assert "NO_PATH_TO_HUMAN" not in {r for r, _ in findings(m)}
+
+
+def test_a_context_named_public_is_not_taken_for_the_entry_and_the_choice_is_said() -> None:
+    m = load("public_decoy.conf")
+    assert m.nodes[m.start].source.ref == "from-pstn-did,3725551200,2"
+    note = next(n for n in m.notes if n.node is None and n.rule == "UNRESOLVED_TARGET")
+    assert "[from-pstn-did]" in note.message and "[public]" in note.message
+    assert "--entry" in note.message
+    forced = read_any((DATA / "public_decoy.conf").read_text(), "p.conf", entry="public")
+    assert forced.nodes[forced.start].say == "(audio: we-are-closed)"
+
+
+def test_lines_asterisk_skips_are_skipped_with_a_note() -> None:
+    m = load("lenient_lines.conf")
+    assert [(n.rule, n.source.line if n.source else None) for n in m.notes
+            if n.rule == "LENIENT_READ"] == [("LENIENT_READ", 4), ("LENIENT_READ", 11)]
+    menu = m.nodes[m.start]
+    assert {o.key for o in menu.options} == {"1", "2"}

@@ -370,3 +370,18 @@ def test_generated_menus(text: str) -> None:
         assert "without a name" in str(exc) or "defined twice" in str(exc), str(exc)
         return
     lint(to_menu(imp))
+
+
+def test_a_bare_ampersand_is_read_as_freeswitch_reads_it() -> None:
+    m = to_menu(read((DATA / "ampersand.xml").read_text(encoding="utf-8"), "amp.xml"))
+    assert (m.nodes["garden"].say or "").startswith("Plants & Trees. For opening hours")
+    assert m.nodes[m.nodes["garden"].option("0").target].kind == "agent"
+    assert [(n.rule, n.source.line) for n in m.notes if n.source] == [
+        ("LENIENT_READ", 5), ("LENIENT_READ", 11)]
+
+
+def test_entities_stay_refused_after_ampersands_are_read() -> None:
+    bomb = ('<!DOCTYPE x [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;">]>\n'
+            '<include><menu name="m" greet-long="say:&b; & more"/></include>')
+    with pytest.raises(SyntaxProblem, match="entities"):
+        read(bomb, "bomb.xml")

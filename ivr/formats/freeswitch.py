@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
@@ -62,6 +63,8 @@ _CHANNEL_VAR = re.compile(r"(?<!\$)\$\{")
 _CAPTURE = re.compile(r"\$(\d)")
 _VAR_BLOCK = re.compile(r"^(?:\{[^}]*\}|\[[^\]]*\]|<[^>]*>)+")
 _ATOI = re.compile(r"\s*([+-]?\d+)")
+_BARE_AMP = re.compile(r"&(?!(?:[A-Za-z_:][\w.:\-]*|#\d+|#x[0-9A-Fa-f]+);)")
+_NOT_MARKUP = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)", re.S)
 
 
 def sniff(text: str) -> bool:
@@ -84,6 +87,7 @@ def sniff(text: str) -> bool:
 def read(text: str, file: str, *, entry: str | None = None) -> Imported:
     """Translate every ``<menu>`` of the file; the start is the top menu (see _start), or
     the menu named ``entry``."""
+    text, bare = _ampersands(text)
     try:
         root = parse_xml(text, file)
     except SyntaxProblem as exc:
@@ -101,7 +105,31 @@ def read(text: str, file: str, *, entry: str | None = None) -> Imported:
                                  'name="ivr.conf"><menus><menu name="...">')
         raise LoadError(f"no <menu> element (the root is <{root.tag}>)", file=file,
                         line=root.line, column=root.column, hint=hint)
-    return _Builder(file, menus, entry).build()
+    imported = _Builder(file, menus, entry).build()
+    lenient = tuple(Note("LENIENT_READ", None, f"line {line}: an '&' that is not an entity "
+                         "(XML wants &amp;); FreeSWITCH's parser takes it as a plain '&', and "
+                         "so does ivr", Source(file, line, col)) for line, col in bare)
+    return replace(imported, notes=lenient + imported.notes) if lenient else imported
+
+
+def _ampersands(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text with each bare ``&`` escaped, and where they were (line, column).
+
+    >>> _ampersands('<menu greet-long="say:Sales & Support" x="&amp;"/>')
+    ('<menu greet-long="say:Sales &amp; Support" x="&amp;"/>', [(1, 29)])
+    """
+    quiet = [m.span() for m in _NOT_MARKUP.finditer(text)]  # comments, CDATA: & is text
+    spots = [m.start() for m in _BARE_AMP.finditer(text)
+             if not any(a <= m.start() < b for a, b in quiet)]
+    if not spots:
+        return text, []
+    lines: dict[int, tuple[int, int]] = {}
+    for at in spots:
+        line, col = line_col(text, at)
+        lines.setdefault(line, (line, col))
+    for at in reversed(spots):
+        text = text[:at] + "&amp;" + text[at + 1:]
+    return text, list(lines.values())
 
 
 def _menus(root: Element) -> list[Element]:
