@@ -20,7 +20,7 @@ from ivr.structure.paths import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(p for p in (ROOT / "tests" / "data" / "import").rglob("*")
-                  if p.is_file() and p.suffix in (".json", ".xml", ".vxml", ".conf"))
+                  if p.is_file() and p.suffix in (".json", ".xml", ".vxml", ".conf", ".yaml"))
 NOWHERE = Source("x")
 
 

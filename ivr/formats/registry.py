@@ -47,7 +47,7 @@ IMPORTERS = (
     Format("freeswitch", "FreeSWITCH IVR menus (XML)", "ivr.formats.freeswitch"),
     Format("voicexml", "VoiceXML 2.x document", "ivr.formats.voicexml"),
     Format("asterisk", "Asterisk dialplan (extensions.conf)", "ivr.formats.asterisk"),
-    # GENESYS
+    Format("genesys", "Genesys Cloud Architect flow (Archy YAML)", "ivr.formats.genesys"),
 )
 NAMES = ("native", *(f.name for f in IMPORTERS))
 _BY_NAME = {f.name: f for f in IMPORTERS}
