@@ -140,3 +140,20 @@ def test_from_forces_a_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     capsys.readouterr()
     assert main(["import", str(f), "--from", "twilio"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_entry_is_taken_by_every_command_that_reads_a_menu(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "m.yaml"
+    f.write_text("name: M\nstart: a\nnodes:\n  a: {kind: menu, options: {1: b}}\n"
+                 "  b: {kind: menu, options: {0: c}}\n  c: {kind: agent}\n")
+    for argv in (["lint"], ["paths"], ["graph"], ["import"], ["simulate", "-n", "200"],
+                 ["solve"], ["audit", "--policy", "gethuman", "-n", "200"],
+                 ["call", "--keys", "0"], ["report", "-n", "200", "-o", str(tmp_path / "r.html")]):
+        assert main([*argv, str(f), "--entry", "b"]) in (0, 1), argv
+        capsys.readouterr()
+    assert main(["paths", str(f), "--entry", "b"]) == 0
+    assert "ending" in capsys.readouterr().out and load_any(f, entry="b").start == "b"
+    assert main(["lint", str(f), "--entry", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--entry 'nope'" in err
