@@ -19,6 +19,7 @@ from ivr.gcpause import paused_gc
 from ivr.model import (
     KEYPAD,
     KINDS,
+    NOTE_RULES,
     Defaults,
     Menu,
     Node,
@@ -131,7 +132,7 @@ class _MenuReader(Checker):
             d = self.mapping(item, ip, "an import note")
             self.fields(d, ip, ("rule", "node", "message", "source"), ("rule", "message"),
                         what="an import note")
-            rule = self.text(d["rule"], (*ip, "rule"), "rule")
+            rule = self.choice(d["rule"], (*ip, "rule"), "rule", NOTE_RULES, None)
             message = self.text(d["message"], (*ip, "message"), "message")
             nid = d.get("node")
             if nid is not None:
