@@ -130,6 +130,10 @@ def _one(item: Any) -> tuple[str, Any]:
     return "", {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _map(spec: Any, key: str) -> dict[str, Any]:
     """``spec[key]`` when it is a mapping, else an empty one."""
     value = spec.get(key) if isinstance(spec, dict) else None
@@ -291,7 +295,7 @@ class _Builder:
                 store.setdefault(key, (spec, path, nid))
         if store is not self.menus:
             return
-        for i, item in enumerate(spec.get("choices") or []):
+        for i, item in enumerate(_list(spec.get("choices"))):
             what, choice = _one(item)
             sub = _map(choice, "menu")
             if what == "menuSubMenu" and sub:
@@ -334,7 +338,7 @@ class _Builder:
             "disconnects (no default choice)"})
         ctx = _Ctx(nid, fail, menu=nid, parent=parent)
         options: dict[str, Any] = {}
-        for i, item in enumerate(spec.get("choices") or []):
+        for i, item in enumerate(_list(spec.get("choices"))):
             what, choice = _one(item)
             cpath: Path = (*path, "choices", i, what)
             raw = choice.get("dtmf")
@@ -503,7 +507,7 @@ class _Builder:
 
     def cases(self, spec: dict[str, Any], path: Path, cont: str, ctx: _Ctx) -> list[str]:
         out = []
-        for i, item in enumerate(spec.get("cases") or []):
+        for i, item in enumerate(_list(spec.get("cases"))):
             _, case = _one(item)
             out.append(self.seq(case.get("actions"), (*path, "cases", i, "case", "actions"),
                                 cont, ctx))
