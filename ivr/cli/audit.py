@@ -20,13 +20,13 @@ from ivr.cli.common import (
     count,
     from_format,
     lint_config,
+    load_file,
     max_bytes,
     menu_files,
     sampling,
     write_atomically,
 )
 from ivr.errors import ConfigError, IvrError
-from ivr.formats.registry import load_any
 from ivr.model import Source
 
 _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
@@ -130,7 +130,7 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
     audits: list[MenuAudit] = []
     for file in menu_files(args.paths):
         try:
-            menu = load_any(file, args.from_format, max_bytes=args.max_bytes)
+            menu = load_file(args, file)
         except IvrError as exc:
             print(str(exc), file=sys.stderr)
             audits.append(MenuAudit(file, None, error=str(exc)))
