@@ -173,12 +173,16 @@ class Node:
         return ()
 
 
+#: The lint rules an importer's note can carry (ivr.structure.lint.RULES has them all).
+NOTE_RULES = ("UNRESOLVED_TARGET", "UNKNOWN_BLOCK", "MISSING_TARGET", "NO_MATCHING_KEY",
+              "NO_VOICE_ENTRY", "LENIENT_READ")
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """Something an importer could not resolve statically, reported by lint as a finding.
 
-    ``rule`` is one of the import rules in :data:`ivr.structure.lint.RULES` (UNRESOLVED_TARGET,
-    UNKNOWN_BLOCK, MISSING_TARGET, NO_MATCHING_KEY, NO_VOICE_ENTRY).
+    ``rule`` is one of :data:`NOTE_RULES`, the import rules of ivr.structure.lint.
     """
 
     rule: str

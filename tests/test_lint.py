@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr import ConfigError, Menu, load_menu, parse_menu
+from ivr.model import NOTE_RULES
 from ivr.structure.lint import RULES, Finding, LintConfig, lint
 
 DATA = Path(__file__).resolve().parent / "data" / "lint"
@@ -52,7 +53,8 @@ EXPECTED: dict[str, tuple[str, str | None, set[tuple[str, str]]]] = {
 def test_every_rule_has_an_expectation() -> None:
     assert set(EXPECTED) == set(RULES) - IMPORT_RULES
     assert {"UNRESOLVED_TARGET", "UNKNOWN_BLOCK", "MISSING_TARGET",
-                            "NO_MATCHING_KEY", "NO_VOICE_ENTRY"} == IMPORT_RULES
+                            "NO_MATCHING_KEY", "NO_VOICE_ENTRY", "LENIENT_READ"} == IMPORT_RULES
+    assert set(NOTE_RULES) == IMPORT_RULES  # what x-import-notes may carry
     for rule in RULES.values():
         assert rule.severity in SEVERITIES
         assert rule.summary

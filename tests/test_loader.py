@@ -1338,3 +1338,19 @@ def test_positions_with_any_newline(newline: str) -> None:
 def test_unicode_line_separators_in_text_do_not_shift_positions(char: str) -> None:
     e = error(LINES.replace("{X}", char))
     assert (e.line, e.column) == (6, 25), str(e)
+
+
+def test_import_notes_are_read_back_and_checked() -> None:
+    text = ("name: T\nstart: a\nnodes:\n  a: {kind: agent}\nx-import-notes:\n"
+            "  - {rule: MISSING_TARGET, node: a, message: gone, source: 'f.json:3:4'}\n"
+            "  - {rule: LENIENT_READ, node: null, message: skipped, source: 'f.conf:9:1'}\n")
+    m = parse_menu(text, "t.yaml")
+    assert [(n.rule, n.node) for n in m.notes] == [("MISSING_TARGET", "a"),
+                                                  ("LENIENT_READ", None)]
+    assert m.notes[0].source == m.nodes["a"].source  # the finding points into this file
+    assert m.notes[1].source is not None and m.notes[1].source.line == 9
+    with pytest.raises(LoadError, match="rule 'NOPE' is not one of"):
+        parse_menu(text.replace("LENIENT_READ", "NOPE"), "t.yaml")
+    with pytest.raises(LoadError, match="must be a list"):
+        parse_menu("name: T\nstart: a\nnodes: {a: {kind: agent}}\nx-import-notes: 3\n",
+                   "t.yaml")

@@ -194,6 +194,9 @@ def check_person_reachable(f: Facts, p: Params) -> Outcome:
 def check_zero_reaches_person(f: Facts, p: Params) -> Outcome:
     within = int(p["within"])
     menus = f.reachable_menus()
+    if not menus and not f.human[f.start]:  # no 0 to press, and no person behind it anyway
+        return failed("no menu to press 0 at, and no person can be reached from the start",
+                      f.at(f.start, "no key sequence from here reaches a person"))
     if not menus:
         return not_applicable("the menu has no menus callers can reach (no key choices)")
     bad = []

@@ -19,6 +19,7 @@ from ivr.cli.common import (
     count,
     from_format,
     lint_config,
+    load_file,
     max_bytes,
     menu_files,
     repo_root,
@@ -26,7 +27,6 @@ from ivr.cli.common import (
     write_atomically,
 )
 from ivr.errors import ConfigError, IvrError
-from ivr.formats.registry import load_any
 from ivr.model import Source
 
 _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
@@ -116,7 +116,7 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
     audits: list[MenuAudit] = []
     for file in menu_files(args.paths):
         try:
-            menu = load_any(file, args.from_format, max_bytes=args.max_bytes)
+            menu = load_file(args, file)
         except IvrError as exc:
             print(str(exc), file=sys.stderr)
             audits.append(MenuAudit(file, None, error=str(exc)))

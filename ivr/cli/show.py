@@ -20,6 +20,7 @@ from ivr.cli.common import (
     from_format,
     lint_config,
     lint_options,
+    load_file,
     max_bytes,
     menu_files,
     sampling,
@@ -27,7 +28,6 @@ from ivr.cli.common import (
 )
 from ivr.errors import InputError
 from ivr.formats.native import load_population
-from ivr.formats.registry import load_any
 from ivr.model import Menu, Population
 
 #: ``ivr plot`` output formats, each file written in every one.
@@ -37,7 +37,7 @@ FORMATS = ("png", "svg")
 def _load(args: argparse.Namespace) -> tuple[list[str], list[Menu], Population | None]:
     """Every menu named (folders expanded) and the callers file, checked against each."""
     files = list(menu_files(args.files))
-    menus = [load_any(f, args.from_format, max_bytes=args.max_bytes) for f in files]
+    menus = [load_file(args, f) for f in files]
     population = load_population(args.callers, menus[0], max_bytes=args.max_bytes) \
         if args.callers else None
     return files, menus, population

@@ -12,7 +12,16 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from ivr.cli.common import Command, Out, count, from_format, load, max_bytes, write_atomically
+from ivr.cli.common import (
+    Command,
+    Out,
+    count,
+    from_format,
+    load,
+    load_file,
+    max_bytes,
+    write_atomically,
+)
 from ivr.errors import ConfigError, InputError, IvrError, LoadError
 from ivr.formats.journeys import (
     SILENCE,
@@ -23,7 +32,6 @@ from ivr.formats.journeys import (
     load_journeys,
     parse_keys,
 )
-from ivr.formats.registry import load_any
 from ivr.language.display import wrap
 from ivr.model import Menu
 from ivr.walk.journeys import JourneyResult, JourneysReport, run_file
@@ -78,7 +86,7 @@ def _menu_for(jf: JourneyFile, menu_path: str | None, args: argparse.Namespace,
                         "ivr test MENU JOURNEYS")
     if path not in menus:
         try:
-            menus[path] = load_any(path, args.from_format, max_bytes=args.max_bytes)
+            menus[path] = load_file(args, path)
         except InputError as exc:
             if menu_path is not None or jf.menu_source is None:
                 raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping, MutableSet
+from collections.abc import Iterator, Mapping, MutableSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,6 +24,17 @@ from ivr.model import KEYPAD, Menu, Note, Source
 AUDIO_SECONDS = 5.0
 #: A digit pattern matching more typed sequences than this is kept as its first ones.
 MAX_EXPANSION = 100
+#: Share of callers assumed to come back unanswered (ring-out, no answer, busy, a queue at
+#: capacity) from a queue or a forwarded call whose flow says where such callers go next.
+#: Exports do not say how often that happens; when agents carry queue limits (max_wait,
+#: on_max_wait), importers should fill those instead of this share.
+UNANSWERED = 0.2
+#: Share assumed to take a block's technical-error exit (a failed transfer, attribute or
+#: data dip) where the flow wires one: rare, but the route is live, not unreachable.
+ERRORS = 0.02
+#: Words in a forwarding target's name that say an automated line answers it, not a person.
+AUTOMATED = re.compile(r"(?i)(?<![a-z])(ivr|voice ?mail|fax|conferenc\w*|auto-?attendant|"
+                       r"bot|automated|recording|announcement|menu|echo|music|moh)(?![a-z])")
 
 _TYPED = "0123456789*#"  # typed-in sequences sort like numbers
 _BAD = re.compile(r"[^A-Za-z0-9_.\-]+")
@@ -130,6 +141,57 @@ def with_language(imported: Imported, text: str) -> Imported:
     return replace(imported, data=data)
 
 
+def refs(node: Mapping[str, Any]) -> Iterator[str]:
+    """The node ids a native node mapping leads to (its exits, in no particular order)."""
+    for name in ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"):
+        if isinstance(node.get(name), str):
+            yield node[name]
+    for value in (node.get("options") or {}).values():
+        yield value["to"] if isinstance(value, dict) else value
+    yield from node.get("chance") or {}
+
+
+def reachable(nodes: Mapping[str, Mapping[str, Any]], start: str) -> set[str]:
+    """Node ids of a native mapping a call can reach from ``start``."""
+    seen, todo = {start}, [start]
+    while todo:
+        for t in refs(nodes.get(todo.pop(), {})):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def forwarded(number: str, *names: str | None) -> dict[str, Any]:
+    """The node for a call forwarded to a phone number: a person (someone's phone, an
+    office line) unless the number or the flow's own names for it say an automated line
+    answers (:data:`AUTOMATED`), as a platform's "forward to" is normally used.
+
+    Examples
+    --------
+    >>> forwarded("+15551234567", "Forward to owner")["kind"]
+    'agent'
+    >>> forwarded("+15551230000", "after-hours IVR")["kind"]
+    'transfer'
+    """
+    words = " ".join(n for n in (number, *names) if n)
+    if AUTOMATED.search(words):
+        return {"kind": "transfer", "to": number,
+                "label": f"forwarded to {number} (its name says an automated line answers)"}
+    return {"kind": "agent", "queue": f"phone {number}",
+            "label": f"forwarded to {number} (assumed a person's phone)"}
+
+
+def ring_out(answered: str, unanswered: str, what: str) -> dict[str, Any]:
+    """A branch: ``answered`` (a person) or the flow's own continuation for callers the
+    person or queue does not answer, with the :data:`UNANSWERED` share."""
+    if answered == unanswered:
+        return {"kind": "branch", "chance": {answered: 1.0}, "label": what}
+    return {"kind": "branch", "chance": {answered: 1 - UNANSWERED, unanswered: UNANSWERED},
+            "label": f"{what}: answered, or not (ring-out, busy, full: "
+                     f"{UNANSWERED:.0%} assumed) and the flow goes on"}
+
+
 def node_id(raw: str, taken: MutableSet[str]) -> str:
     """A native node id for a platform's name (spaces, UUIDs, ``#``...), unique in ``taken``.
 
@@ -182,5 +244,6 @@ def expand_digits(pattern: str, max_len: int = 4) -> tuple[list[str], bool]:
     return found, False
 
 
-__all__ = ["AUDIO_SECONDS", "LANGUAGE_MARKS", "MAX_EXPANSION", "Imported", "expand_digits",
-           "node_id", "to_menu", "with_language"]
+__all__ = ["AUDIO_SECONDS", "AUTOMATED", "ERRORS", "LANGUAGE_MARKS", "MAX_EXPANSION",
+           "UNANSWERED", "Imported", "expand_digits", "forwarded", "node_id", "reachable",
+           "refs", "ring_out", "to_menu", "with_language"]

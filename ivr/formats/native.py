@@ -22,9 +22,11 @@ from ivr.language.tags import TagError, normalize
 from ivr.model import (
     KEYPAD,
     KINDS,
+    NOTE_RULES,
     Defaults,
     Menu,
     Node,
+    Note,
     Option,
     Population,
     Schedule,
@@ -88,7 +90,9 @@ class _MenuReader(Checker):
         if self.doc.data is None:
             self.fail((), "the file is empty", hint="a menu needs name, start and nodes")
         top = self.mapping(self.doc.data, (), "a menu file")
-        # Top-level x-... fields are free: a place for YAML anchors shared by nodes.
+        # Top-level x-... fields are free: a place for YAML anchors shared by nodes; only
+        # x-import-notes (what an importer could not resolve) is read back, for lint.
+        raw_notes = top.get("x-import-notes")
         top = {k: v for k, v in top.items() if not k.startswith("x-")}
         self.fields(top, (), TOP_FIELDS, ("name", "start", "nodes"), what="a menu file")
         name = self.text(top["name"], ("name",), "name")
@@ -122,6 +126,7 @@ class _MenuReader(Checker):
             callers=callers,
             description=description,
             language=language,
+            notes=self.read_notes(raw_notes, nodes) if raw_notes is not None else (),
         )
 
     def language(self, value: Any, path: Path, node: str | None) -> str:
@@ -150,6 +155,31 @@ class _MenuReader(Checker):
                           "with combining accents)", None, "remove or rename one of them")
             out[name] = value
         return out
+
+    def read_notes(self, raw: Any, nodes: dict[str, Node]) -> tuple[Note, ...]:
+        """``x-import-notes`` written by ``ivr import``: each note points at its node here
+        (or, with no node, at where the importer found it), so lint reports the same
+        findings for the written menu as for the flow it came from."""
+        p: Path = ("x-import-notes",)
+        if not isinstance(raw, list):
+            self.fail(p, "x-import-notes must be a list of {rule, node, message}")
+        notes = []
+        for i, item in enumerate(raw):
+            ip: Path = (*p, i)
+            d = self.mapping(item, ip, "an import note")
+            self.fields(d, ip, ("rule", "node", "message", "source"), ("rule", "message"),
+                        what="an import note")
+            rule = self.choice(d["rule"], (*ip, "rule"), "rule", NOTE_RULES, None)
+            message = self.text(d["message"], (*ip, "message"), "message")
+            nid = d.get("node")
+            if nid is not None:
+                nid = self.text(nid, (*ip, "node"), "node")
+            where = d.get("source")
+            source = nodes[nid].source if nid in nodes else (
+                _source_text(self.text(where, (*ip, "source"), "source"))
+                if where is not None else self.source(ip))
+            notes.append(Note(rule, nid, message, source))
+        return tuple(notes)
 
     def read_defaults(self, raw: Any) -> Defaults:
         if raw is None:
@@ -349,6 +379,21 @@ class _MenuReader(Checker):
                 "defined schedules: " + ", ".join(schedules))
             self.fail(path, f"no schedule named {name!r}", nid, hint)
         return name
+
+
+def _source_text(text: str) -> Source:
+    """``file:line:col`` (as Source prints itself) back into a Source.
+
+    Examples
+    --------
+    >>> _source_text("flows/a.json:12:7"), _source_text("a.conf")
+    (Source(file='flows/a.json', line=12, column=7, ref=None), Source(file='a.conf', \
+line=None, column=None, ref=None))
+    """
+    m = re.fullmatch(r"(.+?):(\d+)(?::(\d+))?", text)
+    if m is None:
+        return Source(text)
+    return Source(m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
 
 
 def read_menu_document(doc: Document) -> Menu:

@@ -225,7 +225,7 @@ def _number_units(run: str, lang: str) -> float:
     13.0
     """
     digits, places = _numbers(lang)
-    values = [unicodedata.decimal(c) for c in run]
+    values = [unicodedata.decimal(c) for c in run if c.isdecimal()]  # marks ride along
 
     def by_digit(vs: list[int]) -> float:
         return float(sum(digits[v] for v in vs))

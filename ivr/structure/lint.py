@@ -66,6 +66,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "imported: a digit pattern that no single key press can match"),
     Rule("NO_VOICE_ENTRY", "warning",
          "imported: the flow has no entry for phone calls (SMS, chat or API only)"),
+    Rule("LENIENT_READ", "warning",
+         "imported: the file breaks its format where the platform is lenient (a malformed "
+         "line it skips, an unescaped &, an older dialect); read as the platform reads it"),
 )}
 
 
