@@ -37,6 +37,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
+	$(BIN)/python benchmarks/bench_startup.py --write BENCHMARKS.md
 	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sim.py --write BENCHMARKS.md
 

@@ -19,3 +19,10 @@ def replace_section(path: str, begin: str, end: str, table: str) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(new)
     os.replace(tmp, path)
+
+
+def publish(table: str, path: str | None, begin: str, end: str) -> None:
+    """Print ``table``, and put it into the Markdown file ``path`` when one is given."""
+    print(table)
+    if path:
+        replace_section(path, begin, end, table)

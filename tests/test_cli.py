@@ -304,12 +304,12 @@ def test_bad_config_file_is_one_line(text: str, tmp_path: Path,
 
 def test_internal_errors_are_one_line_with_exit_3(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import ivr.cli.check
+    import ivr.structure.paths
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(ivr.cli.check, "paths", boom)
+    monkeypatch.setattr(ivr.structure.paths, "paths", boom)  # what ``ivr paths`` imports
     assert main(["paths", str(CLEAN)]) == 3
     line = one_error_line(capsys.readouterr().err)
     assert "internal error" in line and "kaboom" in line

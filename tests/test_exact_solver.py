@@ -149,7 +149,9 @@ def test_when_gauss_seidel_and_gmres_give_up_a_sparse_lu_answers(
     def useless(s: object, b: np.ndarray, **kw: object) -> tuple[np.ndarray, int]:
         return np.zeros_like(b), 1
 
-    monkeypatch.setattr(linsolve, "gmres", useless)
+    import scipy.sparse.linalg  # where the solver takes GMRES from, when it needs it
+
+    monkeypatch.setattr(scipy.sparse.linalg, "gmres", useless)
     assert check_against_lu(a).method == "sparse LU (COLAMD)"
 
 
@@ -189,8 +191,12 @@ def test_solve_gives_the_same_figures_either_way(path: Path,
     chain = compile_chain(load_any(path))
     if not applies(chain):
         pytest.skip("patience that is not exponential: no exact solution")
+    dense = solve(chain)
+    assert dense.method == "dense LU per part"  # one small block per caller class
+    monkeypatch.setattr(linsolve, "DENSE_LIMIT", 0)
     direct = solve(chain)
     assert direct.method == "sparse LU"
+    _close(_fields(dense), _fields(direct), path.name)
     monkeypatch.setattr(linsolve, "DIRECT_LIMIT", 0)
     iterative = solve(chain)
     assert iterative.method == ITERATIVE
@@ -216,3 +222,15 @@ callers: {intents: {x: {share: 1, goal: desk}}}
     assert r.outcomes["stuck"] == pytest.approx(0.5)
     assert r.outcomes["human"] == pytest.approx(0.5)
     assert all(math.isfinite(v) for v in r.outcomes.values())
+
+
+def test_dense_parts_only_when_no_move_crosses_them() -> None:
+    a = csr_matrix(np.array([[1.0, -0.5, 0.0], [-0.25, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    b = np.array([1.0, 0.0, 2.0])
+    apart = Solver(a, parts=np.array([0, 0, 1]))
+    assert apart.method == "dense LU per part"
+    crossing = Solver(a, parts=np.array([0, 1, 1]))  # the 0 <-> 1 moves cross parts
+    assert crossing.method == "sparse LU"
+    for s in (apart, crossing):
+        np.testing.assert_allclose(s.solve(b), [1.142857142857, 0.285714285714, 2.0])
+        np.testing.assert_allclose(s.solve(b, transpose=True), np.linalg.solve(a.T.toarray(), b))

@@ -251,3 +251,33 @@ def test_queue_table_in_text_json_and_csv(capsys: pytest.CaptureFixture[str],
 def test_shipped_menus_with_staff_agree(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--check", "menus/utility.yaml", "-n", "100000"]) == 0
     assert "seconds to a person" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ without scipy.stats
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-3, 4), st.integers(1, 5000))
+def test_poisson_sums_match_scipy(log_load: float, agents: int) -> None:
+    from scipy.stats import poisson
+
+    from ivr.queueing.erlang import _poisson_logs
+
+    load = 10.0 ** log_load
+    below, full = _poisson_logs(load, agents)
+    assert full == pytest.approx(float(poisson.logpmf(agents, load)), rel=1e-11, abs=1e-9)
+    theirs = float(poisson.logcdf(agents - 1, load))
+    if math.isfinite(theirs):  # scipy underflows to -inf far in the tail; the sum does not
+        assert below == pytest.approx(theirs, rel=1e-11, abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3000), st.floats(-1, 5), st.floats(-6, 1))
+def test_negative_binomial_tail_matches_scipy(size: int, log_r: float, log_rate_t: float) -> None:
+    from scipy.stats import nbinom
+
+    from ivr.queueing.erlang import _nbinom_sf
+
+    r, rate_t = 10.0 ** log_r, 10.0 ** log_rate_t
+    theirs = nbinom.sf(np.arange(size), r, math.exp(-rate_t))
+    assert np.abs(_nbinom_sf(size, r, rate_t) - theirs).max() < 1e-10

@@ -205,3 +205,17 @@ def test_a_profile_without_calls_at_the_hour_asked_has_no_queue() -> None:
     r = solve(compile_chain(m, at=parse_at("mon 03:00", clock(m.schedules))))
     assert r.queues is None or r.queues.figures() == ()
     assert not math.isnan(r.outcomes["voicemail"])
+
+
+@pytest.mark.parametrize("columns", [1, 2, 5, 70])
+def test_open_sets_and_segments_are_numbered_as_numpy_unique_numbers_them(columns: int) -> None:
+    from ivr.callers.calendar import distinct_rows
+
+    rng = np.random.default_rng(columns)
+    grids = [rng.random((WEEK_MINUTES, columns)) < density for density in (0.05, 0.5, 0.95)]
+    grids.append(np.round(rng.random((WEEK_MINUTES, columns)) * 3) / 2)  # floats, ties
+    for grid in grids:
+        rows, of = np.unique(grid, axis=0, return_inverse=True)
+        ours, our_of = distinct_rows(grid)
+        assert ours.dtype == rows.dtype and ours.tolist() == rows.tolist()
+        assert our_of.tolist() == of.reshape(-1).tolist()

@@ -18,7 +18,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csgraph
 
 from ivr.audit.policy import CHECKS, Policy, PolicyRule
 from ivr.audit.time import TimeFacts
@@ -114,8 +113,7 @@ class Facts:
         agents = np.flatnonzero(self.agents)
         if not len(agents):
             return np.full(self.top.n, np.inf)
-        d = csgraph.dijkstra(self.top.matrix(self.top.actions, reverse=True), directed=True,
-                             indices=agents, min_only=True)
+        d = self.top.distances(self.top.actions, agents.tolist(), reverse=True)
         return np.where(np.isfinite(d), np.round(d), np.inf)
 
     def out_edges(self, i: int) -> np.ndarray:

@@ -321,7 +321,7 @@ class _PolicyReader(Checker):
         return tuple(out)
 
 
-def _param_schema(spec: Param) -> dict[str, Any]:
+def _param_schema(name: str, spec: Param) -> dict[str, Any]:
     out: dict[str, Any] = {"description": spec.doc}
     if spec.kind in ("number", "integer"):
         out["type"] = spec.kind
@@ -337,17 +337,55 @@ def _param_schema(spec: Param) -> dict[str, Any]:
         out["enum"] = sorted(RULES)
     if spec.default is not None:
         out["default"] = spec.default
+    out["examples"] = [spec.default] if spec.default is not None else list(
+        _REQUIRED_EXAMPLES[name])
     return out
+
+
+#: Examples of the required parameters, which have no default to show.
+_REQUIRED_EXAMPLES = {"seconds": (120, 180), "share": (0.95, 0.9), "rule": ("LONG_PROMPT", "TRAP")}
+
+
+def _text(description: str, *examples: str) -> dict[str, Any]:
+    """A text field of a policy file, for the schema: hover help and examples."""
+    return {"type": "string", "description": description, "examples": list(examples)}
+
+
+#: The fields of ``source`` and of an entry of ``not_covered``, explained.
+_SOURCE_DOCS = {
+    "title": _text("The title of the text the policy comes from: a law, a standard, a "
+                   "bill, a handbook.", "Ley 10/2025 de servicios de atencion a la clientela",
+                   "GetHuman Standard v1.0"),
+    "url": {"type": "string", "pattern": "^https?://",
+            "description": "Where the text can be read (http or https); the SARIF log gives "
+                           "it as each rule's helpUri.",
+            "examples": ["https://www.boe.es/eli/es/l/2025/12/26/10",
+                         "https://intranet.example.com/handbook#4"]},
+    "publisher": _text("Who issued the text.", "Jefatura del Estado", "Operations"),
+    "date": _text("When the text was issued or last changed (as text: quote a year).",
+                  "2025-12-26", "2026"),
+    "status": _text("Its standing: a law in force, a bill, a voluntary standard, an "
+                    "internal rule; and when compliance is due.",
+                    "law; compliance due 2026-12-28", "internal rule"),
+    "note": _text("Free text about the source.", "Applies to companies with over 250 "
+                  "employees."),
+}
+_GAP_DOCS = {
+    "section": _text("Where in the source the requirement is.", "art. 8.2", "4.9"),
+    "requires": _text("What the source requires that no menu file can show.",
+                      "Agents introduce themselves."),
+    "why": _text("Why ivr cannot check it from the menu.", "not in the menu",
+                 "needs call recordings"),
+}
 
 
 def policy_schema() -> dict[str, Any]:
     """The JSON Schema of policy files (``ivr/schema/policy.schema.json`` is this, written
     out for editors; a test keeps the two equal). The loader checks the same and more."""
-    text = {"type": "string"}
     rules = []
     for check in CHECKS.values():
         params: dict[str, Any] = {
-            "type": "object", "properties": {k: _param_schema(v)
+            "type": "object", "properties": {k: _param_schema(k, v)
                                              for k, v in check.params.items()},
             "required": [k for k, v in check.params.items() if v.required],
             "additionalProperties": check.name == "lint_rule" and {"type": "number",
@@ -366,39 +404,68 @@ def policy_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "policy": {"type": "string", "pattern": f"^{RULE_ID.pattern}$",
-                       "description": "The policy's id, used with --policy."},
-            "title": text,
-            "description": text,
+                       "description": "The policy's id, used with --policy and in SARIF "
+                                      "rule ids (policy/rule): lower case, digits, - and _.",
+                       "examples": ["house-rules", "spain-2025"]},
+            "title": _text("The policy's name, shown with its verdicts.",
+                           "Our contact-centre rules"),
+            "description": _text("Free text: what the policy is for.",
+                                 "The rules of our contact-centre handbook, chapter 4."),
             "source": {
                 "type": "object", "required": ["title", "url"], "additionalProperties": False,
-                "description": "Where the policy comes from.",
-                "properties": {k: ({"type": "string", "pattern": "^https?://"} if k == "url"
-                                   else text) for k in SOURCE_FIELDS},
+                "description": "Where the policy comes from (title and url required).",
+                "examples": [{"title": "Contact centre handbook, chapter 4",
+                              "url": "https://intranet.example.com/handbook#4"}],
+                "properties": {k: _SOURCE_DOCS[k] for k in SOURCE_FIELDS},
             },
             "rules": {
                 "type": "object", "minProperties": 1,
                 "propertyNames": {"pattern": f"^{RULE_ID.pattern}$"},
+                "description": "The rules by id (lower case, digits, - and _): each names a "
+                               "check, what the source requires and how ivr reads it.",
+                "examples": [{"zero-out": {
+                    "check": "zero_reaches_person",
+                    "requires": "Callers can always press 0 for a person.",
+                    "interpretation": "Every menu has 0 leading to an agent."}}],
                 "additionalProperties": {
                     "type": "object", "required": ["check", "requires", "interpretation"],
                     "additionalProperties": False,
                     "properties": {
-                        "check": {"enum": list(CHECKS), "description": "What ivr checks."},
-                        "title": text, "section": text,
-                        "requires": {"type": "string", "description": "What the source "
-                                     "text requires."},
-                        "interpretation": {"type": "string", "description": "How ivr reads "
-                                           "it: what exactly is checked."},
-                        "level": {"enum": list(LEVELS), "default": "error"},
-                        "params": {"type": "object"},
+                        "check": {"enum": list(CHECKS),
+                                  "description": "What ivr checks: one of the checks of "
+                                                 "docs/audit.md; its parameters go in params.",
+                                  "examples": ["zero_reaches_person", "person_within"]},
+                        "title": _text("A short title (the SARIF shortDescription); "
+                                       "default: the check's own.", "0 reaches a person"),
+                        "section": _text("Where in the source the rule is.", "art. 8.1",
+                                         "4.2"),
+                        "requires": _text("What the source text requires, in its words.",
+                                          "Callers can always press 0 for a person."),
+                        "interpretation": _text("How ivr reads it: what exactly is checked.",
+                                                "Every menu has 0 leading to an agent."),
+                        "level": {"enum": list(LEVELS), "default": "error",
+                                  "description": "How a failure is reported: error (the "
+                                                 "default), warning or note (its SARIF "
+                                                 "level).",
+                                  "examples": ["error", "warning"]},
+                        "params": {"type": "object",
+                                   "description": "The check's parameters (docs/audit.md, "
+                                                  "Checks); defaults fill the rest.",
+                                   "examples": [{"within": 0}, {"seconds": 180,
+                                                                "share": 0.95}]},
                     },
                     "allOf": rules,
                 },
             },
             "not_covered": {
                 "type": "array",
+                "description": "What the source asks that a menu file cannot show, so that "
+                               "the audit says it was not checked.",
+                "examples": [[{"section": "4.9", "requires": "Agents introduce themselves.",
+                               "why": "not in the menu"}]],
                 "items": {"type": "object", "required": list(GAP_FIELDS),
                           "additionalProperties": False,
-                          "properties": {k: text for k in GAP_FIELDS}},
+                          "properties": {k: _GAP_DOCS[k] for k in GAP_FIELDS}},
             },
             "phrases": PHRASES_SCHEMA,
         },

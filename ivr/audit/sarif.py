@@ -1,11 +1,14 @@
-"""Audit verdicts as a SARIF 2.1.0 log, for GitHub code scanning and other SARIF viewers.
+"""Audit verdicts and lint findings as SARIF 2.1.0 logs, for GitHub code scanning and
+other SARIF viewers.
 
 Each policy rule is a reporting descriptor (``policy/rule``, its short title, what the
 source requires and how ivr reads it, and the source's address as ``helpUri``). Each piece
 of evidence of a failed rule is one result, located at the node at fault in the menu file
 or the exported flow it was imported from, with the rule's line in its policy file as a
 related location. Paths below ``root`` are written relative to it (``%SRCROOT%``), so code
-scanning shows each alert on the right line of the repository file.
+scanning shows each alert on the right line of the repository file. Lint findings
+(:func:`lint_log`) are results of the lint rules the same way, at the node's line, with
+the keys that reach it; a file ivr cannot read is a tool notification in both.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ivr import __version__
 from ivr.audit.policy import Policy
 from ivr.audit.verdict import Evidence, MenuAudit, Verdict
 from ivr.model import Source
+from ivr.structure.lint import RULES, Finding
 
 SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
           "sarif-schema-2.1.0.json")
@@ -129,14 +133,82 @@ def sarif_log(audits: Sequence[MenuAudit], policies: Sequence[Policy], *,
     notes = []
     for a in audits:
         if a.error is not None:
-            notes.append({"level": "error", "message": {"text": a.error},
-                          "locations": [location(Source(a.file), root)]})
+            notes.append(_unreadable(a.file, a.error, root))
             continue
         for v in a.verdicts:
             if v.status != "failed":
                 continue
             for e in v.evidence or (None,):
                 results.append(_result(v, index[v.id], a, e, root))
+    return _log(rules, results, notes, root)
+
+
+#: Lint severities as SARIF levels.
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _lint_rules() -> list[dict[str, Any]]:
+    out = []
+    for rule in RULES.values():
+        params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
+        settings = (f" Settings: {params} (change with --set {rule.id}.NAME=VALUE or "
+                    ".ivr-lint.yaml)." if params else "")
+        out.append({
+            "id": rule.id,
+            "name": rule.id,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.summary + "." + settings},
+            "help": {"text": f"{rule.summary}.{settings} Turn it off with --disable "
+                             f"{rule.id}; `ivr rules` lists every rule."},
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
+            "properties": {"tags": ["ivr-lint"], "parameters": dict(rule.params)},
+        })
+    return out
+
+
+def lint_log(reports: Sequence[tuple[str, Sequence[Finding] | str]], *,
+             root: str) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of a lint run: ``reports`` is, per file, its findings or the
+    one-line error that made it unreadable."""
+    rules = _lint_rules()
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    results = []
+    notes = []
+    for file, findings in reports:
+        if isinstance(findings, str):
+            notes.append(_unreadable(file, findings, root))
+            continue
+        for f in findings:
+            text = f.message if not f.keys else f"{f.message} [keys: {f.keys}]"
+            where = f.source if f.source is not None else Source(file, 1, 1)
+            key = f"{f.rule}\0{file}\0{f.node or ''}\0{f.message}"
+            props: dict[str, Any] = {"file": file}
+            if f.node is not None:
+                props["node"] = f.node
+            if f.keys is not None:
+                props["keys"] = f.keys
+            results.append({
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": LEVELS[f.severity],
+                "message": {"text": text},
+                "locations": [location(where, root)],
+                "partialFingerprints": {
+                    "ivrLint/v1": hashlib.sha256(key.encode()).hexdigest()[:32]},
+                "properties": props,
+            })
+    return _log(rules, results, notes, root)
+
+
+def _unreadable(file: str, error: str, root: str) -> dict[str, Any]:
+    """A tool notification: ``file`` could not be read (``error`` is the one-line why)."""
+    return {"level": "error", "message": {"text": error},
+            "locations": [location(Source(file), root)]}
+
+
+def _log(rules: list[dict[str, Any]], results: list[dict[str, Any]],
+         notes: list[dict[str, Any]], root: str) -> dict[str, Any]:
+    """One run of ivr: its rules, results and notifications, paths relative to ``root``."""
     root_uri = Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"
     return {
         "$schema": SCHEMA,
@@ -153,4 +225,4 @@ def sarif_log(audits: Sequence[MenuAudit], policies: Sequence[Policy], *,
     }
 
 
-__all__ = ["SCHEMA", "artifact", "location", "sarif_log"]
+__all__ = ["LEVELS", "SCHEMA", "artifact", "lint_log", "location", "sarif_log"]

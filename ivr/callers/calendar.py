@@ -97,11 +97,33 @@ def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
         return Week((), np.zeros((1, 0), dtype=bool), np.ones(1),
                     np.zeros(WEEK_MINUTES, dtype=np.int64), weights, level)
     grid = np.stack([_open_minutes(schedules[n]) for n in names], axis=1)
-    sets, of_minute = np.unique(grid, axis=0, return_inverse=True)
-    of_minute = of_minute.reshape(-1)
+    sets, of_minute = distinct_rows(grid)
     share = np.bincount(of_minute, weights=weights, minlength=len(sets))
     share = share / share.sum()
     return Week(names, sets, share, of_minute.astype(np.int64), weights, level)
 
 
-__all__ = ["Week", "clock", "hourly_profile", "to_utc", "week"]
+def distinct_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(grid, axis=0, return_inverse=True)`` of a 2-D array: the distinct rows
+    in lexicographic order, and each row's index among them. By a lexsort of the columns:
+    ``np.unique`` sorts rows as structured values, 15-20x slower on the 10,080 minutes of
+    a week, which every ``ivr solve`` paid twice.
+
+    Examples
+    --------
+    >>> g = np.array([[True, False], [False, True], [True, False]])
+    >>> rows, of = distinct_rows(g)
+    >>> rows.tolist(), of.tolist()
+    ([[False, True], [True, False]], [1, 0, 1])
+    """
+    n = len(grid)
+    order = np.lexsort(grid.T[::-1]) if grid.shape[1] else np.arange(n)
+    ranked = grid[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    of = np.empty(n, dtype=np.int64)
+    of[order] = np.cumsum(new) - 1
+    return ranked[new], of
+
+
+__all__ = ["Week", "clock", "distinct_rows", "hourly_profile", "to_utc", "week"]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.sparse import csgraph
 
 from ivr.callers.calendar import Week, clock, hourly_profile, week
 from ivr.errors import LoadError
@@ -147,7 +146,6 @@ class _Compiler:
         self.weight = top.route_weight()
         # Edge targets plus a last element, so edge index -1 (no such edge) is safe.
         self.dst_ext = np.append(top.dst, top.n - 1)
-        self.rev = top.matrix(self.weight, reverse=True)
         self._dist: dict[int, np.ndarray] = {}
         kinds = top.kind
         self.is_menu = kinds == _K["menu"]
@@ -198,8 +196,7 @@ class _Compiler:
         """Route weight from every node to the nearest goal of the intent."""
         if intent not in self._dist:
             goals = [self.top.index[g] for g in self.pop.intents[intent].goals]
-            self._dist[intent] = csgraph.dijkstra(self.rev, directed=True, indices=goals,
-                                                  min_only=True)
+            self._dist[intent] = self.top.distances(self.weight, goals, reverse=True)
         return self._dist[intent]
 
     def endings(self, cls: CallerClass) -> np.ndarray:
@@ -270,10 +267,10 @@ class _Compiler:
             m = len(state)
             out["state"].append(state)
             out["dst"].append(dst)
-            out["prob"].append(np.broadcast_to(np.asarray(prob, float), (m,)))
-            out["secs"].append(np.broadcast_to(np.asarray(secs, float), (m,)))
-            out["event"].append(np.broadcast_to(np.asarray(event, np.int64), (m,)))
-            out["edge"].append(np.broadcast_to(np.asarray(edge, np.int64), (m,)))
+            out["prob"].append(_column(prob, m, np.float64))
+            out["secs"].append(_column(secs, m, np.float64))
+            out["event"].append(_column(event, m, np.int64))
+            out["edge"].append(_column(edge, m, np.int64))
 
         s, mis, conf = pop.silence, pop.mistake_rate, pop.confusion
         prompt = top.prompt
@@ -358,6 +355,12 @@ class _Compiler:
             "e_edge": np.concatenate(out["edge"]),
             "start": np.int64(start),
         }
+
+
+def _column(x: np.ndarray | float, m: int, dtype: type) -> np.ndarray:
+    """``x`` as ``m`` values (a number repeated)."""
+    a: np.ndarray = np.asarray(x, dtype)
+    return a if a.ndim else np.full(m, a)
 
 
 __all__ = ["OUTCOMES", "CallerClass", "Chain", "compile_chain", "default_population"]

@@ -114,7 +114,7 @@ def solve(chain: Chain) -> ExactResult:
             b[s] += weights[c]
         else:
             start_absorbed[-1 - s] += weights[c]
-    solver = Solver(a)
+    solver = Solver(a, parts=chain.state_class)
     v = solver.solve(b, transpose=True)
     # Staffed agents: the share answered (not lost in the queue) and its wait, per entry.
     queue = queue_effect(chain, np.where(trapped[src], 0.0, v[src] * go))

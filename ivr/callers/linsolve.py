@@ -21,21 +21,27 @@ shortcut, and its graph is expander-like: a direct LU of the 93,625 states of a 
    original system; if the iteration stalls, GMRES with the same preconditioner, then a
    sparse LU of the whole matrix.
 
-Small chains get a sparse LU straight away.
+Small chains are solved directly: a chain is one independent part per caller class (no
+move leads from one class to another), and when those parts are small, each is solved
+densely by numpy, all in one batched call; otherwise a sparse LU. The dense way also
+keeps ``scipy.sparse.linalg`` from being imported, which costs ``ivr solve`` of a menu
+people write more than the solve itself.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import LinearOperator, gmres, splu
 
-#: Chains up to this many states are solved by sparse LU; larger ones iteratively.
+#: Chains up to this many states are solved directly; larger ones iteratively.
 DIRECT_LIMIT = 5_000
+#: Direct solves are dense when no part has more states than this, and the parts padded
+#: to the largest take at most DENSE_CELLS numbers.
+DENSE_LIMIT, DENSE_CELLS = 400, 4_000_000
 #: Relative residual every solve must reach.
 TOLERANCE = 1e-10
 #: Reduction rounds, and the smallest share of states a round must remove to go on.
@@ -61,10 +67,17 @@ class _Level:
     fc: csr_matrix
 
 
+def _splu(m: csc_matrix, **options: Any) -> Any:
+    from scipy.sparse.linalg import splu
+
+    return splu(m, **options)
+
+
 class Solver:
     """Solves ``A x = b`` and ``A^T x = b`` for one ``A = I - Q`` (``Q >= 0``, every row
     able to reach an exit); ``residual`` is the largest relative residual so far and
-    ``method`` names what was used.
+    ``method`` names what was used. ``parts`` labels states no move connects across
+    (a chain's caller classes), for the dense direct solve.
 
     Examples
     --------
@@ -72,22 +85,31 @@ class Solver:
     >>> s = Solver(a)
     >>> [round(float(x), 6) for x in s.solve(np.array([1.0, 0.0]))], s.method
     ([1.142857, 0.285714], 'sparse LU')
+    >>> s = Solver(a, parts=np.array([0, 0]))
+    >>> [round(float(x), 6) for x in s.solve(np.array([1.0, 0.0]))], s.method
+    ([1.142857, 0.285714], 'dense LU per part')
     """
 
-    def __init__(self, a: csr_matrix, *, direct_limit: int | None = None,
-                 tolerance: float = TOLERANCE) -> None:
+    def __init__(self, a: csr_matrix, *, parts: np.ndarray | None = None,
+                 direct_limit: int | None = None, tolerance: float = TOLERANCE) -> None:
         self.a = csr_matrix(a)
         self.n = self.a.shape[0]
         self.tolerance = tolerance
         self.residual = 0.0
         self._lu = None
+        self._dense: _DenseParts | None = None
         self._levels: list[_Level] = []
         limit = DIRECT_LIMIT if direct_limit is None else direct_limit
         split = _split(self.a) if self.n > limit else None
         if split is None:
+            if parts is not None and self.n:
+                self._dense = _DenseParts.of(self.a, parts)
+            if self._dense is not None:
+                self.method = "dense LU per part"
+                return
             self.method = "sparse LU"
             if self.n:
-                self._lu = splu(self.a.tocsc())
+                self._lu = _splu(self.a.tocsc())
             return
         self.method = "reduction + block Gauss-Seidel"
         q, exits = split
@@ -110,7 +132,10 @@ class Solver:
         if norm == 0.0:
             return np.zeros(self.n)
         trans = "T" if transpose else "N"
-        if self._lu is not None:
+        if self._dense is not None:
+            x = self._dense.solve(b, transpose)
+            res = _norm(self._apply(x, transpose) - b) / norm
+        elif self._lu is not None:
             x = self._lu.solve(b, trans=trans)
             res = _norm(self._apply(x, transpose) - b) / norm
         else:
@@ -119,7 +144,8 @@ class Solver:
             if not res <= self.tolerance and not res <= self._floor(x, transpose) / norm:
                 # Stalled above what rounding allows: an exact factorisation (slow).
                 self.method = "sparse LU (COLAMD)"
-                self._lu = splu(self.a.tocsc(), permc_spec="COLAMD")
+                self._dense = None
+                self._lu = _splu(self.a.tocsc(), permc_spec="COLAMD")
                 x = self._lu.solve(b, trans=trans)
                 res = _norm(self._apply(x, transpose) - b) / norm
         self.residual = max(self.residual, res)
@@ -152,6 +178,44 @@ class Solver:
         y = np.abs(x)
         return 64 * float(np.finfo(float).eps) * _norm(np.asarray(m.T @ y if transpose
                                                                   else m @ y))
+
+
+class _DenseParts:
+    """``A`` as dense blocks, one per part, padded with the identity to one size, so one
+    batched LAPACK call solves them all."""
+
+    def __init__(self, blocks: np.ndarray, part: np.ndarray, pos: np.ndarray) -> None:
+        self.blocks, self.part, self.pos = blocks, part, pos
+
+    @classmethod
+    def of(cls, a: csr_matrix, parts: np.ndarray) -> _DenseParts | None:
+        """None when the parts are too large, or a move crosses from one to another."""
+        n = a.shape[0]
+        order = np.argsort(parts, kind="stable")
+        _, first, counts = np.unique(np.asarray(parts)[order], return_index=True,
+                                     return_counts=True)
+        size = int(counts.max())
+        if size > DENSE_LIMIT or len(counts) * size * size > DENSE_CELLS:
+            return None
+        part = np.empty(n, dtype=np.int64)
+        part[order] = np.repeat(np.arange(len(counts)), counts)
+        pos = np.empty(n, dtype=np.int64)
+        pos[order] = np.arange(n) - np.repeat(first, counts)
+        coo = a.tocoo()
+        if (part[coo.row] != part[coo.col]).any():
+            return None
+        blocks = np.zeros((len(counts), size, size))
+        pad = np.arange(size)[None, :] >= counts[:, None]
+        blocks[:, np.arange(size), np.arange(size)] = pad
+        np.add.at(blocks, (part[coo.row], pos[coo.row], pos[coo.col]), coo.data)
+        return cls(blocks, part, pos)
+
+    def solve(self, b: np.ndarray, transpose: bool) -> np.ndarray:
+        rhs = np.zeros(self.blocks.shape[:2])
+        rhs[self.part, self.pos] = b
+        m = self.blocks.transpose(0, 2, 1) if transpose else self.blocks
+        x = np.linalg.solve(m, rhs[..., None])[..., 0]
+        return np.asarray(x[self.part, self.pos])
 
 
 def _norm(x: np.ndarray) -> float:
@@ -230,6 +294,8 @@ class _BlockGaussSeidel:
         strong = vals >= STRONG * d[rows]
         graph = csr_matrix((np.ones(int(strong.sum())), (rows[strong], cols[strong])),
                            shape=(k, k))
+        from scipy.sparse.csgraph import connected_components
+
         _, label = connected_components(graph, directed=True, connection="strong")
         # scipy labels components in reverse topological order (a move goes to an equal
         # or lower label), which puts the states a move leads to first; if a future
@@ -253,7 +319,7 @@ class _BlockGaussSeidel:
         m = csc_matrix((pv[lower], (pr[lower], pc[lower])), shape=(k, k))
         # M is an M-matrix: LU without pivoting is stable, and the natural order keeps
         # the fill inside the diagonal blocks.
-        self.lu = splu(m, permc_spec="NATURAL", diag_pivot_thresh=0.0, relax=20,
+        self.lu = _splu(m, permc_spec="NATURAL", diag_pivot_thresh=0.0, relax=20,
                        panel_size=10, options={"SymmetricMode": True})
 
     def solve(self, b: np.ndarray, target: float, transpose: bool) -> np.ndarray:
@@ -272,6 +338,8 @@ class _BlockGaussSeidel:
                 break  # too slow to get there in the sweeps left: GMRES
             x += self.lu.solve(r, trans)
         if res > target:
+            from scipy.sparse.linalg import LinearOperator, gmres
+
             op = LinearOperator(s.shape, matvec=lambda y: self.lu.solve(y, trans),
                                 dtype=float)
             norm = _norm(bp)

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gamma, ndtri
 
 from ivr.callers import rng
 from ivr.callers.alias import alias_tables
@@ -47,9 +46,13 @@ def patience_of(p: Patience, u: np.ndarray) -> np.ndarray:
     if p.distribution == "fixed":
         return np.full(len(u), mean)
     if p.distribution == "weibull":
+        from scipy.special import gamma  # imported on use: scipy.special costs start-up
+
         k = float(p.shape or 1.0)
         return mean / gamma(1.0 + 1.0 / k) * (-np.log1p(-u)) ** (1.0 / k)
     if p.distribution == "lognormal":
+        from scipy.special import ndtri
+
         sd = float(p.sd or 0.0)
         s2 = math.log1p((sd / mean) ** 2)
         return np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * ndtri(u))

@@ -8,15 +8,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ivr.callers.chain import HUMAN, OUTCOMES, Chain
 from ivr.callers.exact import ExactResult
 from ivr.callers.queues import tallied
-from ivr.callers.simulate import BIN, SimResult
 from ivr.model import EVENTS
 from ivr.queueing.erlang import QueueFigures
+
+if TYPE_CHECKING:  # the simulator is imported where a simulation is summarized
+    from ivr.callers.simulate import SimResult
 
 Z95 = 1.959963984540054
 
@@ -146,11 +149,7 @@ def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
     arrive = chain.edge >= 0
     ended = arrive & (chain.dst < 0)
     visits += np.bincount(top.dst[chain.edge[ended]], weights=per_entry[ended], minlength=top.n)
-    labels: dict[int, dict[str, float]] = {}
-    for e in np.flatnonzero(per_entry > 0).tolist():
-        label = _label(chain, e)
-        row = labels.setdefault(int(node_of_entry[e]), {})
-        row[label] = row.get(label, 0.0) + float(per_entry[e]) / callers
+    labels = _exits(chain, node_of_entry, per_entry, callers)
     out = []
     for i in np.argsort(-visits, kind="stable").tolist():
         if visits[i] <= 0:
@@ -166,28 +165,57 @@ def _kind(chain: Chain, i: int) -> str:
     return node.kind if node is not None else "hangup"
 
 
-def _label(chain: Chain, e: int) -> str:
-    """How a caller left by entry ``e``: ``1 -> billing``, ``timeout``, ``fail -> agent``."""
+def _exits(chain: Chain, node_of_entry: np.ndarray, per_entry: np.ndarray,
+           callers: float) -> dict[int, dict[str, float]]:
+    """Per node, how callers left it (``1 -> billing``, ``timeout (again)``) per caller,
+    labels in the order of the first entry that has them. Entries of every caller class
+    share a few hundred labels, so each is worded once; the sums add the entries in order,
+    as a loop would."""
     top = chain.top
-    event = EVENTS[int(chain.event[e])]
-    edge = int(chain.edge[e])
-    dst = int(chain.dst[e])
-    if edge >= 0:
-        where = top.ids[int(top.dst[edge])]
-    elif dst < 0:
-        where = OUTCOMES[-1 - dst]
-    else:
-        where = top.ids[int(chain.state_node[dst])]
-    if event == "option" and edge >= 0:
-        return f"{top.key(edge)} -> {where}"
-    if event in ("timeout", "invalid") and dst >= 0 and chain.state_node[dst] == \
-            chain.state_node[chain.entry_state[e]]:
-        return f"{event} (again)"
-    return f"{event} -> {where}"
+    live = np.flatnonzero(per_entry > 0)
+    node = node_of_entry[live]
+    dst = chain.dst[live]
+    # Where the entry leads: a node (through the menu edge, or the state's node), else an
+    # outcome (as -1 - outcome).
+    edge = chain.edge[live]
+    where = np.where(edge >= 0, top.dst[np.maximum(edge, 0)],
+                     np.where(dst >= 0, chain.state_node[np.maximum(dst, 0)], dst))
+    again = (dst >= 0) & (chain.state_node[np.maximum(dst, 0)] == node)
+    keys = np.stack([node, chain.event[live].astype(np.int64), edge, where, again])
+    group, bound = np.zeros(len(live), dtype=np.int64), 1
+    for column in keys:  # one number per distinct key (renumbered before it could overflow)
+        low = column - column.min(initial=0)
+        span = int(low.max(initial=0)) + 1
+        if bound * span >= 2 ** 62:
+            _, group = np.unique(group, return_inverse=True)
+            bound = int(group.max(initial=0)) + 1
+        group, bound = group * span + low, bound * span
+    _, first, inverse = np.unique(group, return_index=True, return_inverse=True)
+    pair: dict[tuple[int, str], int] = {}
+    ids = np.empty(len(first), dtype=np.int64)
+    for u in np.argsort(first, kind="stable").tolist():
+        i, ev, e, to, back = keys[:, first[u]].tolist()
+        event = EVENTS[ev]
+        place = top.ids[to] if to >= 0 else OUTCOMES[-1 - to]
+        if event == "option" and e >= 0:
+            label = f"{top.key(e)} -> {place}"
+        elif event in ("timeout", "invalid") and back:
+            label = f"{event} (again)"
+        else:
+            label = f"{event} -> {place}"
+        ids[u] = pair.setdefault((i, label), len(pair))
+    sums = np.bincount(ids[np.ravel(inverse)], weights=per_entry[live] / callers,
+                       minlength=len(pair))
+    out: dict[int, dict[str, float]] = {}
+    for (i, label), k in pair.items():
+        out.setdefault(i, {})[label] = float(sums[k])
+    return out
 
 
 def summarize(sim: SimResult) -> Summary:
     """Rates with Wilson intervals, means with normal intervals, histogram percentiles."""
+    from ivr.callers.simulate import BIN
+
     chain = sim.chain
     n = sim.n
     counts = sim.counts.sum(axis=0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ivr.callers.calendar import distinct_rows
 from ivr.callers.chain import HUMAN, Chain
 from ivr.model import Staff
 from ivr.queueing.erlang import TARGET, OfferedWait, QueueFigures, check_stable, offered_wait
@@ -119,8 +120,7 @@ def _segments(chain: Chain) -> tuple[np.ndarray, ...]:
     used = wk.arrival > 0
     minutes = np.flatnonzero(used)
     pairs = np.stack([wk.of_minute[minutes].astype(float), wk.level[minutes]], axis=1)
-    keys, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    keys, inverse = distinct_rows(pairs)
     of_minute = np.full(len(wk.arrival), -1, dtype=np.int64)
     of_minute[minutes] = inverse
     share = np.bincount(inverse, weights=wk.arrival[minutes], minlength=len(keys))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ivr.callers import rng
+from ivr.callers import DEFAULT_SEED, rng
 from ivr.callers.alias import alias_tables
 from ivr.callers.chain import ABANDONED, HUMAN, OUTCOMES, Chain
 from ivr.callers.lockstep import (
@@ -47,7 +47,6 @@ from ivr.model import EVENTS
 
 #: Steps after which a caller still in the menu counts as stuck (a loop).
 STEP_CAP = 200
-DEFAULT_SEED = 20261123
 #: From this many callers on, they walk in :data:`LANES` lanes (the halves of the caller
 #: numbers), which run in threads; fewer callers walk in one lane. Lanes depend on ``n``
 #: only, never on the threads, so the threads change no number, not even in the last bit.

@@ -4,6 +4,10 @@ The only package that prints or exits. Each module registers its commands; ``mai
 one. Exit codes: 0 fine, 1 a failed check (an error finding, a failed gate or journey),
 2 bad input or usage (one line naming file, line, column and node), 3 an internal error (a
 bug: please report it with ``--debug`` output).
+
+Start-up is part of the interface: a linter runs on every save and every commit. So the
+parser is built for the command that runs, and only its module is imported (each imports
+the library it needs when it runs); ``ivr --help`` builds them all.
 """
 
 from __future__ import annotations
@@ -11,17 +15,44 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ivr import __version__
-from ivr.cli import audit, check, compare, run, show, walk
-from ivr.cli.common import Out
 from ivr.errors import IvrError
 
-#: Command modules, in the order their commands appear in ``ivr --help``.
-MODULES = (check, run, compare, show, audit, walk)
+if TYPE_CHECKING:
+    from ivr.cli.common import Out
+
+#: Command modules (``ivr.cli.NAME``) and the commands each registers, in the order of
+#: ``ivr --help`` (``tests/test_startup.py`` checks the table against ``register``).
+MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("check", ("lint", "paths", "graph", "import", "rules")),
+    ("run", ("simulate", "solve")),
+    ("compare", ("compare",)),
+    ("show", ("plot", "report")),
+    ("audit", ("audit",)),
+    ("walk", ("test", "call")),
+    ("editor", ("schema",)),
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules(argv: Sequence[str] | None) -> list[ModuleType]:
+    """The command modules to register for ``argv``: the one holding its command; none
+    when there is no command and no help is asked for (``ivr --version``); else all."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    word = next((a for a in args if not a.startswith("-")), None)
+    names = [m for m, commands in MODULES if word in commands]
+    if not names and word is None and args and not {"-h", "--help"} & set(args):
+        return []
+    return [import_module(f"ivr.cli.{m}") for m in (names or [m for m, _ in MODULES])]
+
+
+def build_parser(argv: Sequence[str] | None = None, *,
+                 every: bool = True) -> argparse.ArgumentParser:
+    """The ``ivr`` parser: with every command, or (``every=False``) only those ``argv``
+    needs."""
     parser = argparse.ArgumentParser(
         prog="ivr",
         description="Simulate, lint and audit telephone menus (IVRs).",
@@ -38,17 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    for module in MODULES:
+    modules = [import_module(f"ivr.cli.{m}") for m, _ in MODULES] if every else _modules(argv)
+    for module in modules:
         module.register(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv, every=False)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
+        build_parser().print_help()
         return 2
+    from ivr.cli.common import Out
+
     out = Out(sys.stdout)
     try:
         return int(args.func(args, out))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -23,6 +22,7 @@ from ivr.cli.common import (
     load_file,
     max_bytes,
     menu_files,
+    repo_root,
     sampling,
     write_atomically,
 )
@@ -33,20 +33,6 @@ _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
          "not-applicable": ("N/A ", "dim")}
 #: Evidence lines shown per failed rule in text (JSON and SARIF have them all).
 SHOWN = 8
-
-
-def repo_root(start: str | None = None) -> str:
-    """The nearest folder at or above ``start`` (default: the current one) holding .git,
-    else the current folder: SARIF paths are written relative to it."""
-    here = os.path.abspath(start or os.getcwd())
-    folder = here
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return here
-        folder = parent
 
 
 def _where(source: Source | None) -> dict[str, Any]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
-from dataclasses import asdict, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.cli.common import (
     Command,
@@ -20,23 +20,19 @@ from ivr.cli.common import (
     load_file,
     max_bytes,
     menu_files,
+    repo_root,
     write_atomically,
 )
 from ivr.errors import ConfigError, IvrError
-from ivr.formats.dot import to_dot
-from ivr.formats.mermaid import to_mermaid
-from ivr.formats.native import parse_menu
-from ivr.formats.registry import linked_files
-from ivr.formats.yamlout import to_yaml
-from ivr.language.display import pad
-from ivr.language.display import width as display_width
-from ivr.model import Menu
-from ivr.structure.graph import to_graph
-from ivr.structure.lint import RULES, SEVERITIES, Finding, lint
-from ivr.structure.paths import paths
+
+if TYPE_CHECKING:
+    from ivr.model import Menu
+    from ivr.structure.lint import Finding
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
+    from dataclasses import asdict
+
     return {
         "rule": f.rule, "severity": f.severity, "node": f.node, "message": f.message,
         "file": f.source.file if f.source else None,
@@ -48,10 +44,14 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 
 def cmd_lint(args: argparse.Namespace, out: Out) -> int:
+    from ivr.structure.lint import SEVERITIES, lint
+
     config = lint_config(args)
     counts = dict.fromkeys(SEVERITIES, 0)
     unreadable = 0
     reports: list[dict[str, Any]] = []
+    found: list[tuple[str, list[Finding] | str]] = []  # per file, for SARIF
+    report = Out(io.StringIO()) if args.output else out
     files = 0
     for file in menu_files(args.paths):
         files += 1
@@ -61,33 +61,49 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
             unreadable += 1
             print(str(exc), file=sys.stderr)
             reports.append({"file": file, "error": str(exc), "findings": []})
+            found.append((file, str(exc)))
             continue
         findings = lint(menu, config)
         for f in findings:
             counts[f.severity] += 1
         reports.append({"file": file, "menu": menu.name,
                         "findings": [_finding_json(f) for f in findings]})
+        found.append((file, findings))
         if args.format == "text":
             for f in findings:
                 where = str(f.source) if f.source else file
                 keys = f"  [keys: {f.keys}]" if f.keys else ""
-                out.line(f"{where}: {out.paint(f.severity, f.severity)} {f.rule} "
-                         f"[{f.node}] {f.message}{out.paint(keys, 'dim')}")
+                report.line(f"{where}: {report.paint(f.severity, f.severity)} {f.rule} "
+                            f"[{f.node}] {f.message}{report.paint(keys, 'dim')}")
+    summary = (f"{count(files, 'file')}: {count(counts['error'], 'error')}, "
+               f"{count(counts['warning'], 'warning')}, {counts['info']} info"
+               + (f", {unreadable} unreadable" if unreadable else ""))
     if args.format == "json":
-        out.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
-                            indent=2))
+        report.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
+                               indent=2))
+    elif args.format == "sarif":
+        from ivr.audit.sarif import lint_log
+
+        report.line(json.dumps(lint_log(found, root=args.root or repo_root()), indent=2))
     else:
-        summary = (f"{count(files, 'file')}: {count(counts['error'], 'error')}, "
-                   f"{count(counts['warning'], 'warning')}, {counts['info']} info"
-                   + (f", {unreadable} unreadable" if unreadable else ""))
         bad = counts["error"] or unreadable
-        out.line(out.paint(summary, "error" if bad else "ok"))
+        report.line(report.paint(summary, "error" if bad else "ok"))
+    if args.output:
+        assert isinstance(report.stream, io.StringIO)
+        write_atomically(args.output, report.stream.getvalue())
+        print(f"{args.output}: {summary}", file=sys.stderr)
     if unreadable:
         return 2
     return 1 if counts["error"] else 0
 
 
 def cmd_paths(args: argparse.Namespace, out: Out) -> int:
+    from dataclasses import asdict
+
+    from ivr.language.display import pad
+    from ivr.language.display import width as display_width
+    from ivr.structure.paths import paths
+
     menu = load(args)
     routes = paths(menu)
     if args.format == "json":
@@ -119,6 +135,10 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_graph(args: argparse.Namespace, out: Out) -> int:
+    from ivr.formats.dot import to_dot
+    from ivr.formats.mermaid import to_mermaid
+    from ivr.structure.graph import to_graph
+
     menu = load(args)
     g = to_graph(menu)
     text = to_dot(g) if args.format == "dot" else to_mermaid(g)
@@ -130,6 +150,9 @@ def cmd_graph(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: Out) -> int:
+    from ivr.formats.native import parse_menu
+    from ivr.formats.yamlout import to_yaml
+
     if os.path.isdir(args.file):
         return _import_folder(args)
     menu = load_file(args, args.file)  # flows it hands calls to are inlined: one menu
@@ -151,6 +174,12 @@ def cmd_import(args: argparse.Namespace, out: Out) -> int:
 def _import_folder(args: argparse.Namespace) -> int:
     """Every flow of a folder as a native menu of its own in OUT, the links between them
     kept: a ``flow:`` names the written file, so lint follows them as it did the exports."""
+    from dataclasses import replace
+
+    from ivr.formats.native import parse_menu
+    from ivr.formats.registry import linked_files
+    from ivr.formats.yamlout import to_yaml
+
     if not args.output or os.path.isfile(args.output):
         raise ConfigError("importing a folder writes one menu per flow: give -o FOLDER",
                           hint=f"e.g. ivr import {args.file} -o menus/")
@@ -192,6 +221,8 @@ def _import_folder(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, out: Out) -> int:
+    from ivr.structure.lint import RULES
+
     for rule in RULES.values():
         params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
         out.line(f"{rule.id:<20} {rule.severity:<8} {rule.summary}"
@@ -206,7 +237,12 @@ def register(command: Command) -> None:
                 "hang-ups on error, deep or crowded menus. Exit 1 if any error is found.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="menu files or folders of them")
     from_format(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                   help="output format (sarif: SARIF 2.1.0 for GitHub code scanning)")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the report to this file "
+                   "(default: stdout); the counts go to stderr")
+    p.add_argument("--root", metavar="DIR", help="SARIF paths are relative to this folder "
+                   "(default: the git repository around the current folder)")
     lint_options(p)
     max_bytes(p)
 

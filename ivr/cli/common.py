@@ -1,24 +1,28 @@
-"""What every command shares: output, safe writing, finding files, loading, arguments."""
+"""What every command shares: output, safe writing, finding files, loading, arguments.
+
+The command modules import the library where a command runs, not at the top: ``ivr
+--version`` or ``ivr lint`` on every save must not pay for scipy or matplotlib
+(``tests/test_startup.py``). What they import at the top is only what building the
+parser needs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ivr.callers.calendar import clock
-from ivr.callers.chain import Chain, compile_chain
+from ivr.callers import DEFAULT_SEED
 from ivr.errors import ConfigError, InputError
-from ivr.formats.native import load_population
 from ivr.formats.registry import NAMES, is_flow_file, load_any
-from ivr.formats.text import MAX_BYTES, read_text
-from ivr.formats.yamltext import parse_yaml
-from ivr.model import Menu
-from ivr.structure.lint import LintConfig
-from ivr.week import parse_at
+from ivr.formats.text import MAX_BYTES
+
+if TYPE_CHECKING:
+    from ivr.callers.chain import Chain
+    from ivr.model import Menu
+    from ivr.structure.lint import LintConfig
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "ok": "32", "dim": "2"}
 
@@ -40,6 +44,8 @@ class Out:
 def write_atomically(path: str, data: str | bytes) -> None:
     """Write a whole file or nothing: a temporary file renamed over the target, with the
     permissions a plain write would give (``mkstemp`` makes 0600; outputs are to share)."""
+    import tempfile
+
     folder = os.path.dirname(os.path.abspath(path))
     tmp = None
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -74,6 +80,20 @@ def menu_files(targets: Sequence[str]) -> Iterator[str]:
             yield target
 
 
+def repo_root(start: str | None = None) -> str:
+    """The nearest folder at or above ``start`` (default: the current one) holding .git,
+    else the current folder: SARIF paths are written relative to it."""
+    here = os.path.abspath(start or os.getcwd())
+    folder = here
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return here
+        folder = parent
+
+
 def load_file(args: argparse.Namespace, path: str, *, follow: bool = True) -> Menu:
     """One menu or flow file with the shared loading options (--from, --entry, --max-bytes);
     with ``follow``, the flows it hands calls to in its folder are inlined."""
@@ -88,6 +108,11 @@ def load(args: argparse.Namespace) -> Menu:
 def load_chain(args: argparse.Namespace) -> Chain:
     """The chain of ``args.file`` with ``--callers``, every call at ``--at`` when the
     command has it (read in the menu's clock unless a zone is named)."""
+    from ivr.callers.calendar import clock
+    from ivr.callers.chain import compile_chain
+    from ivr.formats.native import load_population
+    from ivr.week import parse_at
+
     menu = load(args)
     population = None
     if args.callers:
@@ -169,6 +194,10 @@ def lint_options(p: argparse.ArgumentParser) -> None:
 
 def lint_config(args: argparse.Namespace) -> LintConfig:
     """The lint settings of ``lint_options`` (and ./.ivr-lint.yaml when present)."""
+    from ivr.formats.text import read_text
+    from ivr.formats.yamltext import parse_yaml
+    from ivr.structure.lint import LintConfig
+
     config = LintConfig()
     path = args.config or (CONFIG_NAME if os.path.exists(CONFIG_NAME) else None)
     if path:
@@ -180,7 +209,6 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
 def sampling(p: argparse.ArgumentParser, callers: str) -> None:
     """``-n`` and ``--seed`` of every command that simulates; ``callers`` says what
     ``-n`` counts ("callers per variant", ...)."""
-    from ivr.callers.simulate import DEFAULT_SEED
     p.add_argument("-n", type=positive_int, default=100_000, metavar="N",
                    help=f"{callers} (default 100,000)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,

@@ -5,14 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
-from ivr.callers.calendar import clock
-from ivr.callers.chain import Chain
-from ivr.callers.exact import applies as exact_applies
-from ivr.callers.exact import solve
-from ivr.callers.hourly import by_hour
-from ivr.callers.metrics import agreement, summarize, summarize_exact
-from ivr.callers.simulate import simulate
 from ivr.cli.common import (
     Command,
     Out,
@@ -23,14 +17,9 @@ from ivr.cli.common import (
     sampling,
 )
 from ivr.errors import ConfigError
-from ivr.present.tables import (
-    agreement_text,
-    by_hour_csv,
-    by_hour_text,
-    summary_csv,
-    summary_dict,
-    summary_text,
-)
+
+if TYPE_CHECKING:
+    from ivr.callers.chain import Chain
 
 #: |z| above which ``simulate --check`` reports disagreement (and exits 1).
 CHECK_LIMIT = 4.5
@@ -39,6 +28,8 @@ CHECK_LIMIT = 4.5
 def _chain(args: argparse.Namespace) -> tuple[Chain, str | None]:
     """The menu's chain (every call at ``--at`` when given) and that time spelled out with
     its time zone."""
+    from ivr.callers.calendar import clock
+
     chain = load_chain(args)
     if not args.at:
         return chain, None
@@ -51,6 +42,12 @@ def _label(args: argparse.Namespace, when: str | None) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
+    from ivr.callers.exact import applies as exact_applies
+    from ivr.callers.exact import solve
+    from ivr.callers.metrics import agreement, summarize, summarize_exact
+    from ivr.callers.simulate import simulate
+    from ivr.present.tables import agreement_text, summary_csv, summary_dict, summary_text
+
     chain, when = _chain(args)
     bar = Progress(args.n >= 500_000 and args.format == "text")
     try:
@@ -88,6 +85,18 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_solve(args: argparse.Namespace, out: Out) -> int:
+    from ivr.callers.calendar import clock
+    from ivr.callers.exact import solve
+    from ivr.callers.hourly import by_hour
+    from ivr.callers.metrics import summarize_exact
+    from ivr.present.tables import (
+        by_hour_csv,
+        by_hour_text,
+        summary_csv,
+        summary_dict,
+        summary_text,
+    )
+
     chain, when = _chain(args)
     exact = solve(chain)
     summary = summarize_exact(chain, exact)

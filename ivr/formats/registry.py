@@ -69,7 +69,20 @@ def detect(text: str) -> str:
 
 def read_any(text: str, file: str, fmt: str | None = None, entry: str | None = None) -> Menu:
     """A menu from text in any supported format (``fmt`` forces one); ``entry`` is where
-    calls enter (a node id of a native menu; each importer documents its own names)."""
+    calls enter (a node id of a native menu; each importer documents its own names).
+
+    A ``.yaml``/``.yml`` file is read as a native menu first: a valid one is no export
+    (none has ``start`` and ``nodes``), and sniffing imports every importer, which takes
+    longer than reading a menu people write. Only if that fails is the content sniffed.
+    """
+    if fmt is None and file.endswith((".yaml", ".yml")):
+        try:
+            menu = parse_menu(text, file)
+        except IvrError:
+            if detect(text) == "native":
+                raise
+        else:
+            return menu if entry is None else _entered(menu, entry)
     name = fmt or detect(text)
     if name == "native":
         if fmt is None and not file.endswith((".yaml", ".yml")):

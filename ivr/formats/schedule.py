@@ -74,6 +74,17 @@ def _zone_names() -> set[str]:
 _ZONES: set[str] | None = None
 
 
+def _known_zone(tz: str) -> bool:
+    """Whether the time zone database has ``tz`` (as the callers' ``arrivals.tz`` is read)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(tz)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
+
+
 def read_schedule(check: Checker, name: str, raw: Any, path: Path, source: Source) -> Schedule:
     global _ZONES
     table = check.mapping(raw, path, f"schedule {name!r}")
@@ -81,9 +92,9 @@ def read_schedule(check: Checker, name: str, raw: Any, path: Path, source: Sourc
         check.fail(path, f"schedule {name!r} has no time zone", None,
                    "add tz: an IANA name such as Europe/Madrid or America/Chicago")
     tz = check.text(table["tz"], (*path, "tz"), "tz")
-    if _ZONES is None:
-        _ZONES = _zone_names()
-    if _ZONES and tz not in _ZONES:
+    if not _known_zone(tz):
+        if _ZONES is None:  # listing the zones takes longer than loading a menu: on error
+            _ZONES = _zone_names()
         check.fail((*path, "tz"), f"unknown time zone {tz!r}", None,
                    did_you_mean(tz, _ZONES) or "use an IANA name such as Europe/Madrid")
     seen: dict[int, str] = {}

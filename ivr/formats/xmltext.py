@@ -13,9 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.sax.handler import ContentHandler
 
-import defusedxml
-import defusedxml.sax
-
 from ivr.errors import SyntaxProblem
 
 #: Elements deeper than this are refused (real flows are a few levels deep).
@@ -134,6 +131,9 @@ def parse_xml(text: str, file: str) -> Element:
     except UnicodeEncodeError as exc:  # a lone surrogate, from a bad decode upstream
         raise SyntaxProblem("the text holds a character UTF-8 cannot encode", file=file,
                             hint=f"at character {exc.start}") from None
+    # Imported here: it brings the SAX reader and urllib, which sniffing a file does not need.
+    import defusedxml.sax
+
     try:
         defusedxml.sax.parseString(data, builder, forbid_dtd=False,
                                    forbid_entities=True, forbid_external=True)

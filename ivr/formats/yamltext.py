@@ -246,8 +246,11 @@ def _key_name(key: Any) -> str:
     return key.value if key.style else _normal_key(key.value)
 
 
+_INT_KEY = re.compile(r"[-+]?[0-9]+")
+
+
 def _normal_key(raw: str) -> str:
-    return str(int(raw)) if re.fullmatch(r"[-+]?[0-9]+", raw) else raw
+    return str(int(raw)) if _INT_KEY.fullmatch(raw) else raw
 
 
 #: Plain scalars of digits and underscores (``__4``, ``1_0``): yaml_rs reads them as numbers,
@@ -346,38 +349,42 @@ def _positions(text: str) -> Any:
     return pos
 
 
-_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.M)
+# Top-level keys: at the start of the text, and after a line break (a literal start, which
+# the regular-expression engine finds fast, unlike ``^`` with re.M, tried at every offset).
+_FIRST_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:")
+_TOP_KEY = re.compile(r"\n([A-Za-z_][\w-]*)[ \t]*:")
 
 
 def _scanned_marks(text: str) -> dict[Path, Mark]:
     """Marks for top-level keys and the ids under ``nodes:``, found by scanning lines."""
     marks: dict[Path, Mark] = {(): (1, 1)}
-    tops = list(_TOP_KEY.finditer(text))
-    for m in tops:
-        marks.setdefault((m.group(1),), line_col(text, m.start()))
-    for i, m in enumerate(tops):
-        if m.group(1) != "nodes":
+    first_key = _FIRST_KEY.match(text)
+    tops = [(m.group(1), m.start(1), m.end())
+            for m in ([first_key] if first_key else []) + list(_TOP_KEY.finditer(text))]
+    for name, start, _ in tops:
+        marks.setdefault((name,), line_col(text, start))
+    for i, (name, _, key_end) in enumerate(tops):
+        if name != "nodes":
             continue
-        end = tops[i + 1].start() if i + 1 < len(tops) else len(text)
-        block_start = text.find("\n", m.end()) + 1
+        end = tops[i + 1][1] if i + 1 < len(tops) else len(text)
+        block_start = text.find("\n", key_end) + 1
         first = re.compile(r"^( +)[^\s#]", re.M).search(text, block_start, end)
         if not first:
             break
         indent = len(first.group(1))
+        # From the line break before each line: a literal start the regex engine finds fast.
         entry = re.compile(
-            r" {" + str(indent) + r"}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)"
-        )
-        first_line = text.count("\n", 0, block_start) + 1
-        prefix = " " * indent
-        for n, source_line in enumerate(text[block_start:end].split("\n")):
-            if not source_line.startswith(prefix) or source_line[indent:indent + 1] in " #\t":
-                continue
-            e = entry.match(source_line)
-            if e is None:
-                continue
+            r"\n {" + str(indent) + r"}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)",
+            re.M)
+        # One regular-expression pass over the block (not a Python loop over its lines):
+        # only the node lines come back, each line number counted from the one before.
+        line, at = text.count("\n", 0, block_start) + 1, block_start
+        for e in entry.finditer(text, max(block_start - 1, 0), end):
+            line += text.count("\n", at, e.start() + 1)
+            at = e.start() + 1
             key = e.group(1)
             if key[:1] in "\"'":
                 key = key[1:-1]
-            marks[("nodes", _normal_key(key))] = (first_line + n, indent + 1)
+            marks[("nodes", _normal_key(key))] = (line, indent + 1)
         break
     return marks

@@ -7,8 +7,15 @@ a Japanese node id lines up and a Japanese prompt wraps before the terminal's ed
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
-from wcwidth import wcswidth, wcwidth
+
+def _wcwidth() -> Any:
+    # Imported when a text is not plain ASCII: wcwidth takes longer to import than
+    # ``ivr paths`` of an English menu takes to run.
+    import wcwidth
+
+    return wcwidth
 
 
 def width(text: str) -> int:
@@ -19,10 +26,13 @@ def width(text: str) -> int:
     >>> width("main"), width("主メニュー"), width("főmenü")
     (4, 10, 6)
     """
-    w = wcswidth(text)
+    if text.isascii() and text.isprintable():
+        return len(text)
+    wc = _wcwidth()
+    w = wc.wcswidth(text)
     if w >= 0:
         return int(w)
-    return sum(max(wcwidth(c), 0 if unicodedata.combining(c) else 1) for c in text)
+    return sum(max(wc.wcwidth(c), 0 if unicodedata.combining(c) else 1) for c in text)
 
 
 def pad(text: str, columns: int, right: bool = False) -> str:
@@ -83,8 +93,9 @@ def _tokens(text: str) -> list[str]:
     """Words, single spaces, and each double-width character on its own."""
     out: list[str] = []
     word = ""
+    wide = (lambda ch: False) if text.isascii() else (lambda ch: _wcwidth().wcwidth(ch) == 2)
     for ch in " ".join(text.split()):
-        if ch == " " or wcwidth(ch) == 2:
+        if ch == " " or wide(ch):
             if word:
                 out.append(word)
                 word = ""

@@ -12,7 +12,10 @@ at rate ``N mu + i theta`` when ``i`` are ahead, so V is a sum of exponentials. 
 remaining patience R ~ Exp(theta) the caller is answered when V < R, which happens with
 probability ``N mu / (N mu + (j + 1) theta)`` (the product telescopes). Arrivals see the
 stationary distribution of the birth-death chain (PASTA), whose states below N are
-Poisson weights, so large N is handled in log space with ``scipy.stats.poisson``.
+Poisson weights, so large N is handled in log space. The Poisson and negative binomial
+sums are written out here with numpy rather than taken from ``scipy.stats``, which takes
+over a second to import (``ivr solve`` of a small menu takes a fraction of that);
+``tests/test_queueing.py`` checks them against scipy.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ivr.errors import ConfigError
 from ivr.model import Source
@@ -132,9 +134,7 @@ class OfferedWait:
         # with immigration c takes to reach j + 1, whose size at t is negative binomial
         # (r = c / theta, p = exp(-theta t)).
         c = self.agents * self.service + self.abandon
-        line = np.arange(len(self.ahead))
-        from scipy.stats import nbinom  # imported on use: scipy.stats costs ~1 s to import
-        within = nbinom.sf(line, c / self.abandon, math.exp(-self.abandon * t))
+        within = _nbinom_sf(len(self.ahead), c / self.abandon, self.abandon * t)
         return 1.0 - self.p_wait + float((self.ahead * self.served() * within).sum())
 
     def sample(self, u: np.ndarray,
@@ -178,9 +178,7 @@ def offered_wait(arrivals: float, agents: int, service: float,
     if arrivals == 0:
         return OfferedWait(0.0, agents, service, abandon, 0.0, np.zeros(0))
     load = arrivals / service
-    from scipy.stats import poisson  # imported on use: scipy.stats costs ~1 s to import
-    log_below = float(poisson.logcdf(agents - 1, load))  # P(n < N) up to e^load
-    log_full = float(poisson.logpmf(agents, load))
+    log_below, log_full = _poisson_logs(load, agents)  # P(n < N), P(n = N) up to e^load
     if abandon == 0.0:
         rho = load / agents
         if rho >= 1.0:
@@ -190,11 +188,49 @@ def offered_wait(arrivals: float, agents: int, service: float,
         p_wait = math.exp(log_line - np.logaddexp(log_below, log_line))
         return OfferedWait(arrivals, agents, service, 0.0, p_wait, np.zeros(0))
     logs = _line_logs(arrivals, agents * service, abandon)
-    log_line = log_full + float(logsumexp(logs))
+    log_line = log_full + _logsumexp(logs)
     log_total = float(np.logaddexp(log_below, log_line))
     ahead = np.exp(log_full + logs - log_total)
     return OfferedWait(arrivals, agents, service, abandon, math.exp(log_line - log_total),
                        ahead)
+
+
+def _logsumexp(logs: np.ndarray) -> float:
+    """log(sum(exp(logs))) without overflow."""
+    top = float(logs.max())
+    return top + math.log(float(np.exp(logs - top).sum()))
+
+
+def _poisson_logs(load: float, agents: int) -> tuple[float, float]:
+    """log P(n < N) and log P(n = N) for n Poisson with mean ``load`` and N ``agents``.
+
+    The terms below N are built down from P(N) by their ratios k / load, so no factorial
+    is formed.
+
+    Examples
+    --------
+    >>> [round(math.exp(x), 6) for x in _poisson_logs(2.0, 3)]
+    [0.676676, 0.180447]
+    """
+    log_full = agents * math.log(load) - load - math.lgamma(agents + 1)
+    ratios = np.cumsum(np.log(np.arange(agents, 0, -1) / load))  # log P(k)/P(N), k = N-1..0
+    return log_full + _logsumexp(ratios), log_full
+
+
+def _nbinom_sf(size: int, r: float, rate_t: float) -> np.ndarray:
+    """P(X > k) for k = 0..size-1, X negative binomial with ``r`` successes and success
+    probability p = exp(-rate_t) (so p^r = exp(-r rate_t)), as scipy's ``nbinom.sf``.
+
+    Examples
+    --------
+    >>> [round(float(x), 6) for x in _nbinom_sf(3, 2.5, 0.4)]
+    [0.632121, 0.328914, 0.153983]
+    """
+    k = np.arange(1, size)
+    log_q = math.log(-math.expm1(-rate_t))  # 1 - p
+    log_pmf = np.concatenate(([-r * rate_t], -r * rate_t + np.cumsum(np.log((k - 1 + r) / k)
+                                                                     + log_q)))
+    return np.clip(-np.expm1(np.logaddexp.accumulate(log_pmf)), 0.0, 1.0)
 
 
 def _line_logs(arrivals: float, rate: float, abandon: float) -> np.ndarray:

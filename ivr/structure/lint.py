@@ -213,7 +213,7 @@ class _Linter:
         path = keys = None
         if i is not None and self.reached[i]:
             path = self.routes.steps(i)
-            keys = describe(path, self.menu)
+            keys = self.routes.keys(i)
         self.findings.append(Finding(
             rule=rule, severity=severity or self.config.severity_of(rule),
             node=node.id if node else None, message=message,

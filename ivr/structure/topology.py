@@ -2,19 +2,22 @@
 
 Lint and the cheat sheet ask reachability, components and shortest paths of every node.
 networkx takes ~5 s just to build a 100,000-node MultiDiGraph here, so these questions are
-answered with scipy's compiled graph routines over edge arrays; ``ivr.structure.graph.to_graph``
+answered over edge arrays (:mod:`ivr.structure.search`: plain Python for menus people
+write, scipy's compiled graph routines for huge ones); ``ivr.structure.graph.to_graph``
 remains the networkx view for users, and a test checks both agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix, csgraph, csr_matrix
 
 from ivr.gcpause import paused_gc
 from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node
+from ivr.structure.search import _matrix, distances, reaching, strong_components, tree
 
 #: Weight of an edge that costs nothing, so sparse matrices do not drop it.
 _EPS = 1e-9
@@ -86,29 +89,6 @@ def describe(path: tuple[Step, ...], menu: Menu) -> str:
     return "(at the start)" if not path else "(no keys)"
 
 
-def reaching(n: int, src: np.ndarray, dst: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Of ``n`` vertices with edges ``src -> dst``: those that can reach a ``targets`` vertex.
-
-    One breadth-first search over the reversed edges from an extra vertex pointing at
-    every target.
-
-    Examples
-    --------
-    >>> reaching(3, np.array([0, 1]), np.array([1, 2]), np.array([False, True, False]))
-    array([ True,  True, False])
-    """
-    if not targets.any():
-        return np.zeros(n, dtype=bool)
-    t = np.flatnonzero(targets)
-    rows = np.concatenate([dst, np.full(len(t), n)])
-    cols = np.concatenate([src, t])
-    rev = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
-    order = csgraph.breadth_first_order(rev, n, directed=True, return_predecessors=False)
-    mask = np.zeros(n + 1, dtype=bool)
-    mask[order] = True
-    return mask[:n]
-
-
 _CODE = {e: i for i, e in enumerate(EVENTS)}
 _KEYCODE = {k: i for i, k in enumerate(KEYPAD)}
 KIND_CODES = (*KINDS, "(hangup)")
@@ -168,29 +148,28 @@ class Topology:
         n = len(ids)
         hang = n - 1
         kind_code = {k: i for i, k in enumerate(KIND_CODES)}
-        kind = np.empty(n, dtype=np.int8)
-        prompt = np.zeros(n)
-        timeout = np.zeros(n)
-        retries = np.ones(n)
         nodes = list(menu.nodes.values())
-        for i, node in enumerate(nodes):
-            kind[i] = kind_code[node.kind]
-            prompt[i] = node.seconds
-            if node.timeout is not None:
-                timeout[i] = node.timeout
-            if node.retries is not None:
-                retries[i] = node.retries
-        edges = [(i, ex) for i, node in enumerate(nodes) for ex in node.exits()]
-        src = [i for i, _ in edges]
-        index_none: dict[str | None, int] = {nid: i for nid, i in index.items()}
-        index_none[None] = hang  # a missing target: the system hangs up
-        dst = [index_none[ex.target] for _, ex in edges]
-        event = [_CODE[ex.event] for _, ex in edges]
-        keycode = [_KEYCODE.get(ex.key, -1) for _, ex in edges]  # type: ignore[arg-type]
-        typed = {e: ex.key for e, (_, ex) in enumerate(edges)
-                 if keycode[e] < 0 and ex.key is not None}
-        kind[hang] = kind_code["(hangup)"]
-        s = np.asarray(src, dtype=np.int64)
+        # Column by column, with map() over plain lists: a 100,000-node menu has 400,000
+        # exits, and per-element numpy stores or comprehensions cost a good part of a second.
+        kind = np.array([*map(kind_code.__getitem__, [nd.kind for nd in nodes]),
+                         kind_code["(hangup)"]], dtype=np.int8)
+        prompt = np.array([nd.seconds for nd in nodes] + [0.0], dtype=float)
+        timeout = np.array([0.0 if nd.timeout is None else nd.timeout for nd in nodes] + [0.0],
+                           dtype=float)
+        retries = np.array([1 if nd.retries is None else nd.retries for nd in nodes] + [1],
+                           dtype=float)
+        exits = [nd.exits() for nd in nodes]
+        flat = list(chain.from_iterable(exits))
+        events, targets, keys, probability = zip(*flat, strict=True) if flat else ((),) * 4
+        index_none: dict[str | None, int] = {None: hang}  # no target: the system hangs up
+        index_none.update(index)
+        dst = list(map(index_none.__getitem__, targets))
+        event = list(map(_CODE.__getitem__, events))
+        keycode = list(map(_KEYCODE.get, keys, repeat(-1)))
+        # Options typed as several keys ("1000"): the rest of the edges have no key or one.
+        typed = {e: keys[e] for e in np.flatnonzero(np.asarray(keycode) < 0).tolist()
+                 if keys[e] is not None}
+        s = np.repeat(np.arange(len(nodes), dtype=np.int64), list(map(len, exits)))
         ev = np.asarray(event, dtype=np.int8)
         d = np.asarray(dst, dtype=np.int64)
         kc = np.asarray(keycode, dtype=np.int8)
@@ -224,7 +203,7 @@ class Topology:
         terminal = np.isin(kind, [kind_code[k] for k in TERMINAL_KINDS]) | (np.arange(n) == hang)
         return cls(menu, ids, index, kind, prompt, terminal, s, d, ev, kc,
                    actions, seconds, typed, timeout, retries.astype(np.int64),
-                   np.array([ex.probability or 0.0 for _, ex in edges]), taken)
+                   np.array([p or 0.0 for p in probability], dtype=float), taken)
 
     def is_kind(self, *names: str) -> np.ndarray:
         """Mask of nodes of these kinds (``"(hangup)"`` is the implicit hang-up)."""
@@ -244,29 +223,24 @@ class Topology:
         :meth:`matrix` leaves out), for routes a caller can actually follow."""
         return np.where(self.taken, weight, np.inf)
 
-    def matrix(self, weight: np.ndarray | None = None, reverse: bool = False) -> csr_matrix:
-        """Adjacency (one entry per node pair, the lightest edge) as a CSR matrix; edges of
-        infinite weight are left out."""
+    def matrix(self, weight: np.ndarray | None = None, reverse: bool = False) -> Any:
+        """Adjacency (one entry per node pair, the lightest edge) as a scipy CSR matrix;
+        edges of infinite weight are left out."""
         w = np.ones(len(self.src)) if weight is None else weight + _EPS
         a, b = (self.dst, self.src) if reverse else (self.src, self.dst)
-        if weight is not None and not np.isfinite(w).all():
-            keep = np.isfinite(w)
-            a, b, w = a[keep], b[keep], w[keep]
-        order = np.lexsort((w, b, a))
-        a, b, w = a[order], b[order], w[order]
-        first = np.ones(len(a), dtype=bool)
-        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        return coo_matrix((w[first], (a[first], b[first])), shape=(self.n, self.n)).tocsr()
+        keep = np.isfinite(w)
+        return _matrix(self.n, a[keep], b[keep], w[keep])
 
     def reaching(self, targets: np.ndarray) -> np.ndarray:
         """Mask of nodes from which some node in the ``targets`` mask is reachable."""
         return reaching(self.n, self.src, self.dst, targets)
 
-    def shortest(self, start: str, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distances and predecessors from ``start`` under a per-edge weight."""
-        dist, pred = csgraph.dijkstra(self.matrix(weight), directed=True,
-                                      indices=self.index[start], return_predecessors=True)
-        return dist, pred
+    def distances(self, weight: np.ndarray, sources: list[int],
+                  reverse: bool = False) -> np.ndarray:
+        """Per node, the lightest ``weight`` from any of ``sources`` (to them when
+        ``reverse``); infinite weights are edges left out."""
+        a, b = (self.dst, self.src) if reverse else (self.src, self.dst)
+        return distances(self.n, a, b, weight + _EPS, sources)
 
     def route_weight(self) -> np.ndarray:
         """Fewest caller actions first, then fewest seconds."""
@@ -274,9 +248,7 @@ class Topology:
 
     def sccs(self) -> np.ndarray:
         """Strongly connected component label per node."""
-        _, labels = csgraph.connected_components(self.matrix(), directed=True,
-                                                 connection="strong")
-        return labels
+        return strong_components(self.n, self.src, self.dst)
 
     def attracting(self, exclude: np.ndarray | None = None) -> list[list[int]]:
         """Components no edge leaves (networkx's attracting components), as node lists.
@@ -300,17 +272,15 @@ class Routes:
 
     def __init__(self, top: Topology, start: str, weight: np.ndarray) -> None:
         self.top = top
-        self.dist, pred = top.shortest(start, weight)
-        # For each node, the lightest edge from its predecessor on the tree.
-        cand = np.flatnonzero(pred[top.dst] == top.src)
-        order = cand[np.lexsort((weight[cand], top.dst[cand]))]
-        heads = top.dst[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = heads[1:] != heads[:-1]
-        self.best = np.full(top.n, -1, dtype=np.int64)
-        self.best[heads[first]] = order[first]
+        self.start = start
+        root = top.index[start]
+        w = weight + _EPS
+        self.dist = top.distances(weight, [root])
+        # For each node, its edge on a shortest route (the same whichever search ran).
+        self.best = tree(self.dist, top.src, top.dst, w, root)
         self.reached = np.isfinite(self.dist)
         self._memo: dict[int, tuple[Step, ...]] = {top.index[start]: ()}
+        self._words: dict[int, tuple[str, ...]] = {top.index[start]: ()}
 
     def steps(self, i: int) -> tuple[Step, ...]:
         """The steps from the start to node ``i`` (empty if unreachable or the start)."""
@@ -332,3 +302,27 @@ class Routes:
                                 top.key(e), float(top.seconds[e])))
             memo[v] = path
         return path
+
+    def keys(self, i: int) -> str:
+        """:func:`describe` of :meth:`steps` ``(i)``, each node's words kept for the nodes
+        after it (lint describes thousands of routes that share their beginnings)."""
+        words = self._words
+        if i not in words:
+            path = self.steps(i)
+            if not path:
+                return describe(path, self.top.menu)
+            chain = []
+            v = i
+            while v not in words:
+                chain.append(v)
+                v = int(self.top.src[self.best[v]])
+            done = words[v]
+            for v in reversed(chain):
+                step = self._memo[v][-1]
+                word = step_words(step, self.top.menu)
+                done = done if word is None else (*done, word)
+                words[v] = done
+        found = words[i]
+        if found:
+            return ", ".join(found)
+        return "(at the start)" if i == self.top.index[self.start] else "(no keys)"
