@@ -48,6 +48,8 @@ def step_words(step: Step, menu: Menu) -> str | None:
         return f"(if {event})"
     if event == "chance":
         return f"(-> {step.target})"
+    if event == "max_wait":
+        return f"(no answer in {step.seconds:g} s)"
     if event == "next" and node is not None and node.kind == "input":
         return f"(enter {node.digits} digits)" if node.digits else "(enter digits)"
     return None
@@ -124,7 +126,8 @@ class Topology:
     model ever ``taken`` it. Edges are made node by node, so ``src`` is sorted.
 
     Costs follow the caller model (README, "The caller model"): a step costs the prompt of
-    the node left, plus the timeout for a silence; branches take no time. Failures count
+    the node left, plus the timeout for a silence; branches take no time, an agent's
+    ``max_wait`` edge its longest wait (no caller action). Failures count
     only while they retry the node (``on_invalid``/``on_timeout`` pointing back), so a
     ``fail`` edge costs ``retries`` failures, wrong keys where they retry the node, else
     silences except the last (where a wrong key also goes to ``on_fail``), and is never
@@ -172,10 +175,13 @@ class Topology:
         prompt = np.zeros(n)
         timeout = np.zeros(n)
         retries = np.ones(n)
+        longest = np.zeros(n)  # an agent's max_wait
         nodes = list(menu.nodes.values())
         for i, node in enumerate(nodes):
             kind[i] = kind_code[node.kind]
             prompt[i] = node.seconds
+            if node.max_wait is not None:
+                longest[i] = node.max_wait
             if node.timeout is not None:
                 timeout[i] = node.timeout
             if node.retries is not None:
@@ -217,6 +223,8 @@ class Topology:
         seconds = np.where(is_fail, fail_seconds, prompt[s])
         seconds += np.where(is_timeout, timeout[s], 0.0)
         seconds[kind[s] == kind_code["branch"]] = 0.0  # branches take no time
+        limit = ev == _CODE["max_wait"]  # an agent's line: its longest wait, no prompt
+        seconds[limit] = longest[s[limit]]
         taken = np.ones(len(s), dtype=bool)
         taken[is_timeout | is_invalid] = r[is_timeout | is_invalid] > 1
         taken[is_invalid] &= wrong[s[is_invalid]]
