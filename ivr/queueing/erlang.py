@@ -46,6 +46,11 @@ class QueueFigures:
     ``p_abandon`` the share who give up in the queue; ``occupancy`` the share of agent
     time spent on calls; ``queue_seconds`` the mean time an arriving caller spends
     waiting, answered or not. ``model`` is ``erlang_c`` (no patience) or ``erlang_a``.
+    A line with rules (:mod:`ivr.queueing.limits`) adds ``p_callback`` (took the callback),
+    ``p_timeout`` (sent on at the longest wait), ``p_balk`` (left on hearing the announced
+    wait; counted in ``p_abandon`` too), ``announced`` (the announced wait, seconds) and
+    ``expected_wait`` (the mean offered wait: what a caller who waits until answered
+    waits, zeros included).
     """
 
     node: str
@@ -60,6 +65,11 @@ class QueueFigures:
     occupancy: float
     model: str = "erlang_a"
     queue_seconds: float = 0.0
+    p_callback: float = 0.0
+    p_timeout: float = 0.0
+    p_balk: float = 0.0
+    announced: float | None = None
+    expected_wait: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
