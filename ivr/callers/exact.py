@@ -52,7 +52,7 @@ from ivr.structure.topology import reaching
 
 #: Fixed-point iterations of the queues' arrival rates, and their relative tolerance.
 MAX_ROUNDS = 500
-ROUND_TOL = 1e-12
+ROUND_TOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,8 @@ def solve(chain: Chain) -> ExactResult:
     weights = chain.weights()
     queues: AgentQueues | None = None
     fates, waits = _queue_inputs(system, None)
-    reach_before = None
+    point = None  # the arrivals and callback requests per caller the queues were built at
+    speed = _Anderson()
     for _ in range(MAX_ROUNDS):
         rows = system.rows(fates, waits)
         used = fates
@@ -272,17 +273,16 @@ def solve(chain: Chain) -> ExactResult:
                              v[chain.entry_state] * system.menu_go)
         cb = system.cb_entry_q >= 0
         np.add.at(back, (system.cls_of[cb], system.cb_entry_q[cb]), menu_flow[cb])
-        for q, k in enumerate(system.onward_back.tolist()):  # sent on to a callback node
-            if k >= 0:
-                back[:, k] += arrivals[:, q] * used[:, q, 2]
+        for k, j in enumerate(system.onward_back.tolist()):  # sent on to a callback node
+            if j >= 0:
+                back[:, j] += arrivals[:, k] * used[:, k, 2]
         per = np.maximum(weights, 1e-300)[:, None]
-        reach = arrivals / per
-        queues = agent_queues(chain, reach, back / per)
-        fates, waits = _queue_inputs(system, queues)
-        if reach_before is not None and np.allclose(reach, reach_before, rtol=ROUND_TOL,
-                                                    atol=1e-15):
+        made = np.concatenate([arrivals, back]) / np.concatenate([per, per])
+        if point is not None and np.allclose(made, point, rtol=ROUND_TOL, atol=1e-14):
             break
-        reach_before = reach
+        point = made if point is None else speed.step(point, made)
+        queues = agent_queues(chain, point[:n_cls], point[n_cls:])
+        fates, waits = _queue_inputs(system, queues)
         if not _sends_on(system, fates):
             rows = system.rows(fates, waits)
             break
@@ -354,6 +354,32 @@ def solve(chain: Chain) -> ExactResult:
         by_class=by_class,
         queue_flow=queue_flow,
     )
+
+
+class _Anderson:
+    """Anderson acceleration of the fixed point x = F(x) (Walker and Ni, 2011): the next
+    point mixes the last few so that their residuals F(x) - x cancel as far as they can;
+    about 5 rounds instead of 20 for a line whose callers are sent round and back."""
+
+    def __init__(self, depth: int = 3) -> None:
+        self.depth = depth
+        self.xs: list[np.ndarray] = []
+        self.gs: list[np.ndarray] = []
+
+    def step(self, x: np.ndarray, fx: np.ndarray) -> np.ndarray:
+        self.xs.append(x.ravel())
+        self.gs.append((fx - x).ravel())
+        if len(self.gs) > self.depth + 1:
+            self.xs.pop(0)
+            self.gs.pop(0)
+        if len(self.gs) < 2:
+            return fx
+        g = np.stack(self.gs, axis=1)
+        f = np.stack(self.xs, axis=1) + g
+        d_g, d_f = np.diff(g, axis=1), np.diff(f, axis=1)
+        gamma = np.linalg.lstsq(d_g, g[:, -1], rcond=None)[0]
+        nxt = f[:, -1] - d_f @ gamma
+        return np.asarray(np.maximum(nxt, 0.0).reshape(x.shape))
 
 
 def _sends_on(system: _System, fates: np.ndarray) -> bool:

@@ -149,7 +149,9 @@ class Lines:
             assert queues is not None
             result = self._round(queues, picker, held, kept, traced)
             back_now = base_back + result.back
-            if np.array_equal(result.arrivals, arrivals) and np.array_equal(back_now, back):
+            # Settled when the counts repeat, or wobble by one caller at most.
+            if np.abs(result.arrivals - arrivals).max(initial=0) <= 1 and \
+                    np.abs(back_now - back).max(initial=0) <= 1:
                 break
             arrivals, back = result.arrivals, back_now
         assert result is not None

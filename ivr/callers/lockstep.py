@@ -81,10 +81,11 @@ class Picker:
         self.shares[-1] = np.inf
         self.guide = np.searchsorted(self.shares, np.arange(1024) / 1024, side="right")
         self.of_minute = chain.week.of_minute
-        table = np.full((len(pop.intents), 2, len(chain.week.share)), -1, dtype=np.int64)
+        table = np.full((len(pop.intents), 2, 2, len(chain.week.share)), -1, dtype=np.int64)
         for c, klass in enumerate(chain.classes):
-            table[klass.intent, int(klass.zero_out), klass.open_set] = c
+            table[klass.intent, int(klass.zero_out), int(klass.barge), klass.open_set] = c
         self.table = table
+        self.barge = np.array([i.barge_in for i in pop.intents])
         self.start = chain.start
         arrival = chain.week.arrival  # the share of calls arriving in each minute
         self.flat = bool(np.allclose(arrival, arrival[0]))
@@ -97,8 +98,10 @@ class Picker:
         # A draw that cannot change the class is skipped: no one zeroes out, one open-set.
         zero = (rng.uniforms(key, cid, rng.ZERO_OUT) < self.zero_out).astype(np.int64) \
             if self.zero_out > 0 else 0
-        when = self.of_minute[self.minute(key, cid)] if self.table.shape[2] > 1 else 0
-        cls = self.table[intent, zero, when]
+        barge = (rng.uniforms(key, cid, rng.BARGE) < self.barge[intent]).astype(np.int64) \
+            if self.barge.any() else 0
+        when = self.of_minute[self.minute(key, cid)] if self.table.shape[3] > 1 else 0
+        cls = self.table[intent, zero, barge, when]
         patience = patience_of(self.patience, rng.uniforms(key, cid, rng.PATIENCE))
         start = self.start[cls]
         return cls, np.where(start >= 0, start * self.width, start), patience

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import logsumexp, pdtr
 
 from ivr.errors import ConfigError
 
@@ -303,6 +303,21 @@ class LimitedWait:
         return v
 
 
+def _log_pmf(k: int, rho: float) -> float:
+    """log P(Poisson(rho) = k)."""
+    return k * math.log(rho) - rho - math.lgamma(k + 1.0) if rho > 0 else \
+        (0.0 if k == 0 else -math.inf)
+
+
+def _log_cdf(k: int, rho: float) -> float:
+    """log P(Poisson(rho) <= k), in log space where the plain value underflows."""
+    p = float(pdtr(k, rho))
+    if p > 1e-250:
+        return math.log(p)
+    from scipy.stats import poisson  # imported on use: scipy.stats costs ~1 s to import
+    return float(poisson.logcdf(k, rho))
+
+
 def _first_below(fn: object, start: float) -> float:
     """The smallest x >= start with fn(x) <= 0, for a non-increasing fn (bisection)."""
     f = fn  # type: ignore[assignment]
@@ -314,13 +329,13 @@ def _first_below(fn: object, start: float) -> float:
         if hi > 1e12:
             raise ConfigError("the waiting line never empties")
     lo = start
-    for _ in range(200):
+    for _ in range(60):  # the mode only places a cell edge: 1e-6 is plenty
         mid = (lo + hi) / 2
         if f(mid) > 0:  # type: ignore[operator]
             lo = mid
         else:
             hi = mid
-        if hi - lo <= 1e-12 * max(1.0, hi):
+        if hi - lo <= 1e-6 * max(1.0, hi):
             break
     return hi
 
@@ -390,9 +405,8 @@ def limited_wait(arrivals: float, agents: int, service: float, abandon: float = 
                          edges, peak, 1.0)
     log_j = peak + math.log(max(shaped.integral(), 1e-300))
     rho = total / service
-    from scipy.stats import poisson  # imported on use: scipy.stats costs ~1 s to import
-    log_top = math.log(total) + float(poisson.logpmf(agents - 1, rho)) + log_j
-    log_below = float(poisson.logcdf(agents - 1, rho))
+    log_top = math.log(total) + _log_pmf(agents - 1, rho) + log_j
+    log_below = _log_cdf(agents - 1, rho)
     p_line = math.exp(log_top - float(logsumexp([log_below, log_top])))
     z = shaped.integral()
     return LimitedWait(arrivals, returns, agents, service, abandon, rules, p_join, p_line,

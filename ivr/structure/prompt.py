@@ -13,6 +13,9 @@ into seconds: the one place that says how long part of a prompt lasts.
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import numpy as np
 
 from ivr.model import Node
 
@@ -40,13 +43,14 @@ def spoken_share(words: list[str], upto: int) -> float:
     return min(max(upto, 0), len(words)) / len(words) if words else 1.0
 
 
-def prefix_seconds(seconds: float, share: float) -> float:
-    """Seconds of a prompt of ``seconds`` until ``share`` of it has been spoken.
+def prefix_seconds(seconds: Any, share: Any) -> Any:
+    """Seconds of a prompt of ``seconds`` until ``share`` of it has been spoken (numbers
+    or numpy arrays alike).
 
-    >>> prefix_seconds(8.0, 0.25)
+    >>> float(prefix_seconds(8.0, 0.25))
     2.0
     """
-    return seconds * min(max(share, 0.0), 1.0)
+    return seconds * np.clip(share, 0.0, 1.0)
 
 
 def named_at(words: list[str], key: str) -> int | None:
