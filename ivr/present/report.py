@@ -33,7 +33,7 @@ from ivr.structure.paths import Route, paths
 
 #: Metrics where a rise is good for callers (the rest of the rates and times: a fall).
 BETTER_UP = frozenset({"human_rate", "served_rate"})
-NEUTRAL = frozenset({"voicemail_rate", "transferred_rate"})
+NEUTRAL = frozenset({"voicemail_rate", "transferred_rate", "callback_rate"})
 FUNNEL_ROWS = 15
 #: The parts of each menu's section: anchor and heading.
 SECTIONS = (("lint", "Lint findings"), ("keys", "Cheat sheet: the keys to each ending"),
