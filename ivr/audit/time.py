@@ -93,7 +93,8 @@ class TimeFacts:
     def _base(self) -> tuple[dict[str, QueueFigures], AgentQueues | None, str | None]:
         """The queues as the menu's own callers (the traffic that loads them) meet them:
         figures by agent id, the queue model, or why there is none."""
-        if not any(n.staff is not None for n in self.menu.nodes.values()):
+        if not any(n.staff is not None or n.kind == "callback"
+                   for n in self.menu.nodes.values()):
             return {}, None, None
         try:
             chain = compile_chain(self.menu, top=self.top)
@@ -106,6 +107,11 @@ class TimeFacts:
         except IvrError as exc:  # e.g. an overloaded queue of callers who never give up
             return {}, None, exc.message
         return {q.node: q for q in summary.queues}, model, None
+
+    @property
+    def model(self) -> AgentQueues | None:
+        """The queue model of the menu's own callers (None when not modelled)."""
+        return self._base[1]
 
     @property
     def queues(self) -> dict[str, QueueFigures]:

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ivr.model import Menu, Node, Schedule, Staff
+from ivr.model import Callback, Menu, Node, Schedule, Staff
 from ivr.structure.lint import Finding, LintConfig, lint
 
 #: Kinds of :class:`Change`, in the order :meth:`MenuDiff.lines` shows them.
@@ -24,7 +24,7 @@ CHANGE_KINDS = ("start changed", "defaults changed", "schedule changed", "node a
 #: Node fields compared as settings: where callers go, how long they wait, who answers.
 SETTINGS = ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed", "timeout",
             "retries", "digits", "schedule", "chance", "queue", "staff", "resolves", "to",
-            "flow")
+            "flow", "max_wait", "on_max_wait", "announce_wait", "callback", "agent")
 #: Node settings that take the menu's default when the file does not give them.
 _DEFAULTED = {"timeout": "timeout", "retries": "retries", "on_fail": "on_fail"}
 
@@ -107,6 +107,8 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, Staff):
         return f"{value.agents} agents, {value.handle_time:g} s a call"
+    if isinstance(value, Callback):
+        return f"offered after {value.offer_after:g} s, taken by {value.accept:.0%}"
     if isinstance(value, tuple):
         if value and isinstance(value[0], tuple):  # chance: ((target, p), ...)
             return "{" + ", ".join(f"{t}: {p:g}" for t, p in value) + "}"
