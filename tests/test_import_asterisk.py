@@ -37,11 +37,14 @@ def test_reception_menu_queue_and_missing_operator() -> None:
     assert menu.kind == "menu" and menu.timeout == 6.0
     assert menu.say == "(audio: welcome) (audio: options)" and menu.seconds == 10.0
     assert {o.key: m.nodes[o.target].kind for o in menu.options} == {
-        "1": "branch", "2": "agent", "0": "agent"}
+        "1": "agent", "2": "agent", "0": "agent"}
     assert m.nodes[menu.option("0").target].queue == "PJSIP/1000"  # ${OPERATOR} from globals
     assert m.nodes[menu.option("2").target].queue == "PJSIP/1001"  # _10XX with ${EXTEN}
-    queue = m.nodes[menu.option("1").target]
-    assert {m.nodes[t].kind for t, _ in queue.chance} == {"agent", "hangup"}
+    queue = m.nodes[menu.option("1").target]  # Queue(helpdesk,,,,120): 120 s, then on
+    assert (queue.kind, queue.queue, queue.max_wait) == ("agent", "helpdesk", 120.0)
+    assert queue.on_max_wait == "queues.operator.1"
+    desk = m.nodes[menu.option("2").target]  # Dial(PJSIP/1001,20) rings 20 s, then voicemail
+    assert (desk.max_wait, m.nodes[desk.on_max_wait or ""].kind) == (20.0, "voicemail")
     # i: Playback(invalid\;sorry) then back to the menu; the timeout runs on to Hangup().
     invalid = m.nodes[menu.on_invalid]
     assert invalid.say == "(audio: invalid;sorry)" and invalid.next == m.start
@@ -49,7 +52,6 @@ def test_reception_menu_queue_and_missing_operator() -> None:
     assert menu.on_fail == m.start  # no retry counter in Asterisk: an unbounded loop
     got = findings(m)
     assert ("MISSING_TARGET", "queues.operator.1") in got
-    assert ("UNRESOLVED_TARGET", queue.id) in got
     assert not {r for r, _ in got} & {"NO_PATH_TO_HUMAN", "DISCONNECT_ON_FAIL", "TRAP"}
     assert menu.source.line == 29 and menu.source.ref == "reception,s,3"
     assert m.nodes["queues.operator.1"].source.line == 24
@@ -166,10 +168,10 @@ def test_corpus_ground_truth() -> None:
     busy = m.nodes[menu.option("0").target]  # Dial-Users _11XX: GotoIf(BUSY) then Dial
     assert {m.nodes[t].queue or m.nodes[t].kind for t, _ in busy.chance} == {
         "PJSIP/1111", "voicemail"}
-    for key, queue in (("1", "sales"), ("2", "customer_advocate")):
-        branch = m.nodes[menu.option(key).target]
-        targets = {m.nodes[t].queue or t for t, _ in branch.chance}
-        assert targets == {queue, "External-Features.operator.1"}
+    for key, queue, wait in (("1", "sales", 300), ("2", "customer_advocate", 1200)):
+        line = m.nodes[menu.option(key).target]  # Queue(name,,,,timeout), then Goto(operator)
+        assert (line.kind, line.queue, line.max_wait) == ("agent", queue, wait)
+        assert line.on_max_wait == "External-Features.operator.1"
     assert ("MISSING_TARGET", "External-Features.operator.1") in got
     assert m.nodes[menu.on_invalid].next == menu.id and menu.on_fail == menu.id  # unbounded
 

@@ -515,3 +515,13 @@ def test_random_flows_translate_consistently(data: st.DataObject) -> None:
     menu = to_menu(connect.read(json.dumps(flow, indent=1), "random.json"))
     lint(menu)
     assert all(note.node in menu.nodes for note in menu.notes)
+
+
+def test_customer_queue_flow_loop_prompts_interrupted_every_60_s() -> None:
+    # MessageParticipantIteratively with InterruptFrequencySeconds: callers wait in the
+    # queue; after 60 s the flow goes on at MessagesInterrupted (an offer to keep holding).
+    _, m = load("queue_flow.json")
+    hold = m.nodes[m.start]
+    assert (hold.kind, hold.max_wait, hold.on_max_wait) == ("agent", 60.0, "Offer")
+    offer = m.nodes["Offer"]
+    assert offer.kind == "menu" and offer.option("1").target == hold.id

@@ -476,3 +476,16 @@ def check(text: str) -> None:
     except IvrError:
         return
     to_menu(imported)
+
+
+def test_ring_time_and_queue_timeout_send_callers_on() -> None:
+    # connect-call-to rings 20 s, enqueue-call waits 300 s; both then take the exit the
+    # flow gives for that case (callCompleted / callComplete): max_wait and on_max_wait.
+    _, m = load("ring_out.json")
+    owner, orders = m.nodes["owner"], m.nodes["orders"]
+    assert (owner.kind, owner.queue, owner.max_wait, owner.on_max_wait) == (
+        "agent", "client:owner", 20.0, "voicemail")
+    assert (orders.kind, orders.queue, orders.max_wait, orders.on_max_wait) == (
+        "agent", "Orders", 300.0, "voicemail")
+    assert m.nodes["voicemail"].kind == "voicemail"
+    assert not [f for f in lint(m) if f.rule == "UNREACHABLE"]

@@ -668,9 +668,16 @@ class Walk:
             kind, what = _dial(parts[0])
             node = ({"kind": "agent", "queue": what} if kind == "agent" else
                     {"kind": "transfer", "to": what}) | {"label": label}
+            ring = _seconds(parts[1], 0.0) if len(parts) > 1 else 0.0
+            if kind == "agent" and ring:  # Dial(device,20): rings 20 s, then on
+                node |= {"max_wait": ring, "on_max_wait": nxt()}
             if kind == "dynamic" or _DYN.search(what):
                 self.note("UNRESOLVED_TARGET", nid, f"Dial({parts[0]}): the phone or number "
                           "rung is only known at call time", hit)
+        elif app == "queue" and len(parts) > 4 and _seconds(parts[4], 0.0):
+            # Queue(name,options,URL,announce,timeout): waits that long, then on.
+            node = {"kind": "agent", "queue": parts[0] or "(unnamed)", "label": label,
+                    "max_wait": _seconds(parts[4], 0.0), "on_max_wait": nxt()}
         elif app == "queue":
             name = parts[0] or "(unnamed)"
             agent = self.fixed(("queue", nid), f"{nid}.agent",
