@@ -131,9 +131,9 @@ class Lines:
             return None
         chain = self.chain
         n_cls, n_q = len(chain.classes), len(self.nodes)
-        held = [np.concatenate(a) for a in zip(*parts, strict=True)] if parts else \
-            [np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32),
-             np.zeros(0), np.zeros(0, np.int32)]
+        held: list[np.ndarray] = [np.concatenate(a) for a in zip(*parts, strict=True)] \
+            if parts else [np.zeros(0, np.uint64), np.zeros(0, np.int32),
+                           np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int32)]
         size = counts.sum(axis=1) + np.bincount(held[1], minlength=n_cls)
         arrivals = np.zeros((n_cls, n_q))
         np.add.at(arrivals, (held[1], held[2]), 1.0)

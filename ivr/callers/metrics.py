@@ -181,9 +181,9 @@ def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
     for i in np.argsort(-visits, kind="stable").tolist():
         if visits[i] <= 0:
             continue
-        exits = tuple(sorted(labels.get(i, {}).items(), key=lambda kv: -kv[1]))
+        ordered = tuple(sorted(labels.get(i, {}).items(), key=lambda kv: -kv[1]))
         out.append(NodeFlow(top.ids[i], _kind(chain, i), float(visits[i]) / callers,
-                            float(abandon_at[i]) / callers, exits))
+                            float(abandon_at[i]) / callers, ordered))
     return tuple(out)
 
 

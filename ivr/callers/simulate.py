@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -246,8 +247,8 @@ def _traces(chain: Chain, raw: dict[int, list[tuple[int, bool]]],
         parts: list[tuple[str, object]] = [("steps", first), *waits.get(caller, [])]
         for what, part in parts:
             if what == "wait":
-                agent, event, to, wait = part  # type: ignore[misc]
-                items.append((agent, event, None, to, wait))
+                line = cast(tuple[str, str, str, float], part)
+                items.append((line[0], line[1], None, line[2], line[3]))
             else:
                 items.extend(_steps(chain, part))  # type: ignore[arg-type]
         intent = chain.population.intents[chain.classes[c].intent].name

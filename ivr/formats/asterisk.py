@@ -668,7 +668,7 @@ class Walk:
             kind, what = _dial(parts[0])
             node = ({"kind": "agent", "queue": what} if kind == "agent" else
                     {"kind": "transfer", "to": what}) | {"label": label}
-            ring = _seconds(parts[1], 0.0) if len(parts) > 1 else 0.0
+            ring: Any = _seconds(parts[1], 0.0) if len(parts) > 1 else 0.0
             if kind == "agent" and ring:  # Dial(device,20): rings 20 s, then on
                 node |= {"max_wait": ring, "on_max_wait": nxt()}
             if kind == "dynamic" or _DYN.search(what):

@@ -339,7 +339,7 @@ class _MenuReader(Checker):
 
     def check_callback_agent(self, node: Node) -> None:
         """A callback node's ``agent`` must name an agent node."""
-        target = self.raw_nodes.get(node.agent)
+        target = self.raw_nodes.get(node.agent or "")
         if not isinstance(target, dict) or target.get("kind") != "agent":
             self.fail(("nodes", node.id, "agent"), f"agent {node.agent!r} is not an agent "
                       "node", node.id, "name the agent whose people make the call back")
