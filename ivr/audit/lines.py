@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ivr.audit.verdict import Evidence, Outcome, all_of, failed, not_applicable, passed, plural
+from ivr.audit.verdict import (
+    Evidence,
+    Outcome,
+    all_of,
+    failed,
+    judged,
+    not_applicable,
+    passed,
+    plural,
+)
 from ivr.callers.calendar import clock
 from ivr.model import ESTIMATE, EVENTS
 from ivr.week import DAYS, WEEK_MINUTES, offset
@@ -122,14 +131,12 @@ def check_callback_when_waiting(f: Facts, p: Params) -> Outcome:
                         + (f" within {within:g} s of the start of the call" if within
                            else "") + late, figure=round(waits[worst], 3), threshold=limit,
                         unit="s"))
-    if bad:
-        return failed(f"{len(bad)} of {plural(len(agents), 'line')}: long waits with no "
-                      "callback offered", *bad, method=method)
-    if unknown:
-        return not_applicable(f"{len(unknown)} of {plural(len(agents), 'line')} cannot be "
-                              f"measured: {unknown[0]}", method=method)
-    return passed(f"{all_of(len(agents), 'line')}: a callback wherever the expected wait "
-                  f"exceeds {limit:g} s", *good, method=method)
+    lines = plural(len(agents), "line")
+    return judged(bad, unknown, good, method=method,
+                  failing=f"{len(bad)} of {lines}: long waits with no callback offered",
+                  unmeasured=f"{len(unknown)} of {lines} cannot be measured",
+                  passing=f"{all_of(len(agents), 'line')}: a callback wherever the "
+                  f"expected wait exceeds {limit:g} s")
 
 
 def check_announced_wait_accurate(f: Facts, p: Params) -> Outcome:
@@ -166,14 +173,13 @@ def check_announced_wait_accurate(f: Facts, p: Params) -> Outcome:
                             figure=round(off[worst], 3), threshold=said, unit="s"))
         else:
             good.append(f.at(i, f"announced {said:g} s; modelled wait {_span(waits)} by hour"))
-    if bad:
-        return failed(f"{len(bad)} of {plural(len(agents), 'announced wait')} off by more "
-                      f"than {tolerance:.0%} (or {slack:g} s)", *bad, method=method)
-    if unknown:
-        return not_applicable(f"{len(unknown)} of {plural(len(agents), 'announced wait')} "
-                              f"cannot be checked: {unknown[0]}", method=method)
-    return passed(f"{all_of(len(agents), 'announced wait')} within {tolerance:.0%} (or "
-                  f"{slack:g} s) of the model in every hour", *good, method=method)
+    counted = plural(len(agents), "announced wait")
+    return judged(bad, unknown, good, method=method,
+                  failing=f"{len(bad)} of {counted} off by more than {tolerance:.0%} (or "
+                  f"{slack:g} s)",
+                  unmeasured=f"{len(unknown)} of {counted} cannot be checked",
+                  passing=f"{all_of(len(agents), 'announced wait')} within {tolerance:.0%} "
+                  f"(or {slack:g} s) of the model in every hour")
 
 
 def check_wait_not_cut_off(f: Facts, p: Params) -> Outcome:

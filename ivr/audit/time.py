@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from ivr.audit.verdict import Evidence, Outcome, all_of, failed, not_applicable, passed, plural
+from ivr.audit.verdict import (
+    Evidence,
+    Outcome,
+    all_of,
+    failed,
+    judged,
+    not_applicable,
+    passed,
+    plural,
+)
 from ivr.callers.calendar import week
 from ivr.callers.chain import HUMAN, Chain, compile_chain, default_population
 from ivr.callers.exact import applies, solve
@@ -360,15 +369,13 @@ class TimeFacts:
                           describe(self.fastest.steps(self.top.index[aid]), self.menu),
                           level, share, "share", self.source(aid))
             (good if level >= share else bad).append(ev)
-        if bad:
-            return failed(f"{len(bad)} of {plural(len(agents), 'queue')} answer fewer than "
-                          f"{share:.0%} within {limit:g} s", *bad, method=method)
-        if unknown:
-            return not_applicable(f"{len(unknown)} of {plural(len(agents), 'queue')} cannot "
-                                  f"be measured: {unknown[0]}", method=method)
-        return passed(f"{all_of(len(agents), 'queue')} answer{'s' * (len(agents) == 1)} "
-                      f"{share:.0%} within {limit:g} s",
-                      *good, method=method)
+        queues = plural(len(agents), "queue")
+        return judged(bad, unknown, good, method=method,
+                      failing=f"{len(bad)} of {queues} answer fewer than {share:.0%} within "
+                      f"{limit:g} s",
+                      unmeasured=f"{len(unknown)} of {queues} cannot be measured",
+                      passing=f"{all_of(len(agents), 'queue')} answer"
+                      f"{'s' * (len(agents) == 1)} {share:.0%} within {limit:g} s")
 
 
 __all__ = ["TimeFacts", "after_request", "open_profile", "person_population"]
