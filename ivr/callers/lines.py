@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ivr.callers import rng
-from ivr.callers.chain import ABANDONED, CALLBACK, HUMAN, STUCK, Chain
+from ivr.callers.chain import ABANDONED, CALLBACK, HUMAN, OUTCOMES, STUCK, Chain
 from ivr.callers.lockstep import POOL, Callers, Lane, Picker, Tally, Walk, add_finished, patience_of
 from ivr.callers.queues import (
     TALLY,
@@ -258,7 +258,6 @@ class Lines:
     def _trace(self, queues: AgentQueues, cid: np.ndarray, q: np.ndarray, balk: np.ndarray,
                outcome: np.ndarray, sent: np.ndarray, stay: np.ndarray, traced: int,
                out: Resolved) -> None:
-        from ivr.callers.chain import OUTCOMES
         for i in np.flatnonzero(cid < traced).tolist():
             node = self.chain.menu.nodes[queues.names[int(q[i])]]
             to = (node.on_max_wait or "") if sent[i] else OUTCOMES[int(outcome[i])]
