@@ -23,9 +23,10 @@ from ivr.callers.metrics import agreement, summarize, summarize_exact
 from ivr.callers.simulate import simulate
 from ivr.cli import main
 from ivr.errors import ConfigError, IvrError, LoadError
+from ivr.language.speech import seconds_of
 from ivr.model import Menu
 from ivr.structure.paths import paths
-from ivr.structure.prompt import heard_shares, named_at, prefix_seconds
+from ivr.structure.prompt import heard_shares, named_at, prefix_seconds, spoken_share
 
 ROOT = Path(__file__).resolve().parent.parent
 MENUS = ROOT / "menus" / "behaviour"
@@ -266,17 +267,18 @@ def test_the_cheat_sheet_ignores_beliefs() -> None:
 
 def test_the_prompt_up_to_the_clause_naming_a_key() -> None:
     said = "For cards, press 2. For loans press 3, or 0 for someone."
-    words = said.split()
-    assert named_at(words, "2") == 4
-    assert named_at(words, "3") == 8
-    assert named_at(words, "0") == 12
-    assert named_at(words, "7") is None
-    spelled = "Press one for billing. Press two for sales."
-    assert named_at(spelled.split(), "2") == 8
+    assert said[:named_at(said, "2")] == "For cards, press 2."
+    assert said[:named_at(said, "3")] == "For cards, press 2. For loans press 3,"
+    assert named_at(said, "0") == len(said) and named_at(said, "7") is None
+    assert named_at("Press 10 for sales. Press 0 for someone.", "0") == 40  # not in 10
+    assert named_at("For a person, press star.", "*") == 25  # the word for * in English
+    assert named_at("Для оператора нажмите ноль.", "0", "ru") == 27
+    assert named_at("料金は１を押してください。担当者は0を。", "1", "ja") == 13  # full width
     node = parse_menu("name: T\nstart: m\nnodes:\n  m: {kind: menu, say: For cards press 2. "
                       "For loans press 3., options: {2: a, 3: a, 9: a}}\n  a: {kind: agent}\n"
                       ).nodes["m"]
-    assert heard_shares(node) == {"2": 0.5, "3": 1.0, "9": 1.0}
+    assert heard_shares(node) == {"2": spoken_share(node.say or "", 18), "3": 1.0, "9": 1.0}
+    assert 0.4 < heard_shares(node)["2"] < 0.6
     assert float(prefix_seconds(8.0, 0.5)) == 4.0
 
 
@@ -298,23 +300,27 @@ callers:
 """
 
 
+SAID = "For timetables press 1. For fares press 2. For a person press 0."
+
+
 def test_barging_callers_pay_the_prompt_up_to_their_option() -> None:
-    # 13 words at 2.5 a second: 5.2 s; "For timetables press 1." is 4 words (1.6 s), up to
-    # "For fares press 2." 8 words (3.2 s).
+    # The prompt lasts what it takes to say; a barging caller pays up to "... press 1."
+    # or "... press 2.", as long as that part takes to say.
     full = solve(compile_chain(parse_menu(BARGE % (0, 0, 0))))
     early = solve(compile_chain(parse_menu(BARGE % (1, 1, 0))))
-    assert full.seconds == pytest.approx(13 / 2.5)
-    assert early.seconds == pytest.approx(0.5 * 4 / 2.5 + 0.5 * 8 / 2.5)
+    assert full.seconds == pytest.approx(seconds_of(SAID))
+    assert early.seconds == pytest.approx(0.5 * seconds_of("For timetables press 1.")
+                                          + 0.5 * seconds_of(SAID[:42]))
 
 
 def test_barging_callers_who_heard_the_prompt_press_at_the_first_word() -> None:
     # After a silence the menu plays again: a barging caller knows its key by then.
     m = parse_menu((BARGE % (1, 1, 0.5)).replace("on_fail: desk}", "on_fail: desk, retries: 2}"))
     ex = solve(compile_chain(m))
-    first, word = 1 / 2.5, 13 / 2.5
-    # Half the callers are silent once (5.2 s prompt + 5 s timeout), then press at the
-    # first word (0.4 s); of those, half are silent again and go to the desk.
-    t = 0.5 * 4 / 2.5 + 0.5 * 8 / 2.5
+    first, word = seconds_of("For"), seconds_of(SAID)
+    # Half the callers are silent once (the whole prompt + 5 s timeout), then press at
+    # the first word; of those, half are silent again and go to the desk.
+    t = 0.5 * seconds_of("For timetables press 1.") + 0.5 * seconds_of(SAID[:42])
     expected = 0.5 * t + 0.5 * (word + 5 + 0.5 * first + 0.5 * (word + 5))
     assert ex.seconds == pytest.approx(expected)
 

@@ -302,8 +302,9 @@ class _Compiler:
             first = np.ones(top.n)
             for v in np.unique(top.src[self.opt]).tolist():
                 node = self.nodes[v]
-                shares = heard_shares(node)
-                first[v] = first_word_share(node)
+                language = self.menu.language_of(node)
+                shares = heard_shares(node, language)
+                first[v] = first_word_share(node, language)
                 lo = int(np.searchsorted(top.src, v))
                 hi = int(np.searchsorted(top.src, v, side="right"))
                 for e in range(lo, hi):

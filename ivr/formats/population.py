@@ -34,8 +34,9 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
     if not table:
         check.fail(ip, "intents is empty", hint="give at least one intent with share and goal")
     intents = []
-    for name, spec in table.items():
-        sp = (*ip, name)
+    for raw, spec in table.items():
+        sp = (*ip, raw)
+        name = check.name(raw, sp, "intent")
         s = check.mapping(spec, sp, f"intent {name!r}")
         check.fields(s, sp, ("share", "goal", "presses", "barge_in"), ("share", "goal"),
                      what=f"intent {name!r}")

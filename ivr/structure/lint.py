@@ -15,6 +15,7 @@ import numpy as np
 
 from ivr.errors import ConfigError
 from ivr.gcpause import paused_gc
+from ivr.language.phrases import merge, read_table
 from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
 from ivr.structure.topology import Routes, Step, Topology, describe
 
@@ -65,6 +66,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "imported: a digit pattern that no single key press can match"),
     Rule("NO_VOICE_ENTRY", "warning",
          "imported: the flow has no entry for phone calls (SMS, chat or API only)"),
+    Rule("LENIENT_READ", "warning",
+         "imported: the file breaks its format where the platform is lenient (a malformed "
+         "line it skips, an unescaped &, an older dialect); read as the platform reads it"),
 )}
 
 
@@ -88,6 +92,9 @@ class LintConfig:
     disabled: frozenset[str] = frozenset()
     severity: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: Phrases added to ivr's per-language lists (``phrases:`` in .ivr-lint.yaml):
+    #: language -> kind -> phrases, read by the rules and audit checks that read prompts.
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def param(self, rule: str, name: str) -> float:
         return self.params.get(rule, {}).get(name, RULES[rule].params[name])
@@ -118,10 +125,18 @@ class LintConfig:
         """Apply a config mapping ``{disable: [...], rules: {RULE: {param: value}}}``."""
         if not isinstance(data, dict):
             raise ConfigError("a lint config must be a mapping with disable and rules", file=file)
-        unknown = set(data) - {"disable", "rules"}
+        unknown = set(data) - {"disable", "rules", "phrases"}
         if unknown:
             raise ConfigError(f"unknown config field {sorted(unknown)[0]!r}", file=file,
-                              hint="use disable: [RULE, ...] and rules: {RULE: {...}}")
+                              hint="use disable: [RULE, ...], rules: {RULE: {...}} and "
+                              "phrases: {LANGUAGE: {person: [...]}}")
+        phrases = self.phrases
+        if "phrases" in data:
+            table, problem = read_table(data["phrases"])
+            if problem:
+                raise ConfigError(problem, file=file,
+                                  hint="phrases: {ru: {person: [оператор*]}}")
+            phrases = merge(phrases, table)
         disabled = set(self.disabled)
         severity = dict(self.severity)
         params = {k: dict(v) for k, v in self.params.items()}
@@ -155,7 +170,8 @@ class LintConfig:
                     allowed = ", ".join(["severity", "enabled", *RULES[rid].params])
                     raise ConfigError(f"{rid} has no setting {name!r}", file=file,
                                       hint=f"settings: {allowed}")
-        return replace(self, disabled=frozenset(disabled), severity=severity, params=params)
+        return replace(self, disabled=frozenset(disabled), severity=severity, params=params,
+                       phrases=phrases)
 
 
 def _rule_id(rule: Any, file: str) -> str:

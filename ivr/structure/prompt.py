@@ -1,46 +1,30 @@
 """Where in a menu's prompt each option is named, for callers who barge in.
 
 A caller who barges in presses its key as soon as the prompt has named it: at the end of
-the clause that names the key ("For cards, press 2." or "Press 2 for cards,"), a clause
-ending at ``.``, ``,``, ``;``, ``:``, ``!`` or ``?``. A key is named by its digit (``2``)
-or, when the prompt has no such digit, by its English word (``two``, ``star``,
-``pound``). A caller who already knows its
-key presses at the first word. The share of the prompt heard is counted in words (the
-words of ``say``, as the prompt's duration is), and :func:`prefix_seconds` turns a share
-into seconds: the one place that says how long part of a prompt lasts.
+the clause that names the key ("For cards, press 2." or "Press 2 for cards,"; clauses end
+at sentence punctuation and commas, 。 and 、 included). A key is named by its digit (or
+its full-width form), or by the prompt language's word for 0, * and # (``zero``,
+``star``, ``pound``; :data:`ivr.language.phrases.KEY_WORDS`). A caller who already
+knows its key presses at the first word. What part of the prompt has been heard is
+counted as the prompt's duration is, in the language's spoken units (syllables, morae;
+:func:`ivr.language.speech.units`), and :func:`prefix_seconds` turns that share into
+seconds: the one place that says how long part of a prompt lasts.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import numpy as np
 
+from ivr.language.phrases import KEY_WORDS, NO_SPACES
+from ivr.language.speech import units
 from ivr.model import Node
 
-#: English words for the keys (digits are matched in any language).
-KEY_WORDS = {
-    "0": ("zero",), "1": ("one",), "2": ("two",), "3": ("three",), "4": ("four",),
-    "5": ("five",), "6": ("six",), "7": ("seven",), "8": ("eight",), "9": ("nine",),
-    "*": ("star", "asterisk"), "#": ("pound", "hash", "square"),
-}
-_CLAUSE_END = re.compile(r"[.,;:!?]['\")\]]*$")
-_EDGE = re.compile(r"^[^\w*#]+|[^\w*#]+$")
-
-
-def _words(text: str | None) -> list[str]:
-    return text.split() if text else []
-
-
-def spoken_share(words: list[str], upto: int) -> float:
-    """The share of a prompt of ``words`` heard once its first ``upto`` words are spoken
-    (by words, as prompt durations are counted).
-
-    >>> spoken_share("For cards press 2.".split(), 4)
-    1.0
-    """
-    return min(max(upto, 0), len(words)) / len(words) if words else 1.0
+_CLAUSE_END = re.compile(r"[.!?;:\n,。！？；：、，]")
+_WIDE = str.maketrans("0123456789*#", "０１２３４５６７８９＊＃")
 
 
 def prefix_seconds(seconds: Any, share: Any) -> Any:
@@ -53,42 +37,64 @@ def prefix_seconds(seconds: Any, share: Any) -> Any:
     return seconds * np.clip(share, 0.0, 1.0)
 
 
-def named_at(words: list[str], key: str) -> int | None:
-    """How many words have been spoken when the clause naming ``key`` ends (None when
-    the prompt does not name it).
+def spoken_share(text: str, end: int, language: str = "en") -> float:
+    """The share of prompt ``text`` spoken once its first ``end`` characters are, in the
+    units its duration is counted in (1 for a prompt with nothing to say).
 
-    >>> named_at("For cards, press 2. For loans press 3.".split(), "2")
-    4
-    >>> named_at("Press 3 for loans, or 0 for a person.".split(), "3")
-    4
+    >>> spoken_share("For cards, press 2. For loans, press 3.", 19)
+    0.5
     """
-    bare = [_EDGE.sub("", w).lower() for w in words]
-    for names in ({key}, set(KEY_WORDS.get(key, ()))):  # the digit first, then its word
-        for i, word in enumerate(bare):
-            if word in names:
-                for j in range(i, len(words)):
-                    if _CLAUSE_END.search(words[j]):
-                        return j + 1
-                return len(words)
-    return None
+    whole = units(text, language)
+    return min(units(text[:end], language) / whole, 1.0) if whole > 0 else 1.0
 
 
-def heard_shares(node: Node) -> dict[str, float]:
+def named_at(text: str, key: str, language: str = "en") -> int | None:
+    """Where the clause that names ``key`` ends in ``text`` (a character offset past its
+    punctuation), or None when the prompt does not name the key.
+
+    >>> text = "For cards, press 2. Press 3 for loans, or 0 for someone."
+    >>> named_at(text, "2"), named_at(text, "3"), named_at(text, "0"), named_at(text, "7")
+    (19, 38, 56, None)
+    >>> named_at("料金は1を、担当者は0を押してください。", "0", "ja")
+    20
+    """
+    nfc = unicodedata.normalize("NFC", text)
+    spots = [m.start() for form in dict.fromkeys((key, key.translate(_WIDE)))
+             for m in re.finditer(r"(?<![0-9０-９])" + re.escape(form) + r"(?![0-9０-９])",
+                                  nfc)]
+    if not spots:
+        words = [w for w, k in KEY_WORDS.get(language.split("-", 1)[0].lower(), {}).items()
+                 if k == key]
+        folded = nfc.casefold()
+        spots = [m.start() for w in words
+                 for m in re.finditer(r"(?<!\w)" + re.escape(w), folded)]
+    if not spots:
+        return None
+    end = _CLAUSE_END.search(nfc, min(spots))
+    return end.end() if end else len(nfc)
+
+
+def heard_shares(node: Node, language: str = "en") -> dict[str, float]:
     """Per option key of a menu: the share of its prompt a barging caller hears before
     pressing it (1 when the prompt does not name the key, or has no text)."""
-    words = _words(node.say)
+    text = node.say or ""
     out = {}
     for opt in node.options:
-        at = named_at(words, opt.key)
-        out[opt.key] = 1.0 if at is None else spoken_share(words, at)
+        at = named_at(text, opt.key, language)
+        out[opt.key] = 1.0 if at is None else spoken_share(text, at, language)
     return out
 
 
-def first_word_share(node: Node) -> float:
-    """The share of a prompt spoken by its first word (1 without text: a prompt given
+def first_word_share(node: Node, language: str = "en") -> float:
+    """The share of a prompt spoken by its first word: up to the first space, or the
+    first character in a language written without spaces (1 without text: a prompt given
     only in seconds cannot be cut)."""
-    return spoken_share(_words(node.say), 1)
+    text = (node.say or "").strip()
+    if not text:
+        return 1.0
+    lang = language.split("-", 1)[0].lower()
+    first = text[:1] if lang in NO_SPACES else text.split()[0]
+    return spoken_share(text, len(first), language)
 
 
-__all__ = ["KEY_WORDS", "first_word_share", "heard_shares", "named_at", "prefix_seconds",
-           "spoken_share"]
+__all__ = ["first_word_share", "heard_shares", "named_at", "prefix_seconds", "spoken_share"]
