@@ -159,10 +159,11 @@ def staffed(chain: Chain) -> np.ndarray:
     population has ``calls_per_hour`` > 0, and those with line rules (``max_wait``,
     ``announce_wait``, ``callback``) whatever the staff."""
     lined = chain.population.calls_per_hour > 0
-    return np.array([i for i, nid in enumerate(chain.top.ids)
-                     if (node := chain.menu.nodes.get(nid)) is not None
-                     and node.kind == "agent" and ((lined and node.staff is not None)
-                                                   or has_rules(node))], dtype=np.int64)
+    top, nodes = chain.top, chain.menu.nodes
+    agents = [(i, nodes[top.ids[i]]) for i in np.flatnonzero(top.is_kind("agent")).tolist()]
+    return np.array([i for i, node in agents
+                     if (lined and node.staff is not None) or has_rules(node)],
+                    dtype=np.int64)
 
 
 def has_rules(node: Node) -> bool:
@@ -346,10 +347,10 @@ def callback_queue(chain: Chain, nodes: np.ndarray) -> tuple[np.ndarray, np.ndar
     (its ``agent``; -1 none)."""
     top = chain.top
     owner = np.full(top.n, -1, dtype=np.int64)
-    for i, nid in enumerate(top.ids):
-        node = chain.menu.nodes.get(nid)
-        if node is not None and node.kind == "callback" and node.agent is not None:
-            owner[i] = top.index[node.agent]
+    for i in np.flatnonzero(top.is_kind("callback")).tolist():
+        agent = chain.menu.nodes[top.ids[i]].agent
+        if agent is not None:
+            owner[i] = top.index[agent]
     return _ending_at(chain, nodes, CALLBACK, owner)
 
 
