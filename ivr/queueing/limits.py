@@ -53,7 +53,8 @@ from ivr.errors import ConfigError
 
 #: Terms of the offered-wait density below exp(-TAIL) of its largest are left out.
 TAIL = 46.0
-#: Gauss-Legendre nodes per cell.
+#: Gauss-Legendre nodes per cell (cells are also no wider than 2 / theta where patience
+#: still fades, so its exponential is resolved).
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(12)
 #: A cell is split while phi changes over it by more than this, or bends by more than
 #: _BEND at its middle.
@@ -397,6 +398,10 @@ def limited_wait(arrivals: float, agents: int, service: float, abandon: float = 
         mid = (edges[:-1] + edges[1:]) / 2
         bend = np.abs(probe.phi(mid) - (pa + pb) / 2)
         split = (np.abs(pb - pa) > _STEP) | (bend > _BEND)
+        if abandon > 0:  # patience still fading: cells no wider than its scale, 1/theta
+            fading = (edges[:-1] < rules.announce + 40.0 / abandon) & \
+                (edges[:-1] < rules.max_wait)
+            split |= fading & (edges[1:] - edges[:-1] > 2.0 / abandon)
         split &= (edges[1:] - edges[:-1]) > 1e-9 * np.maximum(1.0, edges[1:])
         if not split.any():
             break
