@@ -23,13 +23,16 @@ KINDS = (
     "voicemail",
     "transfer",
     "hangup",
+    "callback",
 )
 #: Kinds that end the menu part of a call.
-TERMINAL_KINDS = frozenset({"agent", "self_service", "voicemail", "transfer", "hangup"})
+TERMINAL_KINDS = frozenset({"agent", "self_service", "voicemail", "transfer", "hangup",
+                            "callback"})
 #: The twelve keys in keypad order (row by row), the order ties are broken in.
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
 #: Events on an edge of the menu graph.
-EVENTS = ("option", "timeout", "invalid", "fail", "next", "open", "closed", "chance")
+EVENTS = ("option", "timeout", "invalid", "fail", "next", "open", "closed", "chance",
+          "max_wait")
 #: The id the graph gives the implicit hang-up (a menu's retries ran out with no on_fail).
 HANGUP = "(hangup)"
 
@@ -89,6 +92,19 @@ class Staff:
 
 
 @dataclass(frozen=True, slots=True)
+class Callback:
+    """A callback offered to callers still waiting at an agent after ``offer_after``
+    seconds, taken by the share ``accept`` of them."""
+
+    offer_after: float
+    accept: float
+
+
+#: ``announce_wait: estimate``: the line announces the modelled expected wait.
+ESTIMATE = "estimate"
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """A node of a menu; fields that do not belong to its kind stay at their defaults."""
 
@@ -120,6 +136,15 @@ class Node:
     #: The BCP 47 tag of this node's prompt when it differs from the menu's (a bilingual
     #: menu: "para español oprima 2"); None: the menu's language.
     language: str | None = None
+    #: An agent's longest wait (seconds) and where callers go then.
+    max_wait: float | None = None
+    on_max_wait: str | None = None
+    #: An agent's announced wait: seconds, or :data:`ESTIMATE`.
+    announce_wait: float | str | None = None
+    #: An agent's callback offer to callers still waiting.
+    callback: Callback | None = None
+    #: A callback node's agent: whose line the call back joins.
+    agent: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -168,8 +193,11 @@ class Node:
             if self.closed is not None:
                 out.append(Exit("closed", self.closed))
             return tuple(out)
-        if kind == "agent" and self.schedule is not None:
-            return (Exit("closed", self.closed),)
+        if kind == "agent":
+            out = [Exit("closed", self.closed)] if self.schedule is not None else []
+            if self.max_wait is not None:
+                out.append(Exit("max_wait", self.on_max_wait))
+            return tuple(out)
         return ()
 
 
@@ -223,6 +251,11 @@ class Intent:
     name: str
     share: float
     goals: tuple[str, ...]
+    #: The keys its callers believe lead to their goal, in order (from the prompts'
+    #: wording): pressed while the menus offer them, then the model's aim takes over.
+    presses: tuple[str, ...] = ()
+    #: The share of its callers who press as soon as they hear their option.
+    barge_in: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

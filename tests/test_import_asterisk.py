@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import asterisk
-from ivr.formats.imported import UNANSWERED, to_menu
+from ivr.formats.imported import to_menu
 from ivr.formats.registry import read_any
 from ivr.model import Menu
 from ivr.structure.lint import lint
@@ -37,14 +37,14 @@ def test_reception_menu_queue_and_missing_operator() -> None:
     assert menu.kind == "menu" and menu.timeout == 6.0
     assert menu.say == "(audio: welcome) (audio: options)" and menu.seconds == 10.0
     assert {o.key: m.nodes[o.target].kind for o in menu.options} == {
-        "1": "branch", "2": "branch", "0": "agent"}
+        "1": "agent", "2": "agent", "0": "agent"}
     assert m.nodes[menu.option("0").target].queue == "PJSIP/1000"  # ${OPERATOR} from globals
-    staff = dict(m.nodes[menu.option("2").target].chance)  # _10XX with ${EXTEN}: Dial, and
-    rung, after = (m.nodes[t] for t in staff)  # when nobody answers, the next priority
-    assert rung.queue == "PJSIP/1001" and after.kind == "voicemail"
-    assert staff[rung.id] == 1 - UNANSWERED
-    queue = m.nodes[menu.option("1").target]
-    assert {m.nodes[t].kind for t, _ in queue.chance} == {"agent", "hangup"}
+    assert m.nodes[menu.option("2").target].queue == "PJSIP/1001"  # _10XX with ${EXTEN}
+    queue = m.nodes[menu.option("1").target]  # Queue(helpdesk,,,,120): 120 s, then on
+    assert (queue.kind, queue.queue, queue.max_wait) == ("agent", "helpdesk", 120.0)
+    assert queue.on_max_wait == "queues.operator.1"
+    desk = m.nodes[menu.option("2").target]  # Dial(PJSIP/1001,20) rings 20 s, then voicemail
+    assert (desk.max_wait, m.nodes[desk.on_max_wait or ""].kind) == (20.0, "voicemail")
     # i: Playback(invalid\;sorry) then back to the menu; the timeout runs on to Hangup().
     invalid = m.nodes[menu.on_invalid]
     assert invalid.say == "(audio: invalid;sorry)" and invalid.next == m.start
@@ -52,7 +52,6 @@ def test_reception_menu_queue_and_missing_operator() -> None:
     assert menu.on_fail == m.start  # no retry counter in Asterisk: an unbounded loop
     got = findings(m)
     assert ("MISSING_TARGET", "queues.operator.1") in got
-    assert ("UNRESOLVED_TARGET", queue.id) in got
     assert not {r for r, _ in got} & {"NO_PATH_TO_HUMAN", "DISCONNECT_ON_FAIL", "TRAP"}
     assert menu.source.line == 29 and menu.source.ref == "reception,s,3"
     assert m.nodes["queues.operator.1"].source.line == 24
@@ -79,10 +78,11 @@ def test_subroutines_templates_dynamic_and_unknown_apps() -> None:
     m = load("subroutines.conf")
     menu = m.nodes[m.start]
     kinds = {o.key: m.nodes[o.target].kind for o in menu.options}
-    assert kinds == {"1": "branch", "2": "input", "3": "message", "4": "branch",
+    assert kinds == {"1": "agent", "2": "input", "3": "message", "4": "branch",
                      "5": "agent"}
-    rung, after = (m.nodes[t] for t, _ in m.nodes[menu.option("1").target].chance)
-    assert rung.queue == "PJSIP/bob"  # Gosub ARG1 <- ${BOB}; unanswered: Return, Hangup
+    rung = m.nodes[menu.option("1").target]  # Dial(${ARG1},25): rings 25 s, then on
+    assert (rung.queue, rung.max_wait) == ("PJSIP/bob", 25.0)  # Gosub ARG1 <- ${BOB}
+    after = m.nodes[rung.on_max_wait or ""]
     assert after.kind == "hangup"  # Return() folds into the Hangup() after the Gosub
     assert m.nodes[menu.option("5").target].queue == "phone +3725551234"  # forwarded
     read = m.nodes[menu.option("2").target]
@@ -135,8 +135,9 @@ def test_start_can_be_forced() -> None:
     text = (DATA / "reception.conf").read_text()
     imp = asterisk.read(text, "r.conf", entry="staff,1005")
     m = to_menu(imp)
-    rung = m.nodes[m.nodes[m.start].chance[0][0]]
-    assert rung.kind == "agent" and rung.queue == "PJSIP/1005"
+    rung = m.nodes[m.start]  # Dial(PJSIP/${EXTEN},20): rings 20 s, then the voicemail
+    assert rung.kind == "agent" and rung.queue == "PJSIP/1005" and rung.max_wait == 20.0
+    assert m.nodes[rung.on_max_wait or ""].kind == "voicemail"
     with pytest.raises(LoadError, match="no context"):
         asterisk.read(text, "r.conf", entry="nowhere")
 
@@ -172,15 +173,12 @@ def test_corpus_ground_truth() -> None:
     got = findings(m)
     assert not any(r == "NO_PATH_TO_HUMAN" for r, _ in got)
     busy = m.nodes[menu.option("0").target]  # Dial-Users _11XX: GotoIf(BUSY) then Dial
-    assert {m.nodes[t].kind for t, _ in busy.chance} == {"branch", "voicemail"}
-    dial = next(m.nodes[t] for t, _ in busy.chance if m.nodes[t].kind == "branch")
-    rung, after = (m.nodes[t] for t, _ in dial.chance)  # not answered: dialed-${DIALSTATUS}
-    assert rung.queue == "PJSIP/1111" and {m.nodes[t].kind for t, _ in after.chance} >= {
-        "voicemail"}
-    for key, queue in (("1", "sales"), ("2", "customer_advocate")):
-        branch = m.nodes[menu.option(key).target]
-        targets = {m.nodes[t].queue or t for t, _ in branch.chance}
-        assert targets == {queue, "External-Features.operator.1"}
+    assert {m.nodes[t].queue or m.nodes[t].kind for t, _ in busy.chance} == {
+        "PJSIP/1111", "voicemail"}
+    for key, queue, wait in (("1", "sales", 300), ("2", "customer_advocate", 1200)):
+        line = m.nodes[menu.option(key).target]  # Queue(name,,,,timeout), then Goto(operator)
+        assert (line.kind, line.queue, line.max_wait) == ("agent", queue, wait)
+        assert line.on_max_wait == "External-Features.operator.1"
     assert ("MISSING_TARGET", "External-Features.operator.1") in got
     assert m.nodes[menu.on_invalid].next == menu.id and menu.on_fail == menu.id  # unbounded
 
@@ -192,8 +190,9 @@ def test_corpus_ground_truth() -> None:
     assert invalid.say == "(audio: invalid)" and m.nodes[invalid.next].kind == "hangup"
     thanks = m.nodes[demo.on_timeout]
     assert demo.option("#").target == thanks.id and m.nodes[thanks.next].kind == "hangup"
-    dial = m.nodes[m.nodes[demo.option("1234").target].next]  # via Gosub: Dial, else
-    assert [m.nodes[t].kind for t, _ in dial.chance][0] == "agent"  # voicemail
+    dial = m.nodes[m.nodes[demo.option("1234").target].next]  # via Gosub: Dial(...,20)
+    assert (dial.kind, dial.max_wait) == ("agent", 20.0)  # then on, by ${DIALSTATUS}
+    assert m.nodes[dial.on_max_wait or ""].kind == "branch"
     console = m.nodes[demo.option("1236").target]  # Dial(Console/dsp), then the menu again
     assert m.nodes[console.chance[0][0]].kind == "agent"
     echo_end = m.nodes[m.nodes[m.nodes[demo.option("600").target].next].next]

@@ -562,3 +562,13 @@ def test_a_legacy_channel_check_is_voice() -> None:
         "start": "check", "version": "1", "type": "contactFlow"}
     menu = to_menu(connect.read(json.dumps(doc), "legacy_channel.json"))
     assert menu.nodes["check"].kind == "message" and menu.nodes["check"].next == "phone"
+
+
+def test_customer_queue_flow_loop_prompts_interrupted_every_60_s() -> None:
+    # MessageParticipantIteratively with InterruptFrequencySeconds: callers wait in the
+    # queue; after 60 s the flow goes on at MessagesInterrupted (an offer to keep holding).
+    _, m = load("queue_flow.json")
+    hold = m.nodes[m.start]
+    assert (hold.kind, hold.max_wait, hold.on_max_wait) == ("agent", 60.0, "Offer")
+    offer = m.nodes["Offer"]
+    assert offer.kind == "menu" and offer.option("1").target == hold.id

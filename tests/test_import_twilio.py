@@ -489,9 +489,11 @@ def check(text: str) -> None:
 
 def test_forwarding_to_a_phone_is_a_person_and_its_ring_out_goes_on() -> None:
     _, menu = load("forward_owner.json")
-    branch = menu.nodes[menu.nodes["main"].option("1").target]
-    outcomes = {menu.nodes[t].kind: p for t, p in branch.chance}
-    assert outcomes == {"agent": 1 - UNANSWERED, "voicemail": UNANSWERED}
+    rung = menu.nodes[menu.nodes["main"].option("1").target]
+    # its ring timeout (25 s) says when callCompleted runs for nobody answering: a line's
+    # longest wait, to the voicemail
+    assert (rung.kind, rung.max_wait) == ("agent", 25.0)
+    assert menu.nodes[rung.on_max_wait or ""].kind == "voicemail"
     rules = found(lint(menu))
     assert not {r for r, _ in rules} & {"NO_PATH_TO_HUMAN", "UNREACHABLE", "DISCONNECT_ON_FAIL"}
     # every failure repeats the gather: Studio loops there, it never hangs up
@@ -515,3 +517,18 @@ def test_the_older_studio_dialect_is_read_with_a_note() -> None:
         "1": "appointments", "0": "front_desk"}
     assert menu.nodes["front_desk"].kind == "agent" and menu.nodes[menu.start].next == "welcome"
     assert found(lint(menu)) == {("LENIENT_READ", None)}
+
+
+def test_ring_time_and_queue_timeout_send_callers_on() -> None:
+    # connect-call-to rings 20 s, enqueue-call waits 300 s; both then take the exit the
+    # flow gives for that case (callCompleted / callComplete): max_wait and on_max_wait.
+    _, m = load("ring_out.json")
+    owner = m.nodes["owner"]
+    assert (owner.kind, owner.queue, owner.max_wait, owner.on_max_wait) == (
+        "agent", "client:owner", 20.0, "voicemail")
+    # failedToEnqueue is live too: a ring-out branch to the line and to the voicemail
+    orders = m.nodes[m.nodes["orders"].chance[0][0]]
+    assert (orders.kind, orders.queue, orders.max_wait, orders.on_max_wait) == (
+        "agent", "Orders", 300.0, "voicemail")
+    assert m.nodes["voicemail"].kind == "voicemail"
+    assert not [f for f in lint(m) if f.rule == "UNREACHABLE"]

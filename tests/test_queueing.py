@@ -261,10 +261,10 @@ def test_shipped_menus_with_staff_agree(capsys: pytest.CaptureFixture[str]) -> N
 def test_poisson_sums_match_scipy(log_load: float, agents: int) -> None:
     from scipy.stats import poisson
 
-    from ivr.queueing.erlang import _poisson_logs
+    from ivr.queueing.erlang import poisson_logs
 
     load = 10.0 ** log_load
-    below, full = _poisson_logs(load, agents)
+    below, full = poisson_logs(load, agents)
     assert full == pytest.approx(float(poisson.logpmf(agents, load)), rel=1e-11, abs=1e-9)
     theirs = float(poisson.logcdf(agents - 1, load))
     if math.isfinite(theirs):  # scipy underflows to -inf far in the tail; the sum does not

@@ -19,6 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from ivr.audit.lines import (  # noqa: F401 - checks named in CHECKS, found by name
+    check_announced_wait_accurate,
+    check_callback_when_waiting,
+    check_wait_not_cut_off,
+)
 from ivr.audit.policy import CHECKS, Policy, PolicyRule
 from ivr.audit.time import TimeFacts
 from ivr.audit.verdict import (
@@ -390,7 +395,7 @@ def check_wait_announced(f: Facts, p: Params) -> Outcome:
     bad = []
     for i in agents:
         node = f.menu.nodes[top.ids[i]]
-        if f.says("wait", node.id, spoken(node.say)):
+        if node.announce_wait is not None or f.says("wait", node.id, spoken(node.say)):
             continue
         into = f.in_edges(i)
         into = into[f.reached[top.src[into]]]

@@ -97,7 +97,8 @@ CHECKS = _checks(
     Check("no_repeated_question", "structure",
           "no caller is asked for the same input twice on one call"),
     Check("wait_announced", "structure",
-          "callers arriving at a person's queue hear the expected wait (text heuristic)"),
+          "callers arriving at a person's queue hear the expected wait (announce_wait, or "
+          "a text heuristic)"),
     Check("callback_when_closed", "structure",
           "where a person is closed, callers can still leave a message (voicemail)"),
     Check("keypad_conventions", "structure",
@@ -122,6 +123,22 @@ CHECKS = _checks(
            "statistic": Param("choice", "fastest: the fastest route plus the expected queue "
                               "wait; mean: the mean over callers who want a person",
                               "fastest", choices=("fastest", "mean"))}),
+    Check("callback_when_waiting", "time",
+          "where a line's expected wait exceeds `seconds` in some hour, callers are offered "
+          "a callback (a line's callback offer, its max_wait to a callback node, or a menu "
+          "option to one)",
+          {"seconds": Param("number", "the expected wait above which a callback is owed",
+                            required=True, low=0),
+           "offered_within": Param("number", "seconds from the start of the call by which "
+                                   "the callback must be offered (fastest route); none: any "
+                                   "time", low=0)}),
+    Check("announced_wait_accurate", "time",
+          "a fixed announced wait is within `tolerance` (or `slack` seconds) of the "
+          "modelled expected wait in every hour callers arrive",
+          {"tolerance": Param("number", "relative difference allowed", 0.5, low=0),
+           "slack": Param("number", "seconds of difference always allowed", 30, low=0)}),
+    Check("wait_not_cut_off", "structure",
+          "no line's max_wait sends callers to a hang-up (with no further key press)"),
     Check("share_within", "time",
           "at least `share` of callers who want a person reach one within `seconds`",
           {"seconds": Param("number", "the limit in seconds", required=True, low=0,
@@ -342,8 +359,9 @@ def _param_schema(name: str, spec: Param) -> dict[str, Any]:
     return out
 
 
-#: Examples of the required parameters, which have no default to show.
-_REQUIRED_EXAMPLES = {"seconds": (120, 180), "share": (0.95, 0.9), "rule": ("LONG_PROMPT", "TRAP")}
+#: Examples of the required parameters, and of optional ones with no default.
+_REQUIRED_EXAMPLES = {"seconds": (120, 180), "share": (0.95, 0.9), "rule": ("LONG_PROMPT", "TRAP"),
+                      "offered_within": (60, 180)}
 
 
 def _text(description: str, *examples: str) -> dict[str, Any]:

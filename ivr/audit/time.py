@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from ivr.audit.verdict import Evidence, Outcome, all_of, failed, not_applicable, passed, plural
+from ivr.audit.verdict import (
+    Evidence,
+    Outcome,
+    all_of,
+    failed,
+    judged,
+    not_applicable,
+    passed,
+    plural,
+)
 from ivr.callers.calendar import week
 from ivr.callers.chain import HUMAN, Chain, compile_chain, default_population
 from ivr.callers.exact import applies, solve
@@ -93,7 +102,8 @@ class TimeFacts:
     def _base(self) -> tuple[dict[str, QueueFigures], AgentQueues | None, str | None]:
         """The queues as the menu's own callers (the traffic that loads them) meet them:
         figures by agent id, the queue model, or why there is none."""
-        if not any(n.staff is not None for n in self.menu.nodes.values()):
+        if not any(n.staff is not None or n.kind == "callback"
+                   for n in self.menu.nodes.values()):
             return {}, None, None
         try:
             chain = compile_chain(self.menu, top=self.top)
@@ -106,6 +116,11 @@ class TimeFacts:
         except IvrError as exc:  # e.g. an overloaded queue of callers who never give up
             return {}, None, exc.message
         return {q.node: q for q in summary.queues}, model, None
+
+    @property
+    def model(self) -> AgentQueues | None:
+        """The queue model of the menu's own callers (None when not modelled)."""
+        return self._base[1]
 
     @property
     def queues(self) -> dict[str, QueueFigures]:
@@ -354,15 +369,13 @@ class TimeFacts:
                           describe(self.fastest.steps(self.top.index[aid]), self.menu),
                           level, share, "share", self.source(aid))
             (good if level >= share else bad).append(ev)
-        if bad:
-            return failed(f"{len(bad)} of {plural(len(agents), 'queue')} answer fewer than "
-                          f"{share:.0%} within {limit:g} s", *bad, method=method)
-        if unknown:
-            return not_applicable(f"{len(unknown)} of {plural(len(agents), 'queue')} cannot "
-                                  f"be measured: {unknown[0]}", method=method)
-        return passed(f"{all_of(len(agents), 'queue')} answer{'s' * (len(agents) == 1)} "
-                      f"{share:.0%} within {limit:g} s",
-                      *good, method=method)
+        queues = plural(len(agents), "queue")
+        return judged(bad, unknown, good, method=method,
+                      failing=f"{len(bad)} of {queues} answer fewer than {share:.0%} within "
+                      f"{limit:g} s",
+                      unmeasured=f"{len(unknown)} of {queues} cannot be measured",
+                      passing=f"{all_of(len(agents), 'queue')} answer"
+                      f"{'s' * (len(agents) == 1)} {share:.0%} within {limit:g} s")
 
 
 __all__ = ["TimeFacts", "after_request", "open_profile", "person_population"]

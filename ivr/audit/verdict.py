@@ -94,5 +94,16 @@ def not_applicable(message: str, method: str = "structure") -> Outcome:
     return Outcome("not-applicable", message, (), method)
 
 
+def judged(bad: list[Evidence], unknown: list[str], good: list[Evidence], *, failing: str,
+           unmeasured: str, passing: str, method: str) -> Outcome:
+    """A rule checked item by item: failed when any item is bad, else not applicable when
+    any could not be measured (``unmeasured: the first reason``), else passed."""
+    if bad:
+        return failed(failing, *bad, method=method)
+    if unknown:
+        return not_applicable(f"{unmeasured}: {unknown[0]}", method=method)
+    return passed(passing, *good, method=method)
+
+
 __all__ = ["STATUSES", "Evidence", "MenuAudit", "Outcome", "Verdict", "all_of", "failed",
-           "not_applicable", "passed", "plural"]
+           "judged", "not_applicable", "passed", "plural"]

@@ -71,9 +71,11 @@ def hourly_profile(hourly: Sequence[float], tz: str) -> np.ndarray:
 
 
 def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
-         at: int | None = None) -> Week:
+         at: int | None = None, *, by_level: bool = False) -> Week:
     """The open-sets of the week; ``profile`` weights arrivals per UTC minute (flat when
-    None); ``at`` puts every call at one UTC minute of the week.
+    None); ``at`` puts every call at one UTC minute of the week. With ``by_level`` the
+    sets are also told apart by the arrival level of their minutes (one set per segment
+    of the week, for callers who may meet two queues: both in their own segment).
 
     Examples
     --------
@@ -93,12 +95,16 @@ def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
         weights[at % WEEK_MINUTES] = 1.0
     else:
         weights = level / WEEK_MINUTES
-    if not names:
+    if not names and not by_level:
         return Week((), np.zeros((1, 0), dtype=bool), np.ones(1),
                     np.zeros(WEEK_MINUTES, dtype=np.int64), weights, level)
-    grid = np.stack([_open_minutes(schedules[n]) for n in names], axis=1)
-    sets, of_minute = distinct_rows(grid)
-    share = np.bincount(of_minute, weights=weights, minlength=len(sets))
+    grid = np.stack([_open_minutes(schedules[n]) for n in names], axis=1) if names else \
+        np.zeros((WEEK_MINUTES, 0), dtype=bool)
+    keys = np.concatenate([grid.astype(float), level[:, None]], axis=1) if by_level \
+        else grid
+    rows, of_minute = distinct_rows(keys)
+    sets = rows[:, :len(names)].astype(bool)
+    share = np.bincount(of_minute, weights=weights, minlength=len(rows))
     share = share / share.sum()
     return Week(names, sets, share, of_minute.astype(np.int64), weights, level)
 

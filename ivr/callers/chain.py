@@ -19,11 +19,13 @@ import numpy as np
 from ivr.callers.calendar import Week, clock, hourly_profile, week
 from ivr.errors import LoadError
 from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
+from ivr.structure.prompt import first_word_share, heard_shares, prefix_seconds
 from ivr.structure.topology import KIND_CODES, Topology
 
 OUTCOMES = ("served", "human", "voicemail", "transferred", "misrouted", "abandoned",
-            "disconnected", "stuck")
-SERVED, HUMAN, VOICEMAIL, TRANSFERRED, MISROUTED, ABANDONED, DISCONNECTED, STUCK = range(8)
+            "disconnected", "stuck", "callback")
+(SERVED, HUMAN, VOICEMAIL, TRANSFERRED, MISROUTED, ABANDONED, DISCONNECTED, STUCK,
+ CALLBACK) = range(9)
 #: Outcome codes are stored in a row's destination as ``-1 - outcome``.
 _EV = {e: i for i, e in enumerate(EVENTS)}
 _K = {k: i for i, k in enumerate(KIND_CODES)}
@@ -33,12 +35,14 @@ _UNIFORM = -1
 
 @dataclass(frozen=True)
 class CallerClass:
-    """Callers who behave alike: one intent, zero-out or not, one set of open schedules."""
+    """Callers who behave alike: one intent, zero-out or not, one set of open schedules
+    (and arrival level, when the week is told apart by level), barging in or not."""
 
     intent: int
     zero_out: bool
     open_set: int
     weight: float
+    barge: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +54,10 @@ class Chain:
     ``edge[e]`` the menu edge in ``top`` (-1 when there is none, e.g. a dead end).
     Abandonment is not in the rows: it depends on the patience distribution, which the
     solver folds in (exponential) and the simulator draws per caller.
+
+    ``arrive[c, v]`` is where a caller of class ``c`` sent to node ``v`` from outside the
+    menu's edges goes (a state, or ``-1 - outcome``): an agent's ``on_max_wait``. Such a
+    caller follows the model's aim (its beliefs are spent).
     """
 
     menu: Menu
@@ -67,6 +75,7 @@ class Chain:
     secs: np.ndarray
     event: np.ndarray
     edge: np.ndarray
+    arrive: np.ndarray
 
     @property
     def n_states(self) -> int:
@@ -125,8 +134,22 @@ def compile_chain(menu: Menu, population: Population | None = None, *,
     top = top or Topology.of(menu)
     if profile is None and pop.arrivals is not None:
         profile = hourly_profile(pop.arrivals.hourly, pop.arrivals.tz or clock(menu.schedules))
-    wk = week(menu.schedules, profile=profile, at=at)
+    wk = week(menu.schedules, profile=profile, at=at,
+              by_level=pop.calls_per_hour > 0 and continues(menu))
     return _Compiler(menu, pop, top, wk).run()
+
+
+def continues(menu: Menu) -> bool:
+    """Whether callers sent on from an agent's line at its ``max_wait`` walk on in the
+    menu, or into another staffed line (then a caller may meet two queues, and does so
+    in the segment of the week it called in)."""
+    nodes = menu.nodes
+    for node in nodes.values():
+        if node.kind == "agent" and node.on_max_wait is not None:
+            target = nodes[node.on_max_wait]
+            if not target.terminal or (target.kind == "agent" and target.staff is not None):
+                return True
+    return False
 
 
 class _Compiler:
@@ -147,6 +170,7 @@ class _Compiler:
         # Edge targets plus a last element, so edge index -1 (no such edge) is safe.
         self.dst_ext = np.append(top.dst, top.n - 1)
         self._dist: dict[int, np.ndarray] = {}
+        self._heard: tuple[np.ndarray, np.ndarray] | None = None
         kinds = top.kind
         self.is_menu = kinds == _K["menu"]
         self.is_input = kinds == _K["input"]
@@ -160,11 +184,13 @@ class _Compiler:
         out = []
         z = self.pop.zero_out
         for i, intent in enumerate(self.pop.intents):
+            b = intent.barge_in
             for zero, zw in ((False, 1.0 - z), (True, z)):
-                for k, share in enumerate(self.week.share):
-                    w = intent.share * zw * float(share)
-                    if w > 0:
-                        out.append(CallerClass(i, zero, k, w))
+                for barge, bw in ((False, 1.0 - b), (True, b)):
+                    for k, share in enumerate(self.week.share):
+                        w = intent.share * zw * bw * float(share)
+                        if w > 0:
+                            out.append(CallerClass(i, zero, k, w, barge))
         return out
 
     def run(self) -> Chain:
@@ -185,10 +211,11 @@ class _Compiler:
         n_states = offset
         indptr = np.zeros(n_states + 1, dtype=np.int64)
         np.cumsum(np.bincount(cat["e_state"][pick], minlength=n_states), out=indptr[1:])
+        arrive = np.stack([p["arrive"] for p in parts])
         return Chain(self.menu, self.pop, self.top, self.week, tuple(classes),
                      np.asarray(starts, dtype=np.int64), cat["node"], cat["fail"], cat["cls"],
                      indptr, cat["e_dst"][pick], cat["e_prob"][pick], cat["e_secs"][pick],
-                     cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick])
+                     cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick], arrive)
 
     # -- per class ---------------------------------------------------------------------
 
@@ -207,6 +234,7 @@ class _Compiler:
         kinds = top.kind
         code[kinds == _K["voicemail"]] = -1 - VOICEMAIL
         code[kinds == _K["transfer"]] = -1 - TRANSFERRED
+        code[kinds == _K["callback"]] = -1 - CALLBACK
         code[(kinds == _K["hangup"]) | (kinds == _K["(hangup)"])] = -1 - DISCONNECTED
         for i, node in enumerate(self.nodes):
             if node.kind == "self_service":
@@ -223,11 +251,22 @@ class _Compiler:
                 code[i] = -1 - SERVED
         return code
 
-    def aims(self, cls: CallerClass, live: np.ndarray) -> np.ndarray:
-        """Per menu node: the option edge the caller means to press, or _UNIFORM."""
+    def key_edges(self, key: str) -> np.ndarray:
+        """Option edges bound to ``key``."""
+        top = self.top
+        if key in KEYPAD:
+            return self.opt[top.keycode[self.opt] == KEYPAD.index(key)]
+        return np.array(sorted(e for e, k in top.typed.items() if k == key), dtype=np.int64)
+
+    def aims(self, cls: CallerClass, live: np.ndarray, belief: str | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Per menu node: the option edge the caller means to press, or _UNIFORM; and
+        which menu nodes offer the ``belief`` key (pressed there instead of the aim,
+        unless the caller zeroes out and 0 is offered)."""
         top = self.top
         n = top.n
         aim = np.full(n, _UNIFORM, dtype=np.int64)
+        offers = np.zeros(n, dtype=bool)
         opt = self.opt[live[top.src[self.opt]]]
         if len(opt):
             cost = self.weight[opt] + self.distance(cls.intent)[top.dst[opt]]
@@ -239,27 +278,86 @@ class _Compiler:
             first[1:] = top.src[o][1:] != top.src[o][:-1]
             aim[top.src[o[first]]] = o[first]
             zero = opt[top.keycode[opt] == _ZERO]
-            if cls.zero_out:
-                aim[top.src[zero]] = zero
-            else:
+            if not cls.zero_out:
                 no_aim = aim[top.src[zero]] == _UNIFORM
                 aim[top.src[zero[no_aim]]] = zero[no_aim]
-        return aim
+            if belief is not None:
+                told = self.key_edges(belief)
+                told = told[live[top.src[told]]]
+                aim[top.src[told]] = told
+                offers[top.src[told]] = True
+            if cls.zero_out:
+                aim[top.src[zero]] = zero
+        return aim, offers
+
+    def heard(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per option edge, the share of its menu's prompt heard when the clause naming
+        its key ends; per node, the share of its first word (for callers who barge in)."""
+        if self._heard is None:
+            top = self.top
+            share = np.ones(len(top.src))
+            first = np.ones(top.n)
+            for v in np.unique(top.src[self.opt]).tolist():
+                node = self.nodes[v]
+                language = self.menu.language_of(node)
+                shares = heard_shares(node, language)
+                first[v] = first_word_share(node, language)
+                lo = int(np.searchsorted(top.src, v))
+                hi = int(np.searchsorted(top.src, v, side="right"))
+                for e in range(lo, hi):
+                    if top.event[e] == _EV["option"]:
+                        share[e] = shares.get(top.key(e) or "", 1.0)
+            self._heard = share, first
+        return self._heard
 
     def compile_class(self, cls: CallerClass, c: int, offset: int) -> dict[str, np.ndarray]:
-        top, pop = self.top, self.pop
+        """The states of one class: a layer per key of its intent's ``presses`` still to
+        press, then a last layer where the model's aim rules (the only one without
+        beliefs). Pressing an option in layer b moves to layer b + 1 where the menu offered
+        the believed key, else to the last layer; every other move stays in the layer."""
+        top = self.top
         n = top.n
         ending = self.endings(cls)
         live = ending == 0
         counts = np.where(live, np.where(self.is_menu | self.is_input, top.retries, 1), 0)
         base = np.zeros(n, dtype=np.int64)
         np.cumsum(counts[:-1], out=base[1:])
-        base += offset
-        dest = np.where(live, base, ending)  # where arriving at a node leads (failures 0)
+        size = int(counts.sum())
+        presses = self.pop.intents[cls.intent].presses
+        n_layers = len(presses) + 1
+        # Where arriving at a node leads in each layer (failures 0).
+        dests = np.stack([np.where(live, base + offset + b * size, ending)
+                          for b in range(n_layers)])
         nodes = np.repeat(np.arange(n), counts)
-        fails = np.arange(len(nodes)) - np.repeat(base - offset, counts)
+        fails = np.arange(len(nodes)) - np.repeat(base, counts)
         out: dict[str, list[np.ndarray]] = {k: [] for k in
                                             ("state", "dst", "prob", "secs", "event", "edge")}
+        for b in range(n_layers):
+            belief = presses[b] if b < len(presses) else None
+            self.compile_layer(cls, live, base + offset + b * size, offset + b * size,
+                               dests, b, belief, nodes, fails, out)
+        return {
+            "node": np.tile(nodes, n_layers), "fail": np.tile(fails, n_layers),
+            "cls": np.full(len(nodes) * n_layers, c, dtype=np.int64),
+            "e_state": np.concatenate(out["state"]).astype(np.int64),
+            "e_dst": np.concatenate(out["dst"]).astype(np.int64),
+            "e_prob": np.concatenate(out["prob"]),
+            "e_secs": np.concatenate(out["secs"]),
+            "e_event": np.concatenate(out["event"]),
+            "e_edge": np.concatenate(out["edge"]),
+            "start": np.int64(dests[0][top.index[self.menu.start]]),
+            "arrive": dests[-1],
+        }
+
+    def compile_layer(self, cls: CallerClass, live: np.ndarray, base: np.ndarray,
+                      offset: int, dests: np.ndarray, layer: int, belief: str | None,
+                      nodes: np.ndarray, fails: np.ndarray,
+                      out: dict[str, list[np.ndarray]]) -> None:
+        """The rows of one layer's states (node v's first state is ``base[v]``, the
+        layer's first state ``offset``)."""
+        top, pop = self.top, self.pop
+        dest = dests[layer]
+        last = len(dests) - 1
 
         def add(state: np.ndarray, dst: np.ndarray, prob: np.ndarray | float,
                 secs: np.ndarray | float, event: np.ndarray | int,
@@ -281,7 +379,7 @@ class _Compiler:
         rf = fails[rs]
         rstate = rs + offset
         # Presses that go somewhere: options of menus, `next` of inputs.
-        aim = self.aims(cls, live & self.is_menu)
+        aim, offers = self.aims(cls, live & self.is_menu, belief)
         opt = self.opt[live[top.src[self.opt]]]
         if len(opt):
             v = top.src[opt]
@@ -294,8 +392,18 @@ class _Compiler:
             reps = top.retries[v]
             e_rep = np.repeat(opt, reps)
             f_rep = np.arange(len(e_rep)) - np.repeat(np.cumsum(reps) - reps, reps)
-            add(base[top.src[e_rep]] + f_rep, dest[top.dst[e_rep]], np.repeat(p, reps),
-                prompt[top.src[e_rep]], _EV["option"], e_rep)
+            # An option pressed while the belief holds spends one of its keys.
+            to_layer = np.where(offers[v], layer + 1, last) if layer < last else \
+                np.full(len(opt), last)
+            secs = prompt[top.src[e_rep]]
+            if cls.barge:
+                heard, first = self.heard()
+                knows = (opt == a) & (offers[v] | (cls.zero_out & (top.keycode[opt] == _ZERO)))
+                share = np.where(np.repeat(knows, reps) | (f_rep > 0), first[top.src[e_rep]],
+                                 heard[e_rep])
+                secs = prefix_seconds(secs, share)
+            add(base[top.src[e_rep]] + f_rep, dests[np.repeat(to_layer, reps), top.dst[e_rep]],
+                np.repeat(p, reps), secs, _EV["option"], e_rep)
         inputs = self.is_input[rv]
         nxt = self.first[_EV["next"]][rv]
         iv = inputs
@@ -307,7 +415,7 @@ class _Compiler:
         p_invalid = np.where(inputs, (1.0 - s) * mis,
                              np.where(self.n_opt[rv] == 0, 1.0 - s,
                                       (1.0 - s) * mis * (12 - k_single) / 12))
-        last = rf + 1 >= top.retries[rv]
+        last_try = rf + 1 >= top.retries[rv]
         fail_edge = self.first[_EV["fail"]][rv]
         failures: tuple[tuple[str, np.ndarray | float, np.ndarray | float], ...] = (
             ("invalid", p_invalid, 0.0), ("timeout", s, top.timeout[rv]))
@@ -316,8 +424,9 @@ class _Compiler:
             again_to = top.dst[again]
             retry_dst = np.where(again_to == rv, rstate + 1, dest[again_to])
             final_dst = dest[top.dst[fail_edge]]
-            add(rstate, np.where(last, final_dst, retry_dst), p_fail, prompt[rv] + extra,
-                np.where(last, _EV["fail"], _EV[event]), np.where(last, fail_edge, again))
+            add(rstate, np.where(last_try, final_dst, retry_dst), p_fail, prompt[rv] + extra,
+                np.where(last_try, _EV["fail"], _EV[event]),
+                np.where(last_try, fail_edge, again))
         # Single-state nodes: messages, branches, agents closed at this time.
         one = np.flatnonzero(live[nodes] & ~(self.is_menu | self.is_input)[nodes])
         ov = nodes[one]
@@ -344,17 +453,6 @@ class _Compiler:
             e = np.where(is_open, self.first[_EV["open"]][sv], self.first[_EV["closed"]][sv])
             add(sstate, np.where(e >= 0, dest[self.dst_ext[e]], -1 - STUCK), 1.0,
                 0.0, np.where(is_open, _EV["open"], _EV["closed"]), e)
-        start = dest[top.index[self.menu.start]]
-        return {
-            "node": nodes, "fail": fails, "cls": np.full(len(nodes), c, dtype=np.int64),
-            "e_state": np.concatenate(out["state"]).astype(np.int64),
-            "e_dst": np.concatenate(out["dst"]).astype(np.int64),
-            "e_prob": np.concatenate(out["prob"]),
-            "e_secs": np.concatenate(out["secs"]),
-            "e_event": np.concatenate(out["event"]),
-            "e_edge": np.concatenate(out["edge"]),
-            "start": np.int64(start),
-        }
 
 
 def _column(x: np.ndarray | float, m: int, dtype: type) -> np.ndarray:
@@ -363,4 +461,5 @@ def _column(x: np.ndarray | float, m: int, dtype: type) -> np.ndarray:
     return a if a.ndim else np.full(m, a)
 
 
-__all__ = ["OUTCOMES", "CallerClass", "Chain", "compile_chain", "default_population"]
+__all__ = ["CALLBACK", "OUTCOMES", "CallerClass", "Chain", "compile_chain", "continues",
+           "default_population"]

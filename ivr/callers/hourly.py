@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ivr.callers.calendar import clock
-from ivr.callers.chain import ABANDONED, HUMAN, OUTCOMES, Chain
+from ivr.callers.chain import ABANDONED, CALLBACK, HUMAN, OUTCOMES, Chain
 from ivr.callers.exact import ExactResult
+from ivr.callers.queues import AgentQueues
 from ivr.model import EVENTS
 from ivr.week import DAYS, WEEK_MINUTES, offset
 
@@ -86,19 +87,11 @@ def by_hour(chain: Chain, exact: ExactResult, span: str = "day") -> tuple[HourRo
     queues = exact.queues
     if queues is not None:
         # The minute's segment instead of the class's week average, for each queue.
-        reach = queues.reach
-        mean_served = queues.per_class(queues.served)
-        shift = np.zeros((n_sets, len(queues.seg_set)))
-        np.add.at(shift, sets, within[:, None] * (reach @ queues.served
-                                                 - (reach * mean_served).sum(axis=1)[:, None]))
-        heads = np.zeros((n_sets, len(queues.names)))
-        np.add.at(heads, sets, within[:, None] * reach)
         seg = queues.of_minute[minutes]
         k = wk.of_minute[minutes]
-        delta = shift[k, seg]
-        outcome = outcome.copy()
-        outcome[:, HUMAN] += delta
-        outcome[:, ABANDONED] -= delta
+        outcome = outcome + _line_shift(chain, queues, sets, within)[k, seg]
+        heads = np.zeros((n_sets, len(queues.names)))
+        np.add.at(heads, sets, within[:, None] * queues.reach)
         answered = (heads[k] * queues.served[:, seg].T).sum(axis=1)
         waited = (heads[k] * queues.wait1[:, seg].T).sum(axis=1)
     local = (minutes + offset(clock(chain.menu.schedules))) % WEEK_MINUTES
@@ -126,6 +119,30 @@ def by_hour(chain: Chain, exact: ExactResult, span: str = "day") -> tuple[HourRo
             {o: float(per[h, i]) / share if share > 0 else 0.0 for i, o in enumerate(OUTCOMES)},
             float(closed_h[h]) / share if share > 0 else 0.0, asa))
     return tuple(rows)
+
+
+def _line_shift(chain: Chain, queues: AgentQueues, sets: np.ndarray, within: np.ndarray
+                ) -> np.ndarray:
+    """``[open-set, segment, outcome]``: how the outcomes of the callers of an open-set
+    who arrive in a segment differ from their class's average over its segments: what
+    becomes of them at the lines (answered, callback, gave up, sent on to an ending) in
+    that segment instead of on average. Zero where callers sent on walk on, as their
+    classes are then one segment each."""
+    fates = queues.fates()                                   # [q, g, f]
+    mean = np.einsum("cg,qgf->cqf", queues.class_mix, fates)  # [c, q, f]
+    shift = np.zeros((len(chain.week.share), len(queues.seg_set), len(OUTCOMES)))
+    for c in range(len(chain.classes)):
+        for q in range(len(queues.names)):
+            share = within[c] * queues.reach[c, q]
+            if share <= 0:
+                continue
+            sent = queues.onward[q]
+            ends = int(chain.arrive[c, sent]) if sent >= 0 else -1 - ABANDONED
+            codes = (HUMAN, CALLBACK, -1 - ends if ends < 0 else None, ABANDONED)
+            for f, o in enumerate(codes):
+                if o is not None:
+                    shift[sets[c], :, o] += share * (fates[q, :, f] - mean[c, q, f])
+    return shift
 
 
 __all__ = ["HourRow", "by_hour"]

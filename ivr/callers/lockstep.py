@@ -84,10 +84,11 @@ class Picker:
         self.shares[-1] = np.inf
         self.guide = np.searchsorted(self.shares, np.arange(1024) / 1024, side="right")
         self.of_minute = chain.week.of_minute
-        table = np.full((len(pop.intents), 2, len(chain.week.share)), -1, dtype=np.int64)
+        table = np.full((len(pop.intents), 2, 2, len(chain.week.share)), -1, dtype=np.int64)
         for c, klass in enumerate(chain.classes):
-            table[klass.intent, int(klass.zero_out), klass.open_set] = c
+            table[klass.intent, int(klass.zero_out), int(klass.barge), klass.open_set] = c
         self.table = table
+        self.barge = np.array([i.barge_in for i in pop.intents])
         self.start = chain.start
         arrival = chain.week.arrival  # the share of calls arriving in each minute
         self.flat = bool(np.allclose(arrival, arrival[0]))
@@ -100,8 +101,10 @@ class Picker:
         # A draw that cannot change the class is skipped: no one zeroes out, one open-set.
         zero = (rng.uniforms(key, cid, rng.ZERO_OUT) < self.zero_out).astype(np.int64) \
             if self.zero_out > 0 else 0
-        when = self.of_minute[self.minute(key, cid)] if self.table.shape[2] > 1 else 0
-        cls = self.table[intent, zero, when]
+        barge = (rng.uniforms(key, cid, rng.BARGE) < self.barge[intent]).astype(np.int64) \
+            if self.barge.any() else 0
+        when = self.of_minute[self.minute(key, cid)] if self.table.shape[3] > 1 else 0
+        cls = self.table[intent, zero, barge, when]
         patience = patience_of(self.patience, rng.uniforms(key, cid, rng.PATIENCE))
         start = self.start[cls]
         return cls, np.where(start >= 0, start * self.width, start), patience
@@ -187,11 +190,17 @@ class Lane:
     ``traced`` their steps (``traces``: (entry, abandoned) pairs) and ``finals`` (class,
     outcome, seconds). ``kept`` (``record=True``) receives every caller's outcome, seconds
     and steps; ``done(k)`` hears of every ``k`` callers who finish.
+
+    ``source`` (number, class, first slot, patience, elapsed, steps) gives the lane callers
+    who walk on from where they are (sent on from an agent's line) instead of new ones;
+    ``lo`` and ``hi`` then index that list.
     """
 
     def __init__(self, walk: Walk, lo: int, hi: int, pool: int, *, kept: Callers | None,
-                 traced: int, hold: Hold | None, done: Callable[[int], None] | None) -> None:
+                 traced: int, hold: Hold | None, done: Callable[[int], None] | None,
+                 source: list[np.ndarray] | None = None) -> None:
         self.walk, self.lo, self.hi, self.pool = walk, lo, hi, max(1, min(pool, hi - lo))
+        self.source = source
         self.kept, self.hold, self.done = kept, hold, done
         self.traced = max(0, min(traced, hi) - lo)  # callers of this lane to trace
         self.limit = traced
@@ -201,13 +210,17 @@ class Lane:
         self.caller_steps = 0
         self.held: list[tuple[np.ndarray, ...]] = []
         self.traces: dict[int, list[tuple[int, bool]]] = {
-            i: [] for i in range(lo, lo + self.traced)}
+            i: [] for i in range(lo, lo + self.traced)} if source is None else {
+            int(i): [] for i in source[0][source[0] < traced].tolist()}
+        if source is not None:
+            self.traced = len(self.traces)
         self.finals: dict[int, tuple[int, int, float]] = {}
         self.begun: list[np.ndarray] = []  # entries a caller abandoned during
         self.next_id = lo
         empty = np.zeros(0)
         self.queue: list[np.ndarray] = [empty.astype(np.uint64), empty.astype(np.int64),
-                                        empty.astype(np.int64), empty]
+                                        empty.astype(np.int64), empty, empty,
+                                        empty.astype(np.uint64)]
         self.queue_at = 0
 
     def finish(self, cid: np.ndarray, cls: np.ndarray, outcome: np.ndarray,
@@ -228,16 +241,24 @@ class Lane:
         add_finished(self.tally, self.kept, cid, cls, outcome, elapsed, steps)
 
     def arrivals(self, k: int) -> list[np.ndarray]:
-        """Up to ``k`` new callers (number, class, first slot, patience), drawn in blocks of
-        a pool; those whose class starts at an ending finish at once, with no steps."""
+        """Up to ``k`` new callers (number, class, first slot, patience, elapsed, steps),
+        drawn in blocks of a pool; those whose class starts at an ending finish at once,
+        with no steps."""
         w = self.walk
         while len(self.queue[0]) - self.queue_at < k and self.next_id < self.hi:
             rest = [a[self.queue_at:] for a in self.queue]
             size = min(max(self.pool, k), self.hi - self.next_id)
+            if self.source is not None:
+                take = slice(self.next_id, self.next_id + size)
+                self.next_id += size
+                self.queue = [np.concatenate((r, a[take])) for r, a in
+                              zip(rest, self.source, strict=True)]
+                self.queue_at = 0
+                continue
             cid = np.arange(self.next_id, self.next_id + size, dtype=np.uint64)
             self.next_id += size
             cls, state, patience = w.picker.draw(w.key, cid)
-            new = [cid, cls, state, patience]
+            new = [cid, cls, state, patience, np.zeros(size), np.zeros(size, np.uint64)]
             ended = state < 0
             if ended.any():
                 zero = np.zeros(int(ended.sum()), dtype=np.int64)
@@ -349,9 +370,7 @@ class Lane:
         k = len(new[0])
         if k:
             s = slots[:k]
-            cid[s], cls[s], state[s], patience[s] = new
-            elapsed[s] = 0.0
-            steps[s] = 0
+            cid[s], cls[s], state[s], patience[s], elapsed[s], steps[s] = new
         if k == len(slots):
             return max(m, int(s[-1]) + 1) if k else m
         keep = np.ones(max(m, int(slots[-1]) + 1), dtype=bool)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ivr.callers.chain import HUMAN, OUTCOMES, Chain
 from ivr.callers.exact import ExactResult
-from ivr.callers.queues import tallied
+from ivr.callers.queues import TALLY, AgentQueues, tallied
 from ivr.model import EVENTS
 from ivr.queueing.erlang import QueueFigures
 
@@ -133,13 +133,32 @@ def _mean_figure(total: float, square: float, n: int, hist: np.ndarray | None,
     return Figure(mean, mean - half, mean + half, p50, p90)
 
 
+def line_fates(chain: Chain, queues: AgentQueues | None, fates: np.ndarray | None
+               ) -> dict[int, dict[str, float]]:
+    """Per queued agent (topology index): how its arrivals left the line, as funnel exits,
+    from ``fates[q]`` = (answered, callback, sent on, gave up) counts or masses."""
+    if queues is None or fates is None:
+        return {}
+    out = {}
+    for q, i in enumerate(queues.node.tolist()):
+        answered, callback, sent, _ = (float(x) for x in fates[q])
+        row = {"answered": answered, "callback": callback}
+        if queues.onward[q] >= 0:
+            row["max wait -> " + chain.top.ids[int(queues.onward[q])]] = sent
+        out[int(i)] = {k: v for k, v in row.items() if v > 0}
+    return out
+
+
 def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
            callers: float, queue_abandon_at: np.ndarray | None = None,
-           ended_at_start: float = 0.0) -> tuple[NodeFlow, ...]:
+           ended_at_start: float = 0.0,
+           lines: dict[int, dict[str, float]] | None = None) -> tuple[NodeFlow, ...]:
     """Per node: visits, abandons and exits per caller, busiest first. Callers who give
     up in an agent's queue (``queue_abandon_at``) had arrived there: they count among its
     abandons, not as extra visits; ``ended_at_start`` callers' calls ended at the start
-    node itself (a menu that starts at an agent) and visit only it."""
+    node itself (a menu that starts at an agent) and visit only it. ``lines`` are the
+    exits of queued agents (answered, callback, ``max wait -> NODE``); callers sent on to
+    an ending visit it."""
     top = chain.top
     node_of_entry = chain.state_node[chain.entry_state]
     visits = np.bincount(node_of_entry, weights=per_entry, minlength=top.n) + abandon_at
@@ -150,13 +169,20 @@ def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
     ended = arrive & (chain.dst < 0)
     visits += np.bincount(top.dst[chain.edge[ended]], weights=per_entry[ended], minlength=top.n)
     labels = _exits(chain, node_of_entry, per_entry, callers)
+    for i, exits in (lines or {}).items():
+        labels.setdefault(i, {}).update({k: v / callers for k, v in exits.items()})
+        for label, x in exits.items():
+            if label.startswith("max wait -> "):
+                to = top.index[label.removeprefix("max wait -> ")]
+                if top.terminal[to]:  # an ending: its visits come from nowhere else
+                    visits[to] += x
     out = []
     for i in np.argsort(-visits, kind="stable").tolist():
         if visits[i] <= 0:
             continue
-        exits = tuple(sorted(labels.get(i, {}).items(), key=lambda kv: -kv[1]))
+        ordered = tuple(sorted(labels.get(i, {}).items(), key=lambda kv: -kv[1]))
         out.append(NodeFlow(top.ids[i], _kind(chain, i), float(visits[i]) / callers,
-                            float(abandon_at[i]) / callers, exits))
+                            float(abandon_at[i]) / callers, ordered))
     return tuple(out)
 
 
@@ -178,7 +204,8 @@ def _exits(chain: Chain, node_of_entry: np.ndarray, per_entry: np.ndarray,
     # Where the entry leads: a node (through the menu edge, or the state's node), else an
     # outcome (as -1 - outcome).
     edge = chain.edge[live]
-    where = np.where(edge >= 0, top.dst[np.maximum(edge, 0)],
+    # (top.dst gets a last element, so edge -1, or a menu with no edges, indexes safely.)
+    where = np.where(edge >= 0, np.append(top.dst, 0)[edge],
                      np.where(dst >= 0, chain.state_node[np.maximum(dst, 0)], dst))
     again = (dst >= 0) & (chain.state_node[np.maximum(dst, 0)] == node)
     keys = np.stack([node, chain.event[live].astype(np.int64), edge, where, again])
@@ -240,8 +267,15 @@ def summarize(sim: SimResult) -> Summary:
     human_steps = _mean_figure(float((hs * steps_idx).sum()),
                                float((hs * steps_idx ** 2).sum()), h, hs, 1.0)
     lost = None if sim.queue_abandon_at is None else sim.queue_abandon_at.astype(float)
+    fates = None
+    if sim.queue_tally is not None:
+        t = sim.queue_tally
+        cols = [TALLY.index(k) for k in ("answered", "callback", "timed_out")]
+        fates = np.concatenate([t[:, cols], (t[:, 0] - t[:, cols].sum(axis=1))[:, None]],
+                               axis=1)
+    at_start = sim.counts[chain.start < 0].sum()
     flows = funnel(chain, sim.entry_counts.astype(float), sim.abandon_at.astype(float), n,
-                   lost, float(sim.counts[chain.start < 0].sum()))
+                   lost, float(at_start), line_fates(chain, sim.queues, fates))
     queues = tallied(sim.queues, sim.queue_tally) \
         if sim.queues is not None and sim.queue_tally is not None else ()
     return Summary(chain.menu.name, "simulated", n, sim.seed, outcomes, by_intent, seconds,
@@ -263,7 +297,9 @@ def summarize_exact(chain: Chain, ex: ExactResult) -> Summary:
         fig(ex.seconds), fig(ex.steps), Figure(ex.human_seconds, ex.human_seconds,
                                                ex.human_seconds),
         fig(ex.human_steps), funnel(chain, ex.flow, ex.abandon_at, 1.0, ex.queue_abandon_at,
-                                    float(chain.weights()[chain.start < 0].sum())),
+                                    float(chain.weights()[chain.start < 0].sum()),
+                                    line_fates(chain, ex.queues, None if ex.queue_flow is None
+                                               else ex.queue_flow[:, 1:])),
         ex.residual, ex.queues.figures() if ex.queues is not None else ())
 
 

@@ -24,6 +24,8 @@ INTENT, ZERO_OUT, ARRIVAL, PATIENCE = (1 << 24) - 1, (1 << 24) - 2, (1 << 24) - 
 #: (QUEUE_STAGE + i); menu steps stay below QUEUE_STAGE.
 QUEUE = (1 << 24) - 5
 QUEUE_STAGE = 1 << 20
+#: Whether a caller offered a callback in a line takes it.
+ACCEPT = (1 << 24) - 6
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -40,6 +42,22 @@ def seed_key(seed: int) -> np.uint64:
     with np.errstate(over="ignore"):
         return np.uint64(_mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
                               + _GOLDEN)[0])
+
+
+def visit_key(key: np.uint64, visit: int) -> np.uint64:
+    """The key of a caller's ``visit``-th line (0: ``key`` itself), so a caller sent from
+    one line into another draws afresh there with the same reserved streams.
+
+    >>> k = seed_key(1)
+    >>> bool(visit_key(k, 0) == k), bool(visit_key(k, 1) == visit_key(k, 2))
+    (True, False)
+    """
+    if visit == 0:
+        return key
+    with np.errstate(over="ignore"):
+        return np.uint64(_mix(np.array([int(key) ^ (visit * 0x2545F4914F6CDD1D
+                                                     & 0xFFFFFFFFFFFFFFFF)],
+                                       dtype=np.uint64))[0])
 
 
 def uniforms(key: np.uint64, caller: np.ndarray, step: np.ndarray | int) -> np.ndarray:
@@ -63,5 +81,8 @@ def uniforms(key: np.uint64, caller: np.ndarray, step: np.ndarray | int) -> np.n
     return z.astype(np.float64) * _TO_UNIT
 
 
-__all__ = ["ARRIVAL", "INTENT", "PATIENCE", "QUEUE", "QUEUE_STAGE", "ZERO_OUT", "seed_key",
-           "uniforms"]
+#: Whether a caller barges in (its intent's ``barge_in`` share).
+BARGE = (1 << 24) - 7
+
+__all__ = ["ACCEPT", "ARRIVAL", "BARGE", "INTENT", "PATIENCE", "QUEUE", "QUEUE_STAGE",
+           "ZERO_OUT", "seed_key", "uniforms", "visit_key"]

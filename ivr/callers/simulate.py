@@ -16,31 +16,26 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from ivr.callers import DEFAULT_SEED, rng
 from ivr.callers.alias import alias_tables
-from ivr.callers.chain import ABANDONED, HUMAN, OUTCOMES, Chain
+from ivr.callers.chain import OUTCOMES, Chain
+from ivr.callers.lines import Lines
 from ivr.callers.lockstep import (
     BIN,
     BINS,
     POOL,
     Callers,
     Lane,
-    Picker,
     Tally,
     Walk,
-    add_finished,
     patience_of,
 )
 from ivr.callers.queues import (
-    TALLY,
     AgentQueues,
-    agent_queues,
-    ending_queue,
-    offered_waits,
-    staffed,
 )
 from ivr.errors import ConfigError
 from ivr.model import EVENTS
@@ -135,7 +130,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
     lanes = LANES if n >= LANE_MIN else 1
     key = rng.seed_key(seed)
     walk = Walk(chain, key, width, step_cap)
-    held = _Held(chain)
+    lines = Lines(chain, walk)
     kept = Callers(np.zeros(n, dtype=np.int8), np.zeros(n), np.zeros(n, dtype=np.int32)) \
         if record else None
     bounds = [n * k // lanes for k in range(lanes + 1)]
@@ -148,7 +143,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
             progress(done[0], n)
 
     runs = [Lane(walk, lo, hi, pool, kept=kept, traced=trace,
-                 hold=held.take if held.active else None,
+                 hold=lines.take if lines.active else None,
                  done=None if progress is None else tick)
             for lo, hi in zip(bounds, bounds[1:], strict=False) if hi > lo]
     _run_lanes(walk, runs, threads)
@@ -166,21 +161,31 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         traces.update(lane.traces)
         finals.update(lane.finals)
     n_cls, n_out = walk.n_classes, len(OUTCOMES)
-    waited = held.resolve(key, walk.picker, tally.counts.reshape(n_cls, n_out),
-                          [p for lane in runs for p in lane.held], len(traces))
-    if waited is not None:
-        cid, cls, outcome, seconds, steps = waited
-        for i in np.flatnonzero(cid < len(traces)).tolist():
-            finals[int(cid[i])] = (int(cls[i]), int(outcome[i]), float(seconds[i]))
-        add_finished(tally, kept, cid, cls, outcome, seconds, steps)
+    caller_steps = sum(lane.caller_steps for lane in runs)
+    resolved = lines.resolve(walk.picker, tally.counts.reshape(n_cls, n_out),
+                             [p for lane in runs for p in lane.held], entry_counts, kept,
+                             len(traces))
+    waits: dict[int, list[tuple[str, object]]] = {}
+    if resolved is not None:
+        for lane in resolved.lanes:
+            entry_counts += lane.entry_counts
+            abandon_at += lane.abandon_at
+            caller_steps += lane.caller_steps
+            finals.update(lane.finals)
+        for cid, cls, outcome, seconds, _ in resolved.finished:
+            for i in np.flatnonzero(cid < len(traces)).tolist():
+                finals[int(cid[i])] = (int(cls[i]), int(outcome[i]), float(seconds[i]))
+        lines.finish(tally, kept)
+        waits = resolved.waits
     return SimResult(
         chain=chain, n=n, seed=seed, counts=tally.counts.reshape(n_cls, n_out),
         seconds_sum=tally.sec_sum, seconds_sq=tally.sec_sq,
         seconds_hist=tally.sec_hist.reshape(n_out, -1),
         steps_hist=tally.step_hist.reshape(n_out, -1), entry_counts=entry_counts,
-        abandon_at=abandon_at, caller_steps=sum(lane.caller_steps for lane in runs),
-        traces=_traces(chain, traces, finals, held.waited), callers=kept, queues=held.queues,
-        queue_abandon_at=held.lost_at, queue_tally=held.tally,
+        abandon_at=abandon_at, caller_steps=caller_steps,
+        traces=_traces(chain, traces, finals, waits), callers=kept, queues=lines.queues,
+        queue_abandon_at=None if resolved is None else resolved.lost_at,
+        queue_tally=None if resolved is None else resolved.tally,
     )
 
 
@@ -225,119 +230,52 @@ def _run_lanes(walk: Walk, runs: list[Lane], threads: int) -> None:
             raise
 
 
-#: A traced caller's queue: the agent, how it ended, the seconds it waited.
-_Waited = tuple[str, int, float]
-
-
-class _Held:
-    """Callers who reached a staffed agent, held (28 bytes each) until the run ends.
-
-    A queue's arrival rate is the rate of callers who end at its agent, which depends on
-    the menu only; so once every caller has been walked, the simulated shares give the
-    rates, and each held caller draws its offered wait V (reserved streams
-    :data:`ivr.callers.rng.QUEUE`, ``QUEUE_STAGE + i``). It is answered when V is less than what
-    is left of its own patience, else it gives up when its patience runs out: exactly
-    Erlang A for exponential patience, an approximation for the other distributions.
-    """
-
-    def __init__(self, chain: Chain) -> None:
-        self.chain = chain
-        self.nodes = staffed(chain)
-        self.active = bool(len(self.nodes))
-        self.entry_q, self.start_q = ending_queue(chain, self.nodes)
-        # What resolve() found: the queues, who gave up at each node, per queue the
-        # TALLY columns, and the traced callers' waits.
-        self.queues: AgentQueues | None = None
-        self.lost_at: np.ndarray | None = None
-        self.tally: np.ndarray | None = None
-        self.waited: dict[int, _Waited] = {}
-
-    def take(self, cid: np.ndarray, cls: np.ndarray, outcome: np.ndarray,
-             elapsed: np.ndarray, steps: np.ndarray, entry: np.ndarray | None
-             ) -> tuple[tuple[np.ndarray, ...], np.ndarray] | None:
-        """The callers ending at a queue (a part to hold) and the mask of the others;
-        None when no one is held."""
-        q = self.start_q[cls] if entry is None else self.entry_q[entry]
-        wait = (q >= 0) & (outcome == HUMAN)
-        if not wait.any():
-            return None
-        return (cid[wait], cls[wait].astype(np.int32), q[wait].astype(np.int32),
-                elapsed[wait], steps[wait].astype(np.int32)), ~wait
-
-    def resolve(self, key: np.uint64, picker: Picker, counts: np.ndarray,
-                parts: list[tuple[np.ndarray, ...]], traced: int
-                ) -> tuple[np.ndarray, ...] | None:
-        """Rates from the simulated shares, then every held caller's wait: the callers'
-        (number, class, outcome, seconds, steps), or None when no one was held."""
-        chain = self.chain
-        if not self.active:
-            return None
-        self.lost_at = lost_at = np.zeros(chain.top.n, dtype=np.int64)
-        self.tally = np.zeros((len(self.nodes), len(TALLY)))
-        if not parts:
-            return None
-        cid, cls, q, elapsed, steps = (np.concatenate(a) for a in zip(*parts, strict=True))
-        n_cls = len(chain.classes)
-        size = counts.sum(axis=1) + np.bincount(cls, minlength=n_cls)
-        reach = np.zeros((n_cls, len(self.nodes)))
-        np.add.at(reach, (cls, q), 1.0)
-        queues = agent_queues(chain, reach / np.maximum(size, 1)[:, None])
-        assert queues is not None
-        segment = queues.of_minute[picker.minute(key, cid)]
-
-        def stage(i: int, which: np.ndarray) -> np.ndarray:
-            return rng.uniforms(key, cid[which], rng.QUEUE_STAGE + i)
-
-        offered = offered_waits(queues, q, segment, rng.uniforms(key, cid, rng.QUEUE), stage)
-        patience = patience_of(chain.population.patience, rng.uniforms(key, cid, rng.PATIENCE))
-        answered = offered < patience - elapsed
-        seconds = np.where(answered, elapsed + offered, np.maximum(patience, elapsed))
-        outcome = np.where(answered, HUMAN, ABANDONED)
-        lost_at += np.bincount(self.nodes[q[~answered]], minlength=chain.top.n)
-        wait = seconds - elapsed
-        nq = len(self.nodes)
-        self.tally = np.stack([np.bincount(q, weights=w, minlength=nq) for w in (
-            np.ones(len(q)), offered > 0, answered, answered & (offered <= queues.target),
-            np.where(answered, wait, 0.0), wait)], axis=1)
-        self.queues = queues
-        self.waited = {int(cid[i]): (queues.names[int(q[i])], int(outcome[i]), float(wait[i]))
-                       for i in np.flatnonzero(cid < traced).tolist()}
-        return cid, cls, outcome, seconds, steps
-
-
 def _traces(chain: Chain, raw: dict[int, list[tuple[int, bool]]],
             finals: dict[int, tuple[int, int, float]],
-            waited: dict[int, _Waited]) -> tuple[Trace, ...]:
-    """Traced callers' paths; one who queued at a staffed agent ends with a ``waits``
-    step: ``(agent, "waits", None, "human" or "abandoned", seconds in the queue)``."""
-    top = chain.top
+            waits: dict[int, list[tuple[str, object]]]) -> tuple[Trace, ...]:
+    """Traced callers' paths; at a queued agent a ``waits`` step (``balks`` when the
+    announced wait sent it away): ``(agent, "waits", None, "human", "abandoned",
+    "callback" or the on_max_wait node, seconds in the line)``, then the steps of callers
+    sent on."""
     out = []
-    for caller, steps in sorted(raw.items()):
+    for caller, first in sorted(raw.items()):
         if caller not in finals:
             continue
         c, outcome, seconds = finals[caller]
-        items = []
-        for e, gone in steps:
-            node = top.ids[int(chain.state_node[chain.entry_state[e]])]
-            edge = int(chain.edge[e])
-            key = None
-            if edge >= 0 and EVENTS[int(chain.event[e])] == "option":
-                key = top.key(edge)
-            event = EVENTS[int(chain.event[e])]
-            dst = int(chain.dst[e])
-            if gone:
-                to = "abandoned"
-            elif edge >= 0:
-                to = top.ids[int(top.dst[edge])]
+        items: list[tuple[str, str, str | None, str, float]] = []
+        parts: list[tuple[str, object]] = [("steps", first), *waits.get(caller, [])]
+        for what, part in parts:
+            if what == "wait":
+                line = cast(tuple[str, str, str, float], part)
+                items.append((line[0], line[1], None, line[2], line[3]))
             else:
-                to = OUTCOMES[-1 - dst] if dst < 0 else top.ids[int(chain.state_node[dst])]
-            items.append((node, event, key, to, float(chain.secs[e])))
-        if caller in waited:
-            agent, ended, wait = waited[caller]
-            items.append((agent, "waits", None, OUTCOMES[ended], wait))
+                items.extend(_steps(chain, part))  # type: ignore[arg-type]
         intent = chain.population.intents[chain.classes[c].intent].name
         out.append(Trace(caller, intent, OUTCOMES[outcome], seconds, tuple(items)))
     return tuple(out)
+
+
+def _steps(chain: Chain, steps: list[tuple[int, bool]]
+           ) -> list[tuple[str, str, str | None, str, float]]:
+    """Trace items of entries taken: (node, event, key, to, seconds)."""
+    top = chain.top
+    items = []
+    for e, gone in steps:
+        node = top.ids[int(chain.state_node[chain.entry_state[e]])]
+        edge = int(chain.edge[e])
+        key = None
+        if edge >= 0 and EVENTS[int(chain.event[e])] == "option":
+            key = top.key(edge)
+        event = EVENTS[int(chain.event[e])]
+        dst = int(chain.dst[e])
+        if gone:
+            to = "abandoned"
+        elif edge >= 0:
+            to = top.ids[int(top.dst[edge])]
+        else:
+            to = OUTCOMES[-1 - dst] if dst < 0 else top.ids[int(chain.state_node[dst])]
+        items.append((node, event, key, to, float(chain.secs[e])))
+    return items
 
 
 __all__ = ["BIN", "BINS", "DEFAULT_SEED", "LANE_MIN", "LANES", "POOL", "STEP_CAP", "Callers",

@@ -713,13 +713,21 @@ class Walk:
             if dynamic:
                 self.note("UNRESOLVED_TARGET", nid, f"Dial({parts[0]}): the phone or number "
                           "rung is only known at call time", hit)
-            if person["kind"] == "agent" and self.plan.find(pos.chan, pos.exten,
-                                                            pos.num + 1) is not None:
+            ring: Any = _seconds(parts[1], 0.0) if len(parts) > 1 else 0.0
+            if person["kind"] == "agent" and ring:
+                # Dial(device,20): rings 20 s, then the next priority (a line's max_wait)
+                node = person | {"max_wait": ring, "on_max_wait": nxt()}
+            elif person["kind"] == "agent" and self.plan.find(pos.chan, pos.exten,
+                                                              pos.num + 1) is not None:
                 # Dial returns when nobody answers: the next priority (voicemail...) is live
                 answered = self.fixed(("dial", nid), f"{nid}.answered", person, hit)
                 node = ring_out(answered, nxt(), f"Dial({parts[0]})"[:60])
             else:
                 node = person
+        elif app == "queue" and len(parts) > 4 and _seconds(parts[4], 0.0):
+            # Queue(name,options,URL,announce,timeout): waits that long, then on.
+            node = {"kind": "agent", "queue": parts[0] or "(unnamed)", "label": label,
+                    "max_wait": _seconds(parts[4], 0.0), "on_max_wait": nxt()}
         elif app == "queue":
             name = parts[0] or "(unnamed)"
             agent = self.fixed(("queue", nid), f"{nid}.agent",

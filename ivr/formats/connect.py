@@ -539,6 +539,8 @@ class _Translator:
             if b.has("error"):
                 n["on_fail"] = self.ref(b.first("error", "error") or b.first("error"), b)
             return n | ({"timeout": timeout} if timeout else {})
+        if b.type == "MessageParticipantIteratively" and (line := self.line(b, n)):
+            return line
         if role == "queue":
             n["kind"] = "agent"
             if queue := self.queue_of(b):
@@ -630,6 +632,19 @@ class _Translator:
             return True
         return b.type == "CheckAttribute" and _scalar(b.params.get("Attribute")) == "Channel" \
             and _scalar(b.params.get("Namespace")) in ("System", "")
+
+    def line(self, b: _Block, n: dict[str, Any]) -> dict[str, Any] | None:
+        """Loop prompts of a customer queue flow with an interruption: the caller waits in
+        the queue (an agent takes the call when one is free) and, after
+        ``InterruptFrequencySeconds``, the flow goes on at the ``MessagesInterrupted``
+        condition: an agent with ``max_wait`` and ``on_max_wait``."""
+        every = _number(b.params.get("InterruptFrequencySeconds"))
+        then = next((t for _, _, v, t in b.exits if v == "MessagesInterrupted" and t), None)
+        if not every or then is None:
+            return None
+        n.update(kind="agent", queue="(the contact's queue)", max_wait=every,
+                 on_max_wait=self.ref(then, b), label="loop prompts while queued")
+        return self.dropped(b, n, "callers wait in the queue while the prompts loop", then)
 
     def prompt(self, b: _Block) -> dict[str, Any]:
         """What a block says: text (SSML tags dropped), or a recording of unknown words."""

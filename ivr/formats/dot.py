@@ -10,10 +10,10 @@ import networkx as nx
 SHAPES = {
     "menu": "box", "message": "note", "input": "parallelogram", "branch": "diamond",
     "agent": "doubleoctagon", "self_service": "ellipse", "voicemail": "cylinder",
-    "transfer": "cds", "hangup": "octagon",
+    "transfer": "cds", "hangup": "octagon", "callback": "house",
 }
 COLOURS = {"agent": "#b7e4c7", "hangup": "#f4a6a6", "voicemail": "#fde68a",
-           "self_service": "#cfe2ff", "transfer": "#e9d5ff"}
+           "self_service": "#cfe2ff", "transfer": "#e9d5ff", "callback": "#dcedc8"}
 
 
 def quote(text: str) -> str:

@@ -11,6 +11,7 @@ SHAPES = {
     "menu": ("[", "]"), "message": ("[/", "/]"), "input": ("[\\", "\\]"),
     "branch": ("{", "}"), "agent": ("([", "])"), "self_service": ("(", ")"),
     "voicemail": ("[(", ")]"), "transfer": (">", "]"), "hangup": ("((", "))"),
+    "callback": ("[[", "]]"),
 }
 
 

@@ -20,9 +20,11 @@ from ivr.gcpause import paused_gc
 from ivr.language.speech import rate_of, seconds_of
 from ivr.language.tags import TagError, normalize
 from ivr.model import (
+    ESTIMATE,
     KEYPAD,
     KINDS,
     NOTE_RULES,
+    Callback,
     Defaults,
     Menu,
     Node,
@@ -43,12 +45,16 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "message": ("next",),
     "input": ("digits", "next", "timeout", "retries", "on_fail"),
     "branch": ("schedule", "open", "closed", "chance"),
-    "agent": ("queue", "schedule", "closed", "staff"),
+    "agent": ("queue", "schedule", "closed", "staff", "max_wait", "on_max_wait",
+              "announce_wait", "callback"),
     "self_service": ("resolves",),
     "voicemail": (),
     "transfer": ("to", "flow"),
     "hangup": (),
+    "callback": ("agent",),
 }
+#: Kinds that end the call where a line's on_max_wait may send callers on.
+_ENDS = frozenset(("voicemail", "callback", "hangup", "transfer", "self_service", "agent"))
 NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")  # the fast path: ASCII ids
 
 
@@ -71,7 +77,8 @@ def _elsewhere(kind: str) -> dict[str, str]:
 
 
 _ELSEWHERE = {kind: _elsewhere(kind) for kind in KINDS}
-_REF_FIELDS = frozenset(("next", "on_timeout", "on_invalid", "on_fail", "open", "closed"))
+_REF_FIELDS = frozenset(("next", "on_timeout", "on_invalid", "on_fail", "open", "closed",
+                         "on_max_wait", "agent"))
 _KEY_ORDER = {key: i for i, key in enumerate(KEYPAD)}
 _KEYS = re.compile(r"[0-9*#]{1,12}")
 
@@ -108,6 +115,7 @@ class _MenuReader(Checker):
             self.fail(("nodes",), "nodes is empty", hint="a menu needs at least one node")
         raw_nodes = self.composed(raw_nodes, ("nodes",))
         self.ids = raw_nodes
+        self.raw_nodes: dict[str, Any] = raw_nodes
         start = self.ref(top["start"], ("start",), "start", None)
         defaults = self.read_defaults(top.get("defaults"))
         schedules = self.read_schedules(top.get("schedules"))
@@ -262,7 +270,10 @@ class _MenuReader(Checker):
             f["resolves"] = self.texts(d["resolves"], (*p, "resolves"), "resolves", nid)
         elif kind == "transfer":
             self.read_transfer(nid, d, f)
-        return Node(**f)
+        node = Node(**f)
+        if kind == "callback" and node.agent is not None:
+            self.check_callback_agent(node)
+        return node
 
     def check_id(self, nid: str, p: Path) -> None:
         """An id in any script: letters, marks and digits of any script, '_', '-', '.'."""
@@ -356,6 +367,64 @@ class _MenuReader(Checker):
                 handle_time=self.number(s["handle_time"], (*sp, "handle_time"), "handle_time",
                                         nid, low=0, low_open=True),
             )
+        self.read_line(nid, d, f)
+
+    def read_line(self, nid: str, d: dict[str, Any], f: dict[str, Any]) -> None:
+        """An agent's line: ``max_wait`` with ``on_max_wait``, ``announce_wait`` and a
+        ``callback`` offer (see docs/queues.md)."""
+        p: Path = ("nodes", nid)
+        if ("max_wait" in d) != ("on_max_wait" in d):
+            have, miss = ("max_wait", "on_max_wait") if "max_wait" in d else \
+                ("on_max_wait", "max_wait")
+            self.fail((*p, have), f"{have} needs {miss}", nid,
+                      "max_wait: 60 (seconds in the line) with on_max_wait: NODE (where "
+                      "callers go then: a voicemail, a callback, a hangup, another queue)")
+        if "max_wait" in d:
+            f["max_wait"] = self.number(d["max_wait"], (*p, "max_wait"), "max_wait", nid,
+                                        low=0, low_open=True)
+            if f["on_max_wait"] == nid:
+                self.fail((*p, "on_max_wait"), "on_max_wait leads back to the same agent",
+                          nid, "send callers somewhere else: a voicemail, a callback, a "
+                          "menu that offers to keep holding")
+        if "announce_wait" in d:
+            raw = d["announce_wait"]
+            if raw == ESTIMATE:
+                f["announce_wait"] = ESTIMATE
+            elif isinstance(raw, str):
+                self.fail((*p, "announce_wait"), f"announce_wait {raw!r} is neither "
+                          "'estimate' nor a number of seconds", nid,
+                          "announce_wait: estimate (the modelled wait) or e.g. 900")
+            else:
+                f["announce_wait"] = self.number(raw, (*p, "announce_wait"),
+                                                 "announce_wait", nid, low=0, low_open=True)
+        if "callback" in d:
+            cp = (*p, "callback")
+            c = self.mapping(d["callback"], cp, "callback", nid)
+            self.fields(c, cp, ("offer_after", "accept"), ("offer_after", "accept"), nid,
+                        "callback")
+            f["callback"] = Callback(
+                offer_after=self.number(c["offer_after"], (*cp, "offer_after"),
+                                        "callback.offer_after", nid, low=0),
+                accept=self.number(c["accept"], (*cp, "accept"), "callback.accept", nid,
+                                   low=0, high=1, low_open=True))
+        announced = f.get("announce_wait")
+        if isinstance(announced, float) and "max_wait" in d and announced > f["max_wait"]:
+            target = self.raw_nodes[f["on_max_wait"]]
+            kind = target.get("kind") if isinstance(target, dict) else None
+            if kind not in _ENDS or (kind == "agent" and "staff" in target):
+                self.fail((*p, "announce_wait"), f"the announced wait ({announced:g} s) "
+                          f"is longer than max_wait ({f['max_wait']:g} s), and callers "
+                          f"sent on then continue at {f['on_max_wait']!r}: the model cannot "
+                          "carry on the patience of callers who stayed for the announcement",
+                          nid, f"announce at most {f['max_wait']:g} s, or send them to an "
+                          "ending (voicemail, callback, hangup)")
+
+    def check_callback_agent(self, node: Node) -> None:
+        """A callback node's ``agent`` must name an agent node."""
+        target = self.raw_nodes.get(node.agent or "")
+        if not isinstance(target, dict) or target.get("kind") != "agent":
+            self.fail(("nodes", node.id, "agent"), f"agent {node.agent!r} is not an agent "
+                      "node", node.id, "name the agent whose people make the call back")
 
     def read_transfer(self, nid: str, d: dict[str, Any], f: dict[str, Any]) -> None:
         p: Path = ("nodes", nid)

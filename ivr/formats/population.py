@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -12,6 +13,7 @@ from ivr.model import Arrivals, Intent, Patience, Population
 
 POPULATION_FIELDS = ("intents", "patience", "mistake_rate", "confusion", "zero_out", "silence",
                      "calls_per_hour", "arrivals")
+_KEY = re.compile(r"[0-9*#]{1,12}")
 RATES = ("mistake_rate", "confusion", "zero_out", "silence")
 #: Parameters each patience distribution needs (besides ``distribution``).
 PATIENCE_NEEDS: dict[str, tuple[str, ...]] = {
@@ -36,14 +38,19 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
         sp = (*ip, raw)
         name = check.name(raw, sp, "intent")
         s = check.mapping(spec, sp, f"intent {name!r}")
-        check.fields(s, sp, ("share", "goal"), ("share", "goal"), what=f"intent {name!r}")
+        check.fields(s, sp, ("share", "goal", "presses", "barge_in"), ("share", "goal"),
+                     what=f"intent {name!r}")
         share = check.number(s["share"], (*sp, "share"), f"share of {name!r}", low=0, high=1,
                              low_open=True)
         goals = check.texts(s["goal"], (*sp, "goal"), f"goal of {name!r}")
         for i, g in enumerate(goals):
             check.ref(g, (*sp, "goal", i) if isinstance(s["goal"], list) else (*sp, "goal"),
                       f"goal of {name!r}", None)
-        intents.append(Intent(name, share, goals))
+        presses = _presses(check, s["presses"], (*sp, "presses"), name) \
+            if "presses" in s else ()
+        barge = check.number(s["barge_in"], (*sp, "barge_in"), f"barge_in of {name!r}",
+                             low=0, high=1) if "barge_in" in s else 0.0
+        intents.append(Intent(name, share, goals, presses, barge))
     total = sum(i.share for i in intents)
     if abs(total - 1.0) > 1e-6:
         check.fail(ip, f"intent shares sum to {total:g}, not 1", None,
@@ -59,6 +66,23 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
         else None
     return Population(intents=tuple(intents), patience=patience, source=check.source(path),
                       arrivals=arrivals, **rates)
+
+
+def _presses(check: Checker, raw: Any, path: Path, name: str) -> tuple[str, ...]:
+    """``presses: ["3", "2"]``: phone keys (digits may be unquoted), in the order the
+    callers press them."""
+    if not isinstance(raw, list) or not raw:
+        check.fail(path, f"presses of {name!r} must be a non-empty list of keys", None,
+                   'presses: ["3", "2"] (the keys the wording suggests, in order)')
+    keys = []
+    for i, k in enumerate(raw):
+        key = str(k) if isinstance(k, int) and not isinstance(k, bool) and k >= 0 else k
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            check.fail((*path, i), f"presses of {name!r}: {k!r} is not a phone key", None,
+                       'keys are 0-9, "*" and "#" (quote * and #), or several typed in a '
+                       'row such as "1000"')
+        keys.append(key)
+    return tuple(keys)
 
 
 def _arrivals(check: Checker, raw: Any, path: Path) -> Arrivals:

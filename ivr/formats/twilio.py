@@ -428,15 +428,19 @@ class _Reader:
             return {"kind": "message", "seconds": 0, "label": label,
                     "next": self.target(st, event, st.next_of(event))}
         if kind in ("send-to-flex", "enqueue-call"):
-            self.keep(st, *_UNANSWERED)
+            out = self.line(st, "callComplete")
+            self.keep(st, *_UNANSWERED, *(("callComplete",) if out else ()))
             queue = (_str(p.get("queue_name")) or _str(p.get("workflow"))
                      or _str(p.get("workflow_sid")) or _str(p.get("channel")))
             label = "Flex (TaskRouter workflow)" if kind == "send-to-flex" else "enqueue call"
             return self.person(st, {"kind": "agent", "label": label,
-                                    **({"queue": queue} if queue else {})}, *_UNANSWERED)
+                                    **({"queue": queue} if queue else {}), **out},
+                               *_UNANSWERED)
         if kind == "connect-call-to":
             self.keep(st, "callCompleted")
-            return self.person(st, self.connect(st), "callCompleted")
+            node = self.connect(st)
+            out = self.line(st, "callCompleted") if node["kind"] == "agent" else {}
+            return node | out if out else self.person(st, node, "callCompleted")
         if kind == "record-voicemail":
             self.keep(st)
             return {"kind": "voicemail", "label": "record voicemail"}
@@ -649,6 +653,16 @@ class _Reader:
             self.note("UNRESOLVED_TARGET", gather, f"{what} (to {dest!r}) matches more than "
                       f"{MAX_EXPANSION} key sequences; only the first {MAX_EXPANSION} are kept")
         return keys
+
+    def line(self, st: _State, event: str) -> dict[str, Any]:
+        """A widget's ``timeout`` (a task's wait, a ring time) with the ``event`` exit the
+        call takes when nobody answers by then: ``max_wait`` and ``on_max_wait``, when the
+        flow says both."""
+        timeout, nxt = st.props.get("timeout"), st.next_of(event)
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) \
+                or not 0 < timeout < 1e6 or nxt is None:
+            return {}
+        return {"max_wait": float(timeout), "on_max_wait": self.target(st, event, nxt)}
 
     def connect(self, st: _State) -> dict[str, Any]:
         noun = _str(st.props.get("noun")) or "number"

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from ivr.language.speech import rate_of, seconds_of
-from ivr.model import Menu, Node, Population
+from ivr.model import Intent, Menu, Node, Population
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -49,7 +49,8 @@ def _node(node: Node, menu: Menu) -> dict[str, Any]:
             d["on_fail"] = node.on_fail
     if node.kind == "input" and node.digits is not None:
         d["digits"] = node.digits
-    for name in ("next", "schedule", "open", "closed", "queue", "to", "flow"):
+    for name in ("next", "schedule", "open", "closed", "queue", "to", "flow", "max_wait",
+                 "on_max_wait", "announce_wait", "agent"):
         value = getattr(node, name)
         if value is not None:
             d[name] = value
@@ -57,8 +58,20 @@ def _node(node: Node, menu: Menu) -> dict[str, Any]:
         d["chance"] = dict(node.chance)
     if node.staff is not None:
         d["staff"] = {"agents": node.staff.agents, "handle_time": node.staff.handle_time}
+    if node.callback is not None:
+        d["callback"] = {"offer_after": node.callback.offer_after,
+                         "accept": node.callback.accept}
     if node.resolves is not None:
         d["resolves"] = list(node.resolves)
+    return d
+
+
+def _intent(intent: Intent) -> dict[str, Any]:
+    d: dict[str, Any] = {"share": intent.share, "goal": list(intent.goals)}
+    if intent.presses:
+        d["presses"] = list(intent.presses)
+    if intent.barge_in:
+        d["barge_in"] = intent.barge_in
     return d
 
 
@@ -69,7 +82,7 @@ def _population(pop: Population) -> dict[str, Any]:
         if getattr(p, name) is not None and p.distribution != "none":
             patience[name] = getattr(p, name)
     data: dict[str, Any] = {
-        "intents": {i.name: {"share": i.share, "goal": list(i.goals)} for i in pop.intents},
+        "intents": {i.name: _intent(i) for i in pop.intents},
         "patience": patience, "mistake_rate": pop.mistake_rate, "confusion": pop.confusion,
         "zero_out": pop.zero_out, "silence": pop.silence,
         "calls_per_hour": pop.calls_per_hour,

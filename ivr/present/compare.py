@@ -41,7 +41,8 @@ RATE_METRICS = tuple(f"{o}_rate" for o in ORDER)
 TIME_METRICS = ("seconds", "steps", "human_seconds", "human_steps")
 METRICS = (*RATE_METRICS, *TIME_METRICS)
 LABELS = {
-    "human_rate": "reached a person", "served_rate": "served (self-service)",
+    "human_rate": "reached a person", "callback_rate": "to be called back",
+    "served_rate": "served (self-service)",
     "voicemail_rate": "left a voicemail", "transferred_rate": "transferred out",
     "misrouted_rate": "misrouted", "abandoned_rate": "abandoned",
     "disconnected_rate": "disconnected", "stuck_rate": "stuck",

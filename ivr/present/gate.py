@@ -126,7 +126,7 @@ def parse_condition(text: str) -> Condition:
     >>> parse_condition("humn_rate < 0")
     Traceback (most recent call last):
     ...
-    ivr.errors.ConfigError: --fail-if 'humn_rate < 0': unknown metric 'humn_rate' (did you mean 'human_rate'? metrics: human_rate, served_rate, voicemail_rate, transferred_rate, misrouted_rate, abandoned_rate, disconnected_rate, stuck_rate, seconds, steps, human_seconds, human_steps)
+    ivr.errors.ConfigError: --fail-if 'humn_rate < 0': unknown metric 'humn_rate' (did you mean 'human_rate'? metrics: human_rate, callback_rate, served_rate, voicemail_rate, transferred_rate, misrouted_rate, abandoned_rate, disconnected_rate, stuck_rate, seconds, steps, human_seconds, human_steps)
     """  # noqa: E501
     text = text.strip()
     pieces = _SPLIT.split(text)

@@ -40,7 +40,7 @@ from ivr.structure.topology import KIND_CODES, Topology
 
 #: Outcome colours: a person green, self-service blue, the bad endings warm.
 OUTCOME_COLOURS = {
-    "human": "#2e7d32", "served": "#1f6fb4", "voicemail": "#8e7cc3",
+    "human": "#2e7d32", "callback": "#8bc34a", "served": "#1f6fb4", "voicemail": "#8e7cc3",
     "transferred": "#4db6ac", "misrouted": "#f0a030", "abandoned": "#d1495b",
     "disconnected": "#7b1e2b", "stuck": "#555555",
 }
@@ -53,6 +53,7 @@ KIND_STYLE = {
     "agent": ("*", 520, "#1b5e20"), "self_service": ("s", 190, "#1f6fb4"),
     "voicemail": ("s", 190, "#6a5acd"), "transfer": (">", 200, "#00796b"),
     "hangup": ("X", 220, "#7b1e2b"), "(hangup)": ("X", 220, "#7b1e2b"),
+    "callback": ("P", 220, "#558b2f"),
 }
 #: Heat maps of bigger menus show only this many of the busiest nodes.
 HEATMAP_LIMIT = 150

@@ -33,7 +33,7 @@ from ivr.structure.paths import Route, paths
 
 #: Metrics where a rise is good for callers (the rest of the rates and times: a fall).
 BETTER_UP = frozenset({"human_rate", "served_rate"})
-NEUTRAL = frozenset({"voicemail_rate", "transferred_rate"})
+NEUTRAL = frozenset({"voicemail_rate", "transferred_rate", "callback_rate"})
 FUNNEL_ROWS = 15
 #: The parts of each menu's section: anchor and heading.
 SECTIONS = (("lint", "Lint findings"), ("keys", "Cheat sheet: the keys to each ending"),
@@ -340,7 +340,14 @@ def _outcomes(s: Summary, exact: Summary | None) -> str:
 
 
 def _queues(s: Summary) -> str:
-    """The staffed agent nodes: Erlang figures of their queues."""
+    """The staffed agent nodes: Erlang figures of their queues, and what their rules do
+    (callbacks taken, callers sent on at the longest wait, left on the announcement)."""
+    extra = [(head, get) for head, get, used in (
+        ("callback taken", lambda q: pct(q.p_callback), any(q.p_callback for q in s.queues)),
+        ("sent on at max wait", lambda q: pct(q.p_timeout), any(q.p_timeout for q in s.queues)),
+        ("left on the announcement", lambda q: pct(q.p_balk), any(q.p_balk for q in s.queues)),
+        ("announced wait", lambda q: secs(q.announced),
+         any(q.announced is not None for q in s.queues))) if used]
     rows = []
     for q in s.queues:
         rows.append(f"<tr><td>{_e(q.node)}</td><td class=\"num\">{q.agents}</td>"
@@ -349,14 +356,16 @@ def _queues(s: Summary) -> str:
                     f"<td class=\"num\">{pct(q.p_wait)}</td><td class=\"num\">{secs(q.asa)}</td>"
                     f"<td class=\"num\">{pct(q.service_level)} in {q.target:.0f} s</td>"
                     f"<td class=\"num\">{pct(q.p_abandon)}</td>"
-                    f"<td class=\"num\">{pct(q.occupancy)}</td><td>{_e(q.model)}</td></tr>")
+                    + "".join(f"<td class=\"num\">{get(q)}</td>" for _, get in extra)
+                    + f"<td class=\"num\">{pct(q.occupancy)}</td><td>{_e(q.model)}</td></tr>")
     return ("<table><thead><tr><th>agent node</th><th class=\"num\">agents</th>"
             "<th class=\"num\">handle time</th><th class=\"num\">calls per hour</th>"
             "<th class=\"num\">wait at all</th><th class=\"num\">speed of answer</th>"
             "<th class=\"num\">service level</th><th class=\"num\">give up waiting</th>"
-            "<th class=\"num\">occupancy</th><th>model</th></tr></thead><tbody>"
+            + "".join(f"<th class=\"num\">{_e(head)}</th>" for head, _ in extra)
+            + "<th class=\"num\">occupancy</th><th>model</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table><p class=\"note\">Seconds to a person include "
-            "the wait in these queues.</p>")
+            "the wait in these queues; a callback is a person, later.</p>")
 
 
 def _heat(x: float, colour: str) -> str:

@@ -15,7 +15,7 @@ from ivr.language.display import pad, width
 from ivr.queueing.erlang import QueueFigures
 
 #: Outcomes in the order a contact-center reader looks for them.
-ORDER = ("human", "served", "voicemail", "transferred", "misrouted", "abandoned",
+ORDER = ("human", "callback", "served", "voicemail", "transferred", "misrouted", "abandoned",
          "disconnected", "stuck")
 
 
@@ -95,31 +95,44 @@ def queue_lines(queues: tuple[QueueFigures, ...]) -> list[str]:
     model = ("Erlang C: callers never give up" if q0.model == "erlang_c" else
              "Erlang A: callers give up after their patience")
     w = max(5, *(width(q.node) for q in queues))
+    # A line's rules add columns: who took the callback, was sent on at the longest
+    # wait, left on hearing the announced wait (also counted in abandon), and that wait.
+    extra = [(head, get) for head, get, used in (
+        ("callback", lambda q: pct(q.p_callback), any(q.p_callback > 0 for q in queues)),
+        ("sent on", lambda q: pct(q.p_timeout), any(q.p_timeout > 0 for q in queues)),
+        ("balked", lambda q: pct(q.p_balk), any(q.p_balk > 0 for q in queues)),
+        ("announced", lambda q: secs(q.announced),
+         any(q.announced is not None for q in queues))) if used]
     out = [f"  queues ({model}; {q0.target:g} s service-level target)",
            f"  {'agent':<{w}}  {'calls/h':>7} {'agents':>6} {'handle':>7} {'wait':>6} "
            f"{'ASA':>7} {'in ' + format(q0.target, 'g') + ' s':>7} {'abandon':>7} "
-           f"{'busy':>5}"]
+           f"{'busy':>5}" + "".join(f" {head:>9}" for head, _ in extra)]
     for q in queues:
         out.append(f"  {pad(q.node, w)}  {q.calls_per_hour:7.1f} {q.agents:6d} "
                    f"{q.handle_time:6.0f}s {pct(q.p_wait):>6} {secs(q.asa):>7} "
-                   f"{pct(q.service_level):>7} {pct(q.p_abandon):>7} {pct(q.occupancy):>5}")
+                   f"{pct(q.service_level):>7} {pct(q.p_abandon):>7} {pct(q.occupancy):>5}"
+                   + "".join(f" {get(q):>9}" for _, get in extra))
     return out
 
 
 def by_hour_text(rows: tuple[HourRow, ...], tz: str) -> str:
     """The by-hour table: each hour's share of the calls and what they met."""
     asa = any(r.asa is not None for r in rows)
+    back = any(r.outcomes["callback"] > 0 for r in rows)
     lines = [f"  by hour ({tz})",
-             f"  {'hour':<9} {'calls':>6} {'human':>6} {'served':>6} {'voicem.':>7} "
-             f"{'aband.':>6} {'other':>6} {'closed':>6}" + (f" {'ASA':>7}" if asa else "")]
+             f"  {'hour':<9} {'calls':>6} {'human':>6}" + (f" {'callb.':>6}" if back else "")
+             + f" {'served':>6} {'voicem.':>7} {'aband.':>6} {'other':>6} {'closed':>6}"
+             + (f" {'ASA':>7}" if asa else "")]
     for r in rows:
         if r.calls <= 0:
             lines.append(f"  {r.hour:<9} {pct(0.0):>6}")
             continue
         o = r.outcomes
-        other = 1.0 - o["human"] - o["served"] - o["voicemail"] - o["abandoned"]
-        lines.append(f"  {r.hour:<9} {pct(r.calls):>6} {pct(o['human']):>6} "
-                     f"{pct(o['served']):>6} {pct(o['voicemail']):>7} "
+        other = 1.0 - o["human"] - o["callback"] - o["served"] - o["voicemail"] \
+            - o["abandoned"]
+        lines.append(f"  {r.hour:<9} {pct(r.calls):>6} {pct(o['human']):>6}"
+                     + (f" {pct(o['callback']):>6}" if back else "")
+                     + f" {pct(o['served']):>6} {pct(o['voicemail']):>7} "
                      f"{pct(o['abandoned']):>6} {pct(max(other, 0.0)):>6} "
                      f"{pct(r.closed):>6}" + (f" {secs(r.asa):>7}" if asa else ""))
     return "\n".join(lines)
@@ -193,8 +206,11 @@ def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
                 w.writerow([file, s.method, "all", f"{name}.p90", f.p90, "", ""])
         for q in s.queues:
             for name in ("calls_per_hour", "p_wait", "asa", "service_level", "p_abandon",
-                         "occupancy", "queue_seconds"):
+                         "occupancy", "queue_seconds", "p_callback", "p_timeout", "p_balk",
+                         "announced", "expected_wait"):
                 value = getattr(q, name)
+                if value is None:
+                    continue
                 w.writerow([file, s.method, q.node, f"queue.{name}", value, value, value])
     return buf.getvalue()
 

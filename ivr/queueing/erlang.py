@@ -48,6 +48,11 @@ class QueueFigures:
     ``p_abandon`` the share who give up in the queue; ``occupancy`` the share of agent
     time spent on calls; ``queue_seconds`` the mean time an arriving caller spends
     waiting, answered or not. ``model`` is ``erlang_c`` (no patience) or ``erlang_a``.
+    A line with rules (:mod:`ivr.queueing.limits`) adds ``p_callback`` (took the callback),
+    ``p_timeout`` (sent on at the longest wait), ``p_balk`` (left on hearing the announced
+    wait; counted in ``p_abandon`` too), ``announced`` (the announced wait, seconds) and
+    ``expected_wait`` (the mean offered wait: what a caller who waits until answered
+    waits, zeros included).
     """
 
     node: str
@@ -62,6 +67,11 @@ class QueueFigures:
     occupancy: float
     model: str = "erlang_a"
     queue_seconds: float = 0.0
+    p_callback: float = 0.0
+    p_timeout: float = 0.0
+    p_balk: float = 0.0
+    announced: float | None = None
+    expected_wait: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,7 +188,7 @@ def offered_wait(arrivals: float, agents: int, service: float,
     if arrivals == 0:
         return OfferedWait(0.0, agents, service, abandon, 0.0, np.zeros(0))
     load = arrivals / service
-    log_below, log_full = _poisson_logs(load, agents)  # P(n < N), P(n = N) up to e^load
+    log_below, log_full = poisson_logs(load, agents)  # P(n < N), P(n = N) up to e^load
     if abandon == 0.0:
         rho = load / agents
         if rho >= 1.0:
@@ -201,7 +211,7 @@ def _logsumexp(logs: np.ndarray) -> float:
     return top + math.log(float(np.exp(logs - top).sum()))
 
 
-def _poisson_logs(load: float, agents: int) -> tuple[float, float]:
+def poisson_logs(load: float, agents: int) -> tuple[float, float]:
     """log P(n < N) and log P(n = N) for n Poisson with mean ``load`` and N ``agents``.
 
     The terms below N are built down from P(N) by their ratios k / load, so no factorial
@@ -209,7 +219,7 @@ def _poisson_logs(load: float, agents: int) -> tuple[float, float]:
 
     Examples
     --------
-    >>> [round(math.exp(x), 6) for x in _poisson_logs(2.0, 3)]
+    >>> [round(math.exp(x), 6) for x in poisson_logs(2.0, 3)]
     [0.676676, 0.180447]
     """
     log_full = agents * math.log(load) - load - math.lgamma(agents + 1)
@@ -313,4 +323,5 @@ def figures(w: OfferedWait, *, node: str, handle_time: float,
 
 
 __all__ = ["TARGET", "OfferedWait", "QueueFigures", "check_stable", "erlang_a", "erlang_c",
+           "poisson_logs",
            "figures", "offered_wait"]

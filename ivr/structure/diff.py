@@ -13,18 +13,18 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ivr.model import Menu, Node, Schedule, Staff
+from ivr.model import Callback, Menu, Node, Schedule, Staff
 from ivr.structure.lint import Finding, LintConfig, lint
 
 #: Kinds of :class:`Change`, in the order :meth:`MenuDiff.lines` shows them.
 CHANGE_KINDS = ("start changed", "defaults changed", "schedule changed", "node added",
                 "node removed", "kind changed", "option added", "option removed",
-                "option retargeted", "prompt changed", "setting changed")
+                "option retargeted", "prompt changed", "setting changed", "callers changed")
 
 #: Node fields compared as settings: where callers go, how long they wait, who answers.
 SETTINGS = ("next", "on_timeout", "on_invalid", "on_fail", "open", "closed", "timeout",
             "retries", "digits", "schedule", "chance", "queue", "staff", "resolves", "to",
-            "flow")
+            "flow", "max_wait", "on_max_wait", "announce_wait", "callback", "agent")
 #: Node settings that take the menu's default when the file does not give them.
 _DEFAULTED = {"timeout": "timeout", "retries": "retries", "on_fail": "on_fail"}
 
@@ -42,6 +42,7 @@ _LINES = {
     "option removed": "- {n}: option {key} (was -> {b!r})",
     "option retargeted": "~ {n}: option {key} leads to {a!r} (was {b!r})",
     "prompt changed": "~ {n}: prompt {detail}",
+    "callers changed": "~ callers: {key} {a} (was {b})",
 }
 
 
@@ -107,6 +108,8 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, Staff):
         return f"{value.agents} agents, {value.handle_time:g} s a call"
+    if isinstance(value, Callback):
+        return f"offered after {value.offer_after:g} s, taken by {value.accept:.0%}"
     if isinstance(value, tuple):
         if value and isinstance(value[0], tuple):  # chance: ((target, p), ...)
             return "{" + ", ".join(f"{t}: {p:g}" for t, p in value) + "}"
@@ -187,6 +190,25 @@ def _node_changes(a: Node, b: Node, defaults: dict[str, tuple[object, object]],
         yield Change("setting changed", nid, name, _text(va), _text(vb))
 
 
+def _caller_changes(a: Menu, b: Menu) -> Iterable[Change]:
+    """What the callers of two menus believe and do differently, intent by intent: the
+    keys the wording suggests to them (``presses``) and their ``barge_in`` share."""
+    if a.callers is None or b.callers is None:
+        return
+    theirs = {i.name: i for i in b.callers.intents}
+    for intent in a.callers.intents:
+        other = theirs.get(intent.name)
+        if other is None:
+            continue
+        if intent.presses != other.presses:
+            yield Change("callers changed", None, f"{intent.name} presses",
+                         ", ".join(intent.presses) or "nothing",
+                         ", ".join(other.presses) or "nothing")
+        if intent.barge_in != other.barge_in:
+            yield Change("callers changed", None, f"{intent.name} barge_in",
+                         f"{intent.barge_in:g}", f"{other.barge_in:g}")
+
+
 def _finding_key(f: Finding) -> tuple[str, str | None]:
     return (f.rule, f.node)
 
@@ -244,6 +266,7 @@ def diff_menus(a: Menu, b: Menu, config: LintConfig | None = None) -> MenuDiff:
         other = b.nodes.get(nid)
         if other is not None:
             changes.extend(_node_changes(node, other, defaults, pace))
+    changes.extend(_caller_changes(a, b))
     order = {k: i for i, k in enumerate(CHANGE_KINDS)}
     changes.sort(key=lambda c: order[c.kind])  # stable: file order within a kind
     fa, fb = lint(a, config), lint(b, config)

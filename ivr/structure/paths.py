@@ -15,7 +15,8 @@ import numpy as np
 from ivr.model import HANGUP, Menu
 from ivr.structure.topology import Routes, Step, Topology, describe
 
-_ORDER = {"agent": 0, "self_service": 1, "voicemail": 2, "transfer": 3, "hangup": 4}
+_ORDER = {"agent": 0, "callback": 1, "self_service": 2, "voicemail": 3, "transfer": 4,
+          "hangup": 5}
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,8 @@ def step_words(step: Step, menu: Menu) -> str | None:
         return f"(if {event})"
     if event == "chance":
         return f"(-> {step.target})"
+    if event == "max_wait":
+        return f"(no answer in {step.seconds:g} s)"
     if event == "next" and node is not None and node.kind == "input":
         return f"(enter {node.digits} digits)" if node.digits else "(enter digits)"
     return None
@@ -104,7 +106,8 @@ class Topology:
     model ever ``taken`` it. Edges are made node by node, so ``src`` is sorted.
 
     Costs follow the caller model (README, "The caller model"): a step costs the prompt of
-    the node left, plus the timeout for a silence; branches take no time. Failures count
+    the node left, plus the timeout for a silence; branches take no time, an agent's
+    ``max_wait`` edge its longest wait (no caller action). Failures count
     only while they retry the node (``on_invalid``/``on_timeout`` pointing back), so a
     ``fail`` edge costs ``retries`` failures, wrong keys where they retry the node, else
     silences except the last (where a wrong key also goes to ``on_fail``), and is never
@@ -158,6 +161,7 @@ class Topology:
                            dtype=float)
         retries = np.array([1 if nd.retries is None else nd.retries for nd in nodes] + [1],
                            dtype=float)
+        longest = np.array([nd.max_wait or 0.0 for nd in nodes] + [0.0], dtype=float)
         exits = [nd.exits() for nd in nodes]
         flat = list(chain.from_iterable(exits))
         events, targets, keys, probability = zip(*flat, strict=True) if flat else ((),) * 4
@@ -196,6 +200,8 @@ class Topology:
         seconds = np.where(is_fail, fail_seconds, prompt[s])
         seconds += np.where(is_timeout, timeout[s], 0.0)
         seconds[kind[s] == kind_code["branch"]] = 0.0  # branches take no time
+        limit = ev == _CODE["max_wait"]  # an agent's line: its longest wait, no prompt
+        seconds[limit] = longest[s[limit]]
         taken = np.ones(len(s), dtype=bool)
         taken[is_timeout | is_invalid] = r[is_timeout | is_invalid] > 1
         taken[is_invalid] &= wrong[s[is_invalid]]
