@@ -37,11 +37,17 @@ def num(x: float | None) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{x:.1f}"
 
 
+def _whole(x: float | None) -> str:
+    """A count that can occur (a percentile of steps): ``3``."""
+    return "-" if x is None or not math.isfinite(x) else f"{x:.0f}"
+
+
 def _figure(f: Figure, unit: str) -> str:
     fmt = secs if unit == "s" else num
     text = fmt(f.mean)
     if f.p50 is not None:
-        text += f" (p50 {fmt(f.p50)}, p90 {fmt(f.p90)})"
+        point = fmt if unit == "s" else _whole
+        text += f" (p50 {point(f.p50)}, p90 {point(f.p90)})"
     if f.high > f.low:
         text += f" ±{(f.high - f.low) / 2:.2f}"
     return text
