@@ -24,6 +24,7 @@ from ivr.callers.simulate import simulate
 from ivr.cli import main
 from ivr.errors import ConfigError
 from ivr.model import KEYPAD, Menu
+from ivr.present.tables import summary_text
 from ivr.structure.paths import paths
 
 SLOW = settings(max_examples=25, deadline=None,
@@ -72,6 +73,61 @@ def test_a_careful_caller_follows_exactly_the_shortest_path() -> None:
             assert [(node, key) for node, _, key, _, _ in t.steps] == expected
             assert t.seconds == pytest.approx(19.0)
     assert sim.outcome_counts()["human"] + sim.outcome_counts()["abandoned"] == 2000
+
+
+def test_percentiles_of_steps_are_counts_that_occur() -> None:
+    """Every caller takes one step: p50 and p90 of steps are 1, not 1.5 and 1.9 (a count
+    interpolated inside its bin); seconds stay interpolated."""
+    m = menu("""\
+        name: One step
+        start: desk_menu
+        nodes:
+          desk_menu: {kind: menu, seconds: 3, options: {0: desk}}
+          desk: {kind: agent}
+        callers:
+          intents: {talk: {share: 1, goal: desk}}
+          patience: {distribution: none}
+          mistake_rate: 0
+          confusion: 0
+          silence: 0
+        """)
+    s = summarize(simulate(compile_chain(m), 5000, seed=1))
+    assert (s.steps.p50, s.steps.p90) == (1.0, 1.0)
+    assert (s.human_steps.p50, s.human_steps.p90) == (1.0, 1.0)
+    assert "steps 1.0 (p50 1, p90 1)" in summary_text(s, "one.yaml")
+
+
+def test_callers_plan_only_over_moves_they_can_make() -> None:
+    """At a ``retries: 1`` menu a silence goes to on_fail, never to on_timeout: a route
+    through on_timeout is not one a caller can follow. Planned over it, callers pressed 9
+    ("repeat", then wait for the timeout) forever and were all stuck; they press 1."""
+    m = menu("""\
+        name: Repeat trap
+        start: main
+        nodes:
+          main:
+            kind: menu
+            seconds: 3
+            retries: 1
+            options: {1: more, 9: main}
+            on_timeout: desk
+          more: {kind: menu, seconds: 3, options: {1: more2}, on_fail: desk}
+          more2: {kind: menu, seconds: 3, options: {1: desk}, on_fail: desk}
+          desk: {kind: agent}
+        callers:
+          intents: {talk: {share: 1, goal: desk}}
+          patience: {distribution: none}
+          mistake_rate: 0
+          confusion: 0
+          silence: 0
+        """)
+    chain = compile_chain(m)
+    exact = solve(chain)
+    assert exact.outcomes["human"] == pytest.approx(1.0)
+    assert exact.outcomes["stuck"] == pytest.approx(0.0, abs=1e-12)
+    sim = summarize(simulate(chain, 2000, seed=2))
+    assert sim.outcomes["human"].value == 1.0
+    assert [r.keys for r in paths(m) if r.node == "desk"] == ["1, 1, 1"]
 
 
 def test_abandonment_on_a_path_of_t_seconds_is_one_minus_exp() -> None:

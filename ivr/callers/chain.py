@@ -144,7 +144,10 @@ class _Compiler:
         self.n_opt = np.bincount(top.src[self.opt], minlength=n)
         single = self.opt[top.keycode[self.opt] >= 0]
         self.n_single = np.bincount(top.src[single], minlength=n)
-        self.weight = top.route_weight()
+        # Routes over moves callers can make: an ``on_fail`` retries never reach, or the
+        # timeout/invalid edges of a ``retries: 1`` menu, are left out (Topology.taken),
+        # as ``ivr paths`` leaves them out; else callers aim for a route they cannot take.
+        self.weight = top.only_taken(top.route_weight())
         # Edge targets plus a last element, so edge index -1 (no such edge) is safe.
         self.dst_ext = np.append(top.dst, top.n - 1)
         self.rev = top.matrix(self.weight, reverse=True)
