@@ -297,8 +297,16 @@ def _weights(m: Menu) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_nodes_from(m.nodes)
     for node in m.nodes.values():
+        retries = node.retries or 1
         for ex in node.exits():
             if ex.target is None:
+                continue
+            # Only moves callers can make: at a retries-1 menu the first failure goes to
+            # on_fail; on_fail is reached only when failures retry the menu.
+            if ex.event in ("timeout", "invalid") and retries == 1:
+                continue
+            if ex.event == "fail" and retries > 1 and node.id not in (
+                    node.on_invalid or node.id, node.on_timeout or node.id):
                 continue
             actions = 1 if ex.event in ("option", "timeout", "invalid") else 0
             secs = node.seconds + ((node.timeout or 0) if ex.event == "timeout" else 0)

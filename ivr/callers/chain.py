@@ -239,7 +239,10 @@ class _Compiler:
             cost = self.weight[opt] + self.distance(cls.intent)[top.dst[opt]]
             ok = np.isfinite(cost)
             o = opt[ok]
-            order = np.lexsort((np.arange(len(o)), cost[ok], top.src[o]))
+            # Ties (the same actions and seconds; the distances count each move by a
+            # hair, so fewer moves win) go to keypad order, typed extensions last.
+            pad = np.where(top.keycode[o] >= 0, top.keycode[o], len(KEYPAD) + np.arange(len(o)))
+            order = np.lexsort((pad, cost[ok], top.src[o]))
             o = o[order]
             first = np.ones(len(o), dtype=bool)
             first[1:] = top.src[o][1:] != top.src[o][:-1]
