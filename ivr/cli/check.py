@@ -20,6 +20,8 @@ from ivr.cli.common import (
     menu_files,
     write_atomically,
 )
+from ivr.callers.dropped import lint_menu
+from ivr.callers.reach import person_hours
 from ivr.errors import IvrError
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
@@ -29,8 +31,9 @@ from ivr.formats.yamlout import to_yaml
 from ivr.language.display import pad
 from ivr.language.display import width as display_width
 from ivr.structure.graph import to_graph
-from ivr.structure.lint import RULES, SEVERITIES, Finding, lint
+from ivr.structure.lint import RULES, SEVERITIES, Finding
 from ivr.structure.paths import paths
+from ivr.structure.topology import Topology
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -41,6 +44,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "column": f.source.column if f.source else None,
         "keys": f.keys,
         "path": [asdict(s) for s in f.path] if f.path is not None else None,
+        "share": f.share,
     }
 
 
@@ -59,17 +63,22 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
             print(str(exc), file=sys.stderr)
             reports.append({"file": file, "error": str(exc), "findings": []})
             continue
-        findings = lint(menu, config)
+        top = Topology.of(menu)
+        findings = lint_menu(menu, config, top)
+        hours = person_hours(menu, top)
         for f in findings:
             counts[f.severity] += 1
         reports.append({"file": file, "menu": menu.name,
-                        "findings": [_finding_json(f) for f in findings]})
+                        "findings": [_finding_json(f) for f in findings],
+                        "person": {"hours": hours.hours, "calls": hours.calls,
+                                   "headline": hours.headline()}})
         if args.format == "text":
             for f in findings:
                 where = str(f.source) if f.source else file
                 keys = f"  [keys: {f.keys}]" if f.keys else ""
                 out.line(f"{where}: {out.paint(f.severity, f.severity)} {f.rule} "
                          f"[{f.node}] {f.message}{out.paint(keys, 'dim')}")
+            out.line(out.paint(f"{file}: {hours.headline()}", "dim"))
     if args.format == "json":
         out.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
                             indent=2))

@@ -53,8 +53,10 @@ def _figure(f: Figure, unit: str) -> str:
     return text
 
 
-def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
-    """The readable table of one menu's figures."""
+def summary_text(s: Summary, file: str, funnel_rows: int = 8,
+                 headline: str | None = None) -> str:
+    """The readable table of one menu's figures; ``headline`` (when a person can be
+    reached over the week) goes under the outcomes."""
     exact = s.callers is None
     head = (f"{file}: {s.menu}: exact solution" + (f" (residual {s.residual:.1e})"
                                                      if s.residual is not None else "")
@@ -69,6 +71,8 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
     human = s.outcomes["human"].value
     lines.append(f"  reached a person: {pct(human)}; seconds to a person "
                  f"{_figure(s.human_seconds, 's')}; steps {_figure(s.human_steps, '')}")
+    if headline:
+        lines.append(f"  {headline}")
     lines.append(f"  time in the menu{' and queue' if s.queues else ''}: "
                  f"{_figure(s.seconds, 's')}; steps {_figure(s.steps, '')}")
     if s.queues:
