@@ -338,13 +338,15 @@ def brute_force(m: Menu) -> dict[str, float]:
     return out
 
 
-def _ending(m: Menu, intent: Any, nid: str | None) -> str | None:
+def _ending(m: Menu, intent: Any, nid: str | None, reachable: bool = True) -> str | None:
     if nid is None:
         return "disconnected"
     node = m.nodes[nid]
     if nid in intent.goals and not node.terminal:
         return "served"
-    return {"agent": "human", "voicemail": "voicemail", "transfer": "transferred",
+    # Callers whose goal cannot be reached are not served by another person.
+    person = "human" if reachable else "misrouted"
+    return {"agent": person, "voicemail": "voicemail", "transfer": "transferred",
             "hangup": "disconnected"}.get(node.kind) or (
         ("served" if nid in intent.goals else "misrouted") if node.kind == "self_service"
         else None)
@@ -357,7 +359,8 @@ def _walk(m: Menu, intent: Any, zero: bool, dist: dict[str, float],
     mean = pop.patience.mean or 1.0
     out: dict[str, float] = defaultdict(float)
     here = {(m.start, 0): 1.0}
-    first = _ending(m, intent, m.start)
+    reachable = math.isfinite(dist.get(m.start, math.inf))
+    first = _ending(m, intent, m.start, reachable)
     if first:
         return {first: 1.0}
     for _ in range(5000):
@@ -367,7 +370,7 @@ def _walk(m: Menu, intent: Any, zero: bool, dist: dict[str, float],
             for target, q, secs, retry in _moves(node, fails, intent, zero, dist, g, pop):
                 keep = math.exp(-secs / mean)
                 out["abandoned"] += p * q * (1 - keep)
-                end = _ending(m, intent, target) if not retry else None
+                end = _ending(m, intent, target, reachable) if not retry else None
                 if end:
                     out[end] += p * q * keep
                 else:

@@ -211,14 +211,15 @@ class Facts:
                              indices=agents, min_only=True)
         return np.where(np.isfinite(d), np.round(d), np.inf)
 
-    def promised(self, i: int, words: str | None, within: int) -> dict[str, str]:
-        """Keys the prompt of menu ``i`` offers as a person, with the words that say so: a
-        person phrase of its language (and the policy's and config's), or the label,
-        queue or id of the person an option leads to within ``within`` actions (its
-        target's, or an agent's right after it: "member_services" read as "member
-        services")."""
+    def promised(self, i: int, words: str | None,
+                 within: int) -> tuple[dict[str, str], dict[str, str]]:
+        """Keys the prompt of menu ``i`` offers as a person, with the words that say so:
+        (by a person phrase of its language, with the policy's and config's; by the label,
+        queue or id of the person an option leads to within ``within`` actions: its
+        target's, or an agent's right after it, "member_services" read as "member
+        services"). A phrase is a promise of a person; a label names a department."""
         if not words:
-            return {}
+            return {}, {}
         node = self.menu.nodes[self.top.ids[i]]
         lang = self.menu.language_of(node)
         labels: list[str] = []
@@ -233,9 +234,18 @@ class Facts:
                              agent.id if agent.kind == "agent" else None):
                     if name and _words(name):
                         labels.append(_words(name))
-        extra = merge(self.phrases, {lang: {"person": labels}}) if labels else self.phrases
+        by_phrase = self._keys_said(words, lang, self.phrases)
+        named = self._keys_said(words, lang, {lang: {"person": labels}}, only=set(labels)) \
+            if labels else {}
+        return by_phrase, {k: v for k, v in named.items() if k not in by_phrase}
+
+    @staticmethod
+    def _keys_said(words: str, lang: str, extra: Extra,
+                   only: set[str] | None = None) -> dict[str, str]:
         out: dict[str, str] = {}
         for match in find("person", words, lang, extra):
+            if only is not None and _words(match.text) not in only:
+                continue
             key = key_for(words, match, lang)
             if key is not None:
                 out.setdefault(key, match.text)
@@ -330,6 +340,9 @@ def _no_person_behind(f: Facts, i: int, key: str, t: int, within: int) -> str:
         return f"{key} leads back to this menu{through}: no person is behind it"
     if not np.isfinite(steps):
         return f"{key} leads to {f.name(t)}, from which no person can be reached"
+    if person:  # only digit entries stand between: no choice, but caller actions
+        return (f"{key} leads to {f.name(t)}: a person is {steps:.0f} more caller "
+                f"action{'s' * (int(steps) != 1)} away (digit entries, over {within})")
     return (f"{key} leads to {f.name(t)}: a person is {steps:.0f} more key presses away "
             f"(over {within})")
 
@@ -362,13 +375,19 @@ def check_zero_reaches_person(f: Facts, p: Params) -> Outcome:
 
 def check_person_on_request(f: Facts, p: Params) -> Outcome:
     within, stated = int(p["within"]), bool(p["stated"])
+    hours = f.applies(p)
     if p["at"] == "first_menu":
         first = f.first_menu
         if first is None:
-            if f.to_person[f.start] <= within:
-                return passed("no menu: every caller is put through to a person")
-            return failed("no menu at which a caller could ask for a person",
-                          f.at(f.start, "the call starts here and offers no choice"))
+            if f.to_person[f.start] > within:
+                return failed("no menu at which a caller could ask for a person",
+                              f.at(f.start, "the call starts here and offers no choice"))
+            if hours is not None:
+                closed = _closed_then(f, hours, lambda to: to[f.start] <= within, f.start,
+                                      "callers are put through to no person who answers")
+                if closed is not None:
+                    return closed
+            return passed("no menu: every caller is put through to a person")
         menus = [first]
     else:
         menus = f.reachable_menus()
@@ -380,16 +399,18 @@ def check_person_on_request(f: Facts, p: Params) -> Outcome:
         keys = f.person_keys(i, within)
         node = f.menu.nodes[f.top.ids[i]]
         words = spoken(node.say)
-        promised = f.promised(i, words, within)
-        true = [k for k in promised if k in keys]
-        false = [k for k in promised if k not in keys]
+        by_phrase, by_label = f.promised(i, words, within)
+        promised = {**by_label, **by_phrase}
+        # A person phrase promises a person on its key; a label only names a department.
+        true = [k for k in by_phrase if k in keys] or [k for k in by_label if k in keys]
+        false = [k for k in by_phrase if k not in keys]
         if not keys:
             bad.append(f.at(i, "no option of this menu leads to a person"
                             + (f" within {within} more key presses" if within else "")
                             + _promise_note(f, i, promised, false, within)))
         elif stated and words is None:
             unknown.append(i)
-        elif false and not true:
+        elif false and not any(k in keys for k in by_phrase):
             k = false[0]
             bad.append(f.at(i, f"the prompt offers a person on key {k} ({promised[k]!r}), "
                             f"but {_no_person_behind(f, i, k, _target(f, i, k), within)}; "
@@ -415,9 +436,11 @@ def check_person_on_request(f: Facts, p: Params) -> Outcome:
     if unknown:
         return not_applicable(f"the prompt of {f.name(unknown[0])} is a recording or not in "
                               "the file, so whether the option is stated cannot be told")
-    hours = f.applies(p)
     if hours is not None:
-        closed = _option_closed(f, chosen, within, hours)
+        i = next(iter(chosen))
+        closed = _closed_then(
+            f, hours, lambda to: all(f.person_keys(m, within, to) for m in chosen), i,
+            f"key {chosen[i][0]} leads to no person who answers")
         if closed is not None:
             return closed
         return passed(f"{where} offers a person: " + "; ".join(good[:4])
@@ -451,27 +474,25 @@ def _promise_note(f: Facts, i: int, promised: dict[str, str], false: list[str],
             f"{_no_person_behind(f, i, k, _target(f, i, k), within)})")
 
 
-def _option_closed(f: Facts, chosen: dict[int, list[str]], within: int,
-                   where: Applies) -> Outcome | None:
-    """A failure when, in some of the minutes ``where``, the chosen options of these menus
-    lead to no person who answers then (the agent is closed)."""
+def _closed_then(f: Facts, where: Applies, ok: Callable[[np.ndarray], bool], at: int,
+                 what: str) -> Outcome | None:
+    """A failure when, in some of the minutes ``where``, ``ok`` does not hold of the fewest
+    actions to a person who answers then (:meth:`Facts.to_person_at`); ``what`` says what
+    callers meet then, at node ``at``."""
     wk = f.hours.week
     gap = np.zeros_like(where.mask)
     for k in f.sets_in(where):
-        to = f.to_person_at(k)
-        if any(not f.person_keys(i, within, to) for i in chosen):
+        if not ok(f.to_person_at(k)):
             gap |= where.mask & (wk.of_minute == k)
     if not gap.any():
         return None
     hours = float(gap.sum()) / 60
     share = float(wk.arrival[gap].sum() / max(wk.arrival[where.mask].sum(), 1e-300))
-    i = next(iter(chosen))
     note = "" if where.whole else f"; {f.hours_note()}"
-    return failed(f"in {_h(hours)} of {where.label} the option to a person leads to no "
-                  f"person who answers ({share:.1%} of the calls then){note}",
-                  f.at(i, f"from {when(gap, f.menu)}, key {chosen[i][0]} leads to no person "
-                       "who answers then (closed)", figure=round(1 - share, 6),
-                       threshold=1.0, unit="share"))
+    return failed(f"in {_h(hours)} of {where.label} the way to a person leads to no person "
+                  f"who answers ({share:.1%} of the calls then){note}",
+                  f.at(at, f"{what} from {when(gap, f.menu)} (closed)",
+                       figure=round(1 - share, 6), threshold=1.0, unit="share"))
 
 
 def _words(text: str) -> str:

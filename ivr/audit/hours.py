@@ -101,7 +101,7 @@ def applies(menu: Menu, hours: str, business: str = DEFAULT_BUSINESS) -> Applies
         return Applies(every, "the week", whole=True)
     if hours == "open":
         if not menu.schedules:
-            return Applies(every, "the line's opening hours (none given: the whole week)",
+            return Applies(every, "the line's opening hours (it gives none: every hour)",
                            whole=True)
         w = week(menu.schedules)
         mask = w.sets.any(axis=1)[w.of_minute]

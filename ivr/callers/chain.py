@@ -85,17 +85,32 @@ class Chain:
 def default_population(menu: Menu) -> Population:
     """Callers for a menu without a ``callers`` section (imported flows have none): "a
     person" (any agent) plus one intent per self-service node (the first 50), in equal
-    shares, with the default behaviour; with neither, one intent per ending."""
-    agents = tuple(n.id for n in menu.nodes.values() if n.kind == "agent")
+    shares, with the default behaviour; with neither, one intent per ending. Only nodes
+    the start leads to are goals: no caller is invented for what cannot be reached."""
+    near = _forward(menu)
+    nodes = [n for n in menu.nodes.values() if n.id in near]
+    agents = tuple(n.id for n in nodes if n.kind == "agent")
     goals: list[tuple[str, tuple[str, ...]]] = [("person", agents)] if agents else []
     kinds = ("self_service",) if agents or any(
-        n.kind == "self_service" for n in menu.nodes.values()) else tuple(TERMINAL_KINDS)
-    goals += [(n.id, (n.id,)) for n in menu.nodes.values() if n.kind in kinds][:50]
+        n.kind == "self_service" for n in nodes) else tuple(TERMINAL_KINDS)
+    goals += [(n.id, (n.id,)) for n in nodes if n.kind in kinds][:50]
     if not goals:
         raise LoadError("the menu has no ending callers could aim for, and no callers section",
                         file=menu.source.file, hint="add a callers section or --callers FILE")
     share = 1.0 / len(goals)
     return Population(tuple(Intent(name, share, g) for name, g in goals))
+
+
+def _forward(menu: Menu) -> set[str]:
+    """The nodes some exit path from the start reaches (the start included)."""
+    seen = {menu.start}
+    todo = [menu.start]
+    while todo:
+        for ex in menu.nodes[todo.pop()].exits():
+            if ex.target is not None and ex.target not in seen and ex.target in menu.nodes:
+                seen.add(ex.target)
+                todo.append(ex.target)
+    return seen
 
 
 def compile_chain(menu: Menu, population: Population | None = None, *,
@@ -209,6 +224,9 @@ class _Compiler:
         """Per node: -1 - outcome where the call ends, else 0 (a state is made)."""
         top, pop = self.top, self.pop
         intent = pop.intents[cls.intent]
+        # Callers whose goal no move they can make reaches (lint UNREACHABLE_GOAL) are not
+        # served by whichever person they reach instead: misrouted there.
+        reachable = bool(np.isfinite(self.distance(cls.intent)[top.index[self.menu.start]]))
         code = np.zeros(top.n, dtype=np.int64)
         kinds = top.kind
         code[kinds == _K["voicemail"]] = -1 - VOICEMAIL
@@ -222,7 +240,7 @@ class _Compiler:
             elif node.kind == "agent":
                 closed = node.schedule is not None and not self.week.is_open(
                     cls.open_set, node.schedule)
-                code[i] = 0 if closed else -1 - HUMAN
+                code[i] = 0 if closed else -1 - (HUMAN if reachable else MISROUTED)
         for g in intent.goals:  # reaching a goal that is not an ending satisfies the caller
             i = top.index[g]
             if not self.nodes[i].terminal:

@@ -5,8 +5,9 @@ FALSE_PERSON_OPTION. An option whose prompt offers a person (the person phrases 
 node's language, :mod:`ivr.language.phrases`, with those of the lint config), or a 0 (the
 key callers press for one), must lead to a person without another choice: through
 messages, branches and digit entries to an agent. One that leads back to its own menu
-("please first choose what your call is about") is an error; one that leads on to other
-menus a warning. An option the prompt offers as "repeat" is a genuine repeat, not this.
+("please first choose what your call is about") is an error; one that passes through
+messages to other menus a warning (an option that opens a submenu itself is plain
+navigation). An option the prompt offers as "repeat" is a genuine repeat, not this.
 
 REDIRECT_LOOP. A hop is an option that leads, through at least one message and no other
 choice, to another menu: a department's message "for that, call technical support" and
@@ -126,7 +127,9 @@ def person_options(lin: Linter) -> None:
                 via = f" through {_few(through)}" if through else ""
                 lin.add(rule, m, f"{what} leads back to this menu{via}: there is no person "
                         "behind it", then=_steps(lin, e, menus[m]))
-            elif key in offered or lin.human[t]:  # a dead 0 is NO_ZERO_OUT's
+            elif not passage.menu[t] and (key in offered or lin.human[t]):
+                # Through messages (a submenu the option opens is plain navigation); a 0
+                # from which no person can be reached at all is NO_ZERO_OUT's.
                 first = min(menus, key=lambda k: (len(menus[k]), k))
                 lin.add(rule, m, f"{what} leads on to {_few([top.ids[k] for k in menus])} "
                         "with no person on the way: callers must choose again",

@@ -67,13 +67,13 @@ def drop_edges(top: Topology) -> np.ndarray:
 
 
 def share_of(lin: Linter, edge: int) -> tuple[float | None, str]:
-    """The share of callers an edge drops, and the words for a finding (empty when the
-    shares were not given)."""
+    """The share of callers an edge drops, and the words for a finding (``, dropping
+    0.35% of callers``; empty when the shares were not given)."""
     if lin.drops is None or lin.drops.missing is not None:
         return None, ""
     share = float(lin.drops.shares.get(edge, 0.0))
     at_most = "at most " if lin.drops.bound else ""
-    return share, f" on {at_most}{_pct(share)} of callers"
+    return share, f", dropping {at_most}{_pct(share)} of callers"
 
 
 def _pct(x: float) -> str:
@@ -97,8 +97,8 @@ def _way(lin: Linter, edge: int) -> str:
         return f"while schedule {node.schedule!r} is open the system hangs up"
     if event == "chance":
         p = float(top.chance[edge])
-        return f"the branch hangs up on {p:.0%} of its callers (a back-end result or " \
-            "ringing nobody answers)"
+        return f"the branch sends {p:.0%} of its callers to a hang-up (a back-end result, " \
+            "or ringing nobody answers)"
     if event == "timeout":
         return "silence here leads to a hang-up"
     if event == "invalid":
