@@ -135,7 +135,8 @@ def test_odd_fixture_findings() -> None:
         ("DISCONNECT_ON_FAIL", "menu"), ("NO_MATCHING_KEY", "menu"), ("NO_ZERO_OUT", "menu"),
         ("UNREACHABLE", "dial_out"), ("UNRESOLVED_TARGET", "dynamic"),
         ("UNKNOWN_BLOCK", "gadget"), ("UNRESOLVED_TARGET", "sub"),
-        ("UNRESOLVED_TARGET", "redirect")}
+        ("UNRESOLVED_TARGET", "redirect"),
+        ("DROPPED_CALLS", "menu")}  # a wrong key hangs up
     missing = next(n for n in imported.notes if n.rule == "MISSING_TARGET")
     assert missing.source is not None
     assert missing.source.line == line_of(DATA / "odd.json", '"next": "ghost"')

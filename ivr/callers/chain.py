@@ -88,7 +88,8 @@ def default_population(menu: Menu) -> Population:
     shares, with the default behaviour; with neither, one intent per ending. Only nodes
     the start leads to are goals: no caller is invented for what cannot be reached."""
     near = _forward(menu)
-    nodes = [n for n in menu.nodes.values() if n.id in near]
+    nodes = [n for n in menu.nodes.values() if n.id in near and n.terminal] or \
+        list(menu.nodes.values())  # nothing to reach: callers aim at what there is
     agents = tuple(n.id for n in nodes if n.kind == "agent")
     goals: list[tuple[str, tuple[str, ...]]] = [("person", agents)] if agents else []
     kinds = ("self_service",) if agents or any(

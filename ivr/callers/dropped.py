@@ -60,6 +60,13 @@ def drop_shares(menu: Menu, top: Topology | None = None,
     except IvrError as exc:
         return DropShares({}, missing=exc.message)
     hung = (chain.dst == -1 - DISCONNECTED) & (chain.edge >= 0)
+    # A caller whose goal is that very hang-up ("to end this call") was not dropped.
+    goals = [frozenset(top.index[g] for g in i.goals) for i in chain.population.intents]
+    intent = np.array([c.intent for c in chain.classes], dtype=np.int64)
+    of_entry = intent[chain.state_class[chain.entry_state]]
+    for e in np.flatnonzero(hung).tolist():
+        if int(top.dst[chain.edge[e]]) in goals[of_entry[e]]:
+            hung[e] = False
     per_edge = np.bincount(chain.edge[hung], weights=exact.flow[hung],
                            minlength=len(top.src))
     who = "the menu's callers" if (population or menu.callers) else "ivr's default callers"
@@ -67,8 +74,12 @@ def drop_shares(menu: Menu, top: Topology | None = None,
     if bound:
         method += ("; an upper bound, solved for callers who never give up (their "
                    f"patience, {patience}, is not exponential)")
+    unresolved = sum(n.rule == "UNRESOLVED_TARGET" for n in menu.notes)
+    assumed = None if not unresolved else (
+        f"the flow decides {unresolved} branch{'es' * (unresolved != 1)} at call time, "
+        "which ivr splits evenly")
     return DropShares({int(e): float(per_edge[e]) for e in np.flatnonzero(per_edge > 0)},
-                      method=method, bound=bound)
+                      method=method, bound=bound, assumed=assumed)
 
 
 def lint_menu(menu: Menu, config: LintConfig | None = None,

@@ -103,6 +103,8 @@ def person_options(lin: Linter) -> None:
     opt = np.flatnonzero((top.event == _EV["option"]) & passage.menu[top.src])
     extra = lin.config.phrases
     for m in np.unique(top.src[opt]).tolist():
+        if not lin.reached[m]:
+            continue  # UNREACHABLE says so
         node = menu.nodes[top.ids[m]]
         lang = menu.language_of(node)
         say = node.say or ""

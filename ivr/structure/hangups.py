@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ivr.model import EVENTS
+from ivr.structure.topology import Topology, reaching
 
 if TYPE_CHECKING:
     from ivr.structure.lint import Linter
-    from ivr.structure.topology import Topology
 
 _EV = {e: i for i, e in enumerate(EVENTS)}
 
@@ -45,6 +45,9 @@ class DropShares:
     #: The shares are upper bounds (solved for callers who never give up, as the callers'
     #: patience is not exponential): "at most", and never an error on their own.
     bound: bool = False
+    #: Why the shares are an assumption (an imported flow deciding branches at call time,
+    #: split evenly); such shares are never an error on their own.
+    assumed: str | None = None
 
 
 def into_hangups(top: Topology) -> np.ndarray:
@@ -55,15 +58,38 @@ def into_hangups(top: Topology) -> np.ndarray:
 
 def drop_edges(top: Topology) -> np.ndarray:
     """The edges DROPPED_CALLS reports: into a hang-up, taken by callers, and neither the
-    caller's own choice (an option), running out of retries (DISCONNECT_ON_FAIL) nor an
-    agent's missing ``closed`` route (CLOSED_NO_FALLBACK)."""
+    caller's own choice (an option), running out of retries (DISCONNECT_ON_FAIL), an
+    agent's missing ``closed`` route (CLOSED_NO_FALLBACK), nor the goodbye after
+    self-service (a message callers reach only after a digit entry: "your balance is
+    ..."), which ends a call that was served."""
     e = into_hangups(top)
     ev = top.event[e]
     own = ev == _EV["option"]
     retries = ev == _EV["fail"]
     no_route = (ev == _EV["closed"]) & top.is_kind("agent")[top.src[e]] & \
         (top.dst[e] == top.n - 1)
-    return e[~(own | retries | no_route)]
+    served = (ev == _EV["next"]) & after_self_service(top)[top.src[e]]
+    return e[~(own | retries | no_route | served)]
+
+
+def after_self_service(top: Topology) -> np.ndarray:
+    """Per node: a message or chance branch that callers reach only after typing digits
+    (every way into it, back through messages and chance branches, starts at an input)."""
+    passive = top.is_kind("message") | (top.is_kind("branch") & _has_chance(top))
+    # Nodes reached through passive nodes from a start that is not a digit entry.
+    other = np.zeros(top.n, dtype=bool)
+    other[top.index[top.menu.start]] = True
+    edge = passive[top.dst] & ~top.is_kind("input")[top.src] & ~passive[top.src]
+    other[top.dst[edge]] = True
+    inner = passive[top.src] & passive[top.dst]
+    other = reaching(top.n, top.dst[inner], top.src[inner], other)  # forward through them
+    return passive & ~other
+
+
+def _has_chance(top: Topology) -> np.ndarray:
+    out = np.zeros(top.n, dtype=bool)
+    out[top.src[top.event == _EV["chance"]]] = True
+    return out
 
 
 def share_of(lin: Linter, edge: int) -> tuple[float | None, str]:
@@ -132,11 +158,15 @@ def dropped_calls(lin: Linter) -> None:
             text = f"{_way(lin, e)} (the share of callers it drops is not known: {why})"
             severity = lin.config.lesser(rule)
         else:
-            over = share > limit and not lin.drops.bound  # type: ignore[union-attr]
+            drops = lin.drops
+            assert drops is not None
+            over = share > limit and not drops.bound and drops.assumed is None
             text = f"{_way(lin, e)}{said}" + (f", over the {limit:.0%} limit" if over else "")
-            if lin.drops.bound:  # type: ignore[union-attr]
+            if drops.bound:
                 text += (" (an upper bound: solved for callers who never give up, as their "
                          "patience is not exponential)")
+            if drops.assumed is not None and share > limit:
+                text += f" (an assumption: {drops.assumed})"
             severity = lin.config.severity_of(rule) if not over else \
                 lin.config.severity.get(rule, "error")
         lin.add(rule, i, text, severity=severity, then=(lin.step(e),), share=share)
