@@ -20,12 +20,12 @@ from ivr.callers.chain import OUTCOMES
 from ivr.cli import main
 from ivr.errors import LoadError
 from ivr.formats.journeys import (
-    check_against,
     EXPECT_FIELDS,
     FILE_FIELDS,
     JOURNEY_FIELDS,
     WALK_OUTCOMES,
     Expect,
+    check_against,
     is_journeys,
     load_journeys,
     parse_journeys,

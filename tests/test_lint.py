@@ -22,8 +22,8 @@ from ivr.callers.dropped import drop_shares
 from ivr.callers.exact import solve
 from ivr.callers.reach import person_hours
 from ivr.model import HANGUP
-from ivr.structure.lint import RULES, Finding, LintConfig, lint
 from ivr.structure.hangups import into_hangups
+from ivr.structure.lint import RULES, Finding, LintConfig, lint
 from ivr.structure.topology import Topology
 
 DATA = Path(__file__).resolve().parent / "data" / "lint"

@@ -292,8 +292,8 @@ def check_person_reachable(f: Facts, p: Params) -> Outcome:
     found = [x for x in f.lint() if x.rule == "NO_PATH_TO_HUMAN"
              and (every or x.severity == "error")]
     if found:
-        where = "from the start" if not f.human[f.start] else "from some menus"
-        return failed(f"no person can be reached {where}", *map(f.from_finding, found))
+        whence = "from the start" if not f.human[f.start] else "from some menus"
+        return failed(f"no person can be reached {whence}", *map(f.from_finding, found))
     agents = np.flatnonzero(f.agents & f.reached)
     best = int(agents[np.argmin(f.routes.dist[agents])])
     seconds = sum(s.seconds for s in f.routes.steps(best))

@@ -104,7 +104,7 @@ def applies(menu: Menu, hours: str, business: str = DEFAULT_BUSINESS) -> Applies
             return Applies(every, "the line's opening hours (it gives none: every hour)",
                            whole=True)
         w = week(menu.schedules)
-        mask = w.sets.any(axis=1)[w.of_minute]
+        mask: np.ndarray = np.asarray(w.sets.any(axis=1))[w.of_minute]
         return Applies(mask, "the line's opening hours", whole=bool(mask.all()))
     window = read_window(business)
     if window is None:

@@ -534,6 +534,6 @@ def resolve(names: Iterable[str]) -> list[Policy]:
     return out
 
 
-__all__ = ["CHECKS", "LEVELS", "PERSON_CHECKS", "POLICY_DIR", "PURPOSES", "Check", "Citation", "Gap", "Param", "Policy",
-           "PolicyRule", "load_policy", "parse_policy", "policy_schema", "resolve",
-           "shipped_names", "shipped_path"]
+__all__ = ["CHECKS", "LEVELS", "PERSON_CHECKS", "POLICY_DIR", "PURPOSES", "Check", "Citation",
+           "Gap", "Param", "Policy", "PolicyRule", "load_policy", "parse_policy",
+           "policy_schema", "resolve", "shipped_names", "shipped_path"]

@@ -260,7 +260,7 @@ class TimeFacts:
             return [(self._rows(self.fastest, agents.tolist(), clock), None)]
         wk = hours.week
         sched = schedule_of(self.top, wk)
-        out = []
+        out: list[tuple[list[tuple[Any, ...]], str | None]] = []
         for k in np.unique(wk.of_minute[where.mask]).tolist():
             keep, open_agent = open_moves(self.top, wk, k, sched)
             routes = Routes(self.top, self.menu.start, np.where(keep, self.top.seconds, np.inf))

@@ -8,6 +8,8 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from ivr.callers.dropped import lint_menu
+from ivr.callers.reach import person_hours
 from ivr.cli.common import (
     Command,
     Out,
@@ -20,8 +22,6 @@ from ivr.cli.common import (
     menu_files,
     write_atomically,
 )
-from ivr.callers.dropped import lint_menu
-from ivr.callers.reach import person_hours
 from ivr.errors import IvrError
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid

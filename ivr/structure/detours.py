@@ -198,14 +198,22 @@ def redirect_loops(lin: Linter) -> None:
             continue
         head = min(reached, key=lambda i: (lin.routes.dist[i], i))
         inside = label == comp
-        out, other = _bfs(a, b, edge, inside, head, lambda v: v < n and v != head and bool(menus[v]))
-        back_edges, _ = _bfs(a, b, edge, inside, other, lambda v: v == head)
+        out, other = _bfs(a, b, edge, inside, head, _other_menu(head, n, menus))
+        back_edges, _ = _bfs(a, b, edge, inside, other, _is(head))
         hops = (*out, *back_edges)
         names = [top.ids[int(src[x])] for x in hops if not menus[src[x]]]
         ring = [top.ids[head], *[top.ids[int(dst[x])] for x in hops if menus[dst[x]]]]
         lin.add(rule, head, f"callers are sent round {' -> '.join(ring)}: each hop is a "
                 f"message sending them to another menu ({_few(list(dict.fromkeys(names)))}), "
                 "so they can go round for ever", then=tuple(lin.step(x) for x in hops))
+
+
+def _other_menu(head: int, n: int, menus: np.ndarray) -> Callable[[int], bool]:
+    return lambda v: v < n and v != head and bool(menus[v])
+
+
+def _is(head: int) -> Callable[[int], bool]:
+    return lambda v: v == head
 
 
 def _bfs(a: np.ndarray, b: np.ndarray, edge: np.ndarray, inside: np.ndarray, start: int,

@@ -30,6 +30,7 @@ from ivr.structure.hangups import DropShares
 from ivr.structure.rules import RULES, SEVERITIES, Rule
 from ivr.structure.topology import Routes, Step, Topology, describe
 
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem: rule, severity, where, what, and the keys that lead there."""
