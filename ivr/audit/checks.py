@@ -413,7 +413,7 @@ def check_person_on_request(f: Facts, p: Params) -> Outcome:
         elif false and not any(k in keys for k in by_phrase):
             k = false[0]
             bad.append(f.at(i, f"the prompt offers a person on key {k} ({promised[k]!r}), "
-                            f"but {_no_person_behind(f, i, k, _target(f, i, k), within)}; "
+                            f"but {_broken_promise(f, i, k, within)}; "
                             f"key {keys[0]} reaches {_person_of(f, i, keys[0])}, which the "
                             "prompt does not offer as a person"))
         elif stated and not true:
@@ -448,14 +448,24 @@ def check_person_on_request(f: Facts, p: Params) -> Outcome:
     return passed(f"{where} offers a person: " + "; ".join(good[:4]))
 
 
-def _target(f: Facts, i: int, key: str) -> int:
+def _target(f: Facts, i: int, key: str) -> int | None:
     e = f.options_of(i)
-    return int(next(f.top.dst[x] for x in e.tolist() if f.key(x) == key))
+    return next((int(f.top.dst[x]) for x in e.tolist() if f.key(x) == key), None)
+
+
+def _broken_promise(f: Facts, i: int, key: str, within: int) -> str:
+    """Why a key the prompt offers as a person is not one."""
+    t = _target(f, i, key)
+    if t is None:
+        return f"{key} is not an option of this menu (callers pressing it hear a wrong key)"
+    return _no_person_behind(f, i, key, t, within)
 
 
 def _person_of(f: Facts, i: int, key: str) -> str:
     """The agent an option of menu ``i`` reaches with the fewest actions, by name."""
     t = _target(f, i, key)
+    if t is None:
+        return "no option"
     if f.agents[t]:
         return f.name(t)
     routes = Routes(f.top, f.top.ids[t], f.top.route_weight())
@@ -471,7 +481,7 @@ def _promise_note(f: Facts, i: int, promised: dict[str, str], false: list[str],
         return ""
     k = false[0]
     return (f" (the prompt offers a person on key {k}, {promised[k]!r}, but "
-            f"{_no_person_behind(f, i, k, _target(f, i, k), within)})")
+            f"{_broken_promise(f, i, k, within)})")
 
 
 def _closed_then(f: Facts, where: Applies, ok: Callable[[np.ndarray], bool], at: int,
