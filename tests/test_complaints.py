@@ -203,3 +203,44 @@ def test_an_unreachable_goal_is_not_served_by_another_person() -> None:
     assert billing["human"] == 0.0 and billing["misrouted"] > 0.8
     fixed = solve(compile_chain(load_any(DATA / "goal_unreachable_fixed.yaml")))
     assert fixed.by_intent["billing"]["human"] > 0.8
+
+
+@pytest.mark.parametrize("language, say", [
+    ("ja", "料金のお問い合わせは1を、担当者とお話しになりたい方は2を押してください。"),
+    ("ru", "Оплата — 1. Связаться с оператором — 2."),
+    ("hu", "Számlázás: 1. Ügyintézővel szeretne beszélni? Nyomja meg a 2-t."),
+    ("it", "Per le fatture premere 1. Per parlare con un operatore premere 2."),
+    ("et", "Arved: vajutage 1. Klienditeenindajaga rääkimiseks vajutage 2."),
+])
+def test_a_person_option_that_loops_back_in_every_language(language: str, say: str) -> None:
+    """The person the prompt offers on 2, in its own language, leads back to the menu."""
+    from ivr.formats import parse_menu
+    from ivr.structure.lint import lint
+
+    menu = parse_menu(json.dumps({
+        "name": "T", "start": "main", "language": language,
+        "defaults": {"on_fail": "desk"},
+        "nodes": {
+            "main": {"kind": "menu", "say": say,
+                     "options": {"1": "bills", "2": "busy", "0": "desk"}},
+            "busy": {"kind": "message", "say": "...", "next": "main"},
+            "bills": {"kind": "self_service"}, "desk": {"kind": "agent"}}}), "t.json")
+    found = [f for f in lint(menu) if f.rule == "FALSE_PERSON_OPTION"]
+    assert [(f.node, f.keys, f.severity) for f in found] == [("main", "2", "error")], found
+
+
+def test_phrases_of_the_config_reach_the_lint_rules(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    menu = tmp_path / "m.yaml"
+    menu.write_text(
+        "name: T\nstart: main\nlanguage: ru\ndefaults: {on_fail: desk}\nnodes:\n"
+        "  main: {kind: menu, say: 'Оплата — 1. Дежурный администратор — 2.',"
+        " options: {'1': bills, '2': busy, '0': desk}}\n"
+        "  busy: {kind: message, say: Занято., next: main}\n"
+        "  bills: {kind: self_service}\n  desk: {kind: agent}\n", encoding="utf-8")
+    config = tmp_path / "lint.yaml"
+    config.write_text("phrases: {ru: {person: [дежурн*]}}\n", encoding="utf-8")
+    assert main(["lint", str(menu)]) == 0  # "дежурный" is no person phrase of ivr's
+    capsys.readouterr()
+    assert main(["lint", str(menu), "--config", str(config)]) == 1
+    assert "FALSE_PERSON_OPTION [main] key 2" in capsys.readouterr().out

@@ -102,7 +102,10 @@ def person_options(lin: Linter) -> None:
     passage = Passage(top)
     opt = np.flatnonzero((top.event == _EV["option"]) & passage.menu[top.src])
     extra = lin.config.phrases
-    for m in np.unique(top.src[opt]).tolist():
+    # Edges are made node by node (src sorted): each menu's options are one run.
+    menus, first = np.unique(top.src[opt], return_index=True)
+    bounds = [*first.tolist(), len(opt)]
+    for j, m in enumerate(menus.tolist()):
         if not lin.reached[m]:
             continue  # UNREACHABLE says so
         node = menu.nodes[top.ids[m]]
@@ -113,8 +116,11 @@ def person_options(lin: Linter) -> None:
             key = key_for(say, match, lang)
             if key is not None:
                 offered.setdefault(key, match.text)
+        mine = opt[bounds[j]:bounds[j + 1]]
+        if not offered and not (top.keycode[mine] == _ZERO).any():
+            continue
         repeat = set(keys_offering("repeat", say, lang, extra))
-        for e in opt[top.src[opt] == m].tolist():
+        for e in mine.tolist():
             key = top.key(e) or "?"
             if key in repeat or not (key in offered or top.keycode[e] == _ZERO):
                 continue
@@ -152,23 +158,25 @@ def redirect_loops(lin: Linter) -> None:
     n = top.n
     menus = top.is_kind("menu")
     extra = lin.config.phrases
+    nodes = list(menu.nodes.values())
     says_back = np.zeros(n, dtype=bool)
-    backs: dict[int, set[str]] = {}
-    for i in np.flatnonzero(top.is_kind("message", "menu")).tolist():
-        node = menu.nodes[top.ids[i]]
-        if node.kind == "message":
-            says_back[i] = mentions("back", node.say, menu.language_of(node), extra)
-        elif node.say:
-            backs[i] = set(keys_offering("back", node.say, menu.language_of(node), extra))
+    for i in np.flatnonzero(top.is_kind("message")).tolist():
+        node = nodes[i]
+        says_back[i] = mentions("back", node.say, menu.language_of(node), extra)
     msg = top.is_kind("message") & ~says_back
     branch = top.is_kind("branch")
     src, dst, ev = top.src, top.dst, top.event
     a_list, b_list, e_list = [], [], []
-    # Options out of menus: into a message (layer 1: a message was heard) or a branch.
-    opt = np.flatnonzero((ev == _EV["option"]) & menus[src] & (msg | branch)[dst])
-    back = np.array([top.key(e) in ("*", "#") or top.key(e) in backs.get(int(src[e]), ())
-                     for e in opt.tolist()], dtype=bool)
-    opt = opt[~back] if len(opt) else opt
+    # Options out of menus: into a message (layer 1: a message was heard) or a branch;
+    # not * or #, nor a key the prompt says goes back.
+    opt = np.flatnonzero((ev == _EV["option"]) & menus[src] & (msg | branch)[dst]
+                         & ~np.isin(top.keycode, [KEYPAD.index("*"), KEYPAD.index("#")]))
+    backs: dict[int, set[str]] = {}
+    for i in np.unique(src[opt]).tolist():
+        node = nodes[i]
+        backs[i] = set(keys_offering("back", node.say, menu.language_of(node), extra))
+    if any(backs.values()):
+        opt = opt[[top.key(e) not in backs[int(src[e])] for e in opt.tolist()]]
     a_list.append(src[opt])
     b_list.append(dst[opt] + np.where(msg[dst[opt]], n, 0))
     e_list.append(opt)
@@ -189,10 +197,14 @@ def redirect_loops(lin: Linter) -> None:
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(2 * n, 2 * n)).tocsr()
     _, label = csgraph.connected_components(graph, directed=True, connection="strong")
     menu_ids = np.flatnonzero(menus)
-    for comp in np.unique(label[menu_ids]).tolist():
-        members = [int(i) for i in menu_ids[label[menu_ids] == comp]]
-        if len(members) < 2:
+    sizes = np.bincount(label[menu_ids], minlength=2 * n)
+    looped = menu_ids[sizes[label[menu_ids]] >= 2]  # components holding two menus or more
+    looped = looped[np.argsort(label[looped], kind="stable")]
+    for part in np.split(looped, np.flatnonzero(np.diff(label[looped])) + 1):
+        if not len(part):
             continue
+        comp = int(label[part[0]])
+        members = part.tolist()
         reached = [i for i in members if lin.reached[i]]
         if not reached:
             continue
