@@ -305,7 +305,7 @@ def check_person_reachable(f: Facts, p: Params) -> Outcome:
     missing = _hours_without_person(f, where)
     if missing is not None:
         return missing
-    return passed(f"{route}, in every hour of {where.label}")
+    return passed(f"{route}; in every hour of {where.label}, one who answers then")
 
 
 def _hours_without_person(f: Facts, where: Applies) -> Outcome | None:
