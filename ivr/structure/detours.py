@@ -103,9 +103,9 @@ def person_options(lin: Linter) -> None:
     opt = np.flatnonzero((top.event == _EV["option"]) & passage.menu[top.src])
     extra = lin.config.phrases
     # Edges are made node by node (src sorted): each menu's options are one run.
-    menus, first = np.unique(top.src[opt], return_index=True)
-    bounds = [*first.tolist(), len(opt)]
-    for j, m in enumerate(menus.tolist()):
+    owners, starts = np.unique(top.src[opt], return_index=True)
+    bounds = [*starts.tolist(), len(opt)]
+    for j, m in enumerate(owners.tolist()):
         if not lin.reached[m]:
             continue  # UNREACHABLE says so
         node = menu.nodes[top.ids[m]]
@@ -138,10 +138,10 @@ def person_options(lin: Linter) -> None:
             elif not passage.menu[t] and (key in offered or lin.human[t]):
                 # Through messages (a submenu the option opens is plain navigation); a 0
                 # from which no person can be reached at all is NO_ZERO_OUT's.
-                first = min(menus, key=lambda k: (len(menus[k]), k))
+                near = min(menus, key=lambda k: (len(menus[k]), k))
                 lin.add(rule, m, f"{what} leads on to {_few([top.ids[k] for k in menus])} "
                         "with no person on the way: callers must choose again",
-                        severity=lin.config.lesser(rule), then=_steps(lin, e, menus[first]))
+                        severity=lin.config.lesser(rule), then=_steps(lin, e, menus[near]))
 
 
 def _steps(lin: Linter, option: int, edges: tuple[int, ...]) -> tuple[Step, ...]:
