@@ -160,7 +160,7 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
     path = args.config or (CONFIG_NAME if os.path.exists(CONFIG_NAME) else None)
     if path:
         doc = parse_yaml(read_text(path), path)
-        config = config.merged(doc.data or {}, path)
+        config = config.merged(doc.data or {}, path, doc)
     return config.changed(args.disable or (), args.set or ())
 
 
