@@ -27,6 +27,9 @@ from ivr.callers.queues import AgentQueues, queue_effect
 from ivr.errors import ConfigError
 from ivr.structure.topology import reaching
 
+#: A chance of reaching a person below this is rounding noise: its mean time is N/A.
+TINY = 1e-12
+
 
 @dataclass(frozen=True)
 class ExactResult:
@@ -149,8 +152,11 @@ def solve(chain: Chain) -> ExactResult:
     t2_h = float((v_src * go * (secs ** 2 * h_end + 2 * secs * th_end + queue.wait2))[live]
                  .sum()) + queue.start_wait2
     s_h = float((v_src * go * h_end)[live].sum())
-    mean_h = t_h / p_human if p_human > 0 else math.nan
-    var_h = t2_h / p_human - mean_h ** 2 if p_human > 0 else math.nan
+    if p_human <= TINY:  # no caller (or only rounding noise) reaches a person: N/A
+        p_human = max(float(p_human), 0.0)
+    known = p_human > TINY
+    mean_h = t_h / p_human if known else math.nan
+    var_h = t2_h / p_human - mean_h ** 2 if known else math.nan
     by_intent, by_class = _by_intent(chain, v, flow, abandon_flow, outcome, ended, trapped,
                                      queue.abandoned)
     visits = np.bincount(node, weights=v, minlength=chain.top.n)
@@ -162,8 +168,8 @@ def solve(chain: Chain) -> ExactResult:
         + queue.start_seconds,
         human=float(p_human),
         human_seconds=mean_h,
-        human_seconds_sd=math.sqrt(max(var_h, 0.0)) if p_human > 0 else math.nan,
-        human_steps=s_h / p_human if p_human > 0 else math.nan,
+        human_seconds_sd=math.sqrt(max(var_h, 0.0)) if known else math.nan,
+        human_steps=s_h / p_human if known else math.nan,
         visits={nid: float(visits[i]) for i, nid in enumerate(chain.top.ids) if visits[i] > 0},
         flow=flow,
         abandon_at=abandon_at,
@@ -192,13 +198,13 @@ def _by_intent(chain: Chain, v: np.ndarray, flow: np.ndarray, abandon_flow: np.n
             table[c, -1 - s] += chain.classes[c].weight
     table[:, HUMAN] -= lost
     table[:, ABANDONED] += lost
-    out = {}
-    for i, intent in enumerate(chain.population.intents):
-        rows = [c for c, k in enumerate(chain.classes) if k.intent == i]
-        total = table[rows].sum(axis=0)
-        w = total.sum()
-        out[intent.name] = {o: float(x / w) if w > 0 else 0.0
-                            for o, x in zip(OUTCOMES, total, strict=True)}
+    intents = chain.population.intents
+    per_intent = np.zeros((len(intents), len(OUTCOMES)))  # one pass, not one per intent
+    np.add.at(per_intent, np.array([k.intent for k in chain.classes], dtype=np.int64), table)
+    w = per_intent.sum(axis=1, keepdims=True)
+    shares = np.divide(per_intent, w, out=np.zeros_like(per_intent), where=w > 0).tolist()
+    out = {intent.name: dict(zip(OUTCOMES, row, strict=True))
+           for intent, row in zip(intents, shares, strict=True)}
     weights = chain.weights()
     return out, table / np.where(weights > 0, weights, 1.0)[:, None]
 

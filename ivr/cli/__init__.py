@@ -8,14 +8,34 @@ bug: please report it with ``--debug`` output).
 
 from __future__ import annotations
 
-import argparse
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
 
-from ivr import __version__
-from ivr.cli import audit, check, compare, run, show, walk
-from ivr.cli.common import Out
-from ivr.errors import IvrError
+INTERRUPTED = "ivr: interrupted"
+
+
+def _interrupted_at_start(signum: int, frame: object) -> None:  # pragma: no cover
+    """Ctrl-C while the commands are imported: one line and 130, not a traceback."""
+    sys.stderr.write(INTERRUPTED + "\n")
+    os._exit(130)
+
+
+try:  # until the imports below are done (only the main thread may set a handler)
+    _DEFAULT_SIGINT = signal.signal(signal.SIGINT, _interrupted_at_start)
+except ValueError:  # pragma: no cover
+    _DEFAULT_SIGINT = None
+
+import argparse  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+
+from ivr import __version__  # noqa: E402
+from ivr.cli import audit, check, compare, run, show, walk  # noqa: E402
+from ivr.cli.common import Out  # noqa: E402
+from ivr.errors import IvrError  # noqa: E402
+
+if _DEFAULT_SIGINT is not None:
+    signal.signal(signal.SIGINT, _DEFAULT_SIGINT)
 
 #: Command modules, in the order their commands appear in ``ivr --help``.
 MODULES = (check, run, compare, show, audit, walk)
@@ -44,18 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    out = Out(sys.stdout)
+    args = argparse.Namespace(debug=False)
     try:
-        return int(args.func(args, out))
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args, Out(sys.stdout)))
     except IvrError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # whatever was being written is left whole or not at all
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -21,6 +20,7 @@ from ivr.cli.common import (
     write_atomically,
 )
 from ivr.errors import IvrError
+from ivr.figures import dumps
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
 from ivr.formats.native import parse_menu
@@ -69,7 +69,7 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
                 out.line(f"{where}: {out.paint(f.severity, f.severity)} {f.rule} "
                          f"[{f.node}] {f.message}{out.paint(keys, 'dim')}")
     if args.format == "json":
-        out.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
+        out.line(dumps({"files": reports, "counts": counts, "unreadable": unreadable},
                             indent=2))
     else:
         summary = (f"{count(files, 'file')}: {count(counts['error'], 'error')}, "
@@ -86,7 +86,7 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
     menu = load(args)
     routes = paths(menu)
     if args.format == "json":
-        out.line(json.dumps([{
+        out.line(dumps([{
             "node": r.node, "kind": r.kind, "keys": r.keys, "seconds": r.seconds,
             "fastest_keys": r.fastest_keys, "fastest_seconds": r.fastest_seconds,
             "steps": [asdict(s) for s in r.steps],

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TextIO
 
 from ivr.callers.calendar import clock
@@ -51,10 +52,42 @@ def write_atomically(path: str, data: str | bytes) -> None:
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # an OS error, or Ctrl-C: never leave the hidden file
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
+        raise
+
+
+def write_folder(folder: str, files: Mapping[str, str | bytes]) -> list[str]:
+    """Write several files into ``folder`` whole or not at all: they are written to a
+    hidden temporary folder beside it, which becomes the folder (or whose files are moved
+    into it when it exists) only once every file is written. Returns the paths written."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    tmp = None
+    try:
+        tmp = tempfile.mkdtemp(prefix=".ivr-", dir=parent)
+        mask = os.umask(0)
+        os.umask(mask)
+        for name, data in files.items():
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            with open(os.path.join(tmp, name), "wb") as fh:
+                fh.write(raw)
+            os.chmod(os.path.join(tmp, name), 0o666 & ~mask)
+        if not os.path.exists(folder):
+            os.chmod(tmp, 0o777 & ~mask)
+            os.rename(tmp, folder)
+            tmp = None
+        else:
+            for name in files:
+                os.replace(os.path.join(tmp, name), os.path.join(folder, name))
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=folder) from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return [os.path.join(folder, name) for name in files]
 
 
 def menu_files(targets: Sequence[str]) -> Iterator[str]:

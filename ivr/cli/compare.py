@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 import sys
 from dataclasses import asdict
@@ -21,6 +20,7 @@ from ivr.cli.common import (
     max_bytes,
     sampling,
 )
+from ivr.figures import dumps
 from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
 from ivr.present.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
@@ -207,7 +207,7 @@ def cmd_compare(args: argparse.Namespace, out: Out) -> int:
         bar.close()
     gate = evaluate(conditions, result)
     if args.format == "json":
-        out.line(json.dumps(comparison_dict(result, gate), indent=2))
+        out.line(dumps(comparison_dict(result, gate), indent=2))
     elif args.format == "csv":
         out.stream.write(comparison_csv(result))
     else:

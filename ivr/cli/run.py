@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
 
 from ivr.callers.calendar import clock
@@ -23,6 +22,7 @@ from ivr.cli.common import (
     sampling,
 )
 from ivr.errors import ConfigError
+from ivr.figures import dumps
 from ivr.present.tables import (
     agreement_text,
     by_hour_csv,
@@ -65,7 +65,7 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
                               f"solution does not apply to {dist}")
         rows = agreement(summary, summarize_exact(chain, solve(chain)))
         if args.format == "json":
-            out.line(json.dumps([asdict(r) for r in rows], indent=2))
+            out.line(dumps([asdict(r) for r in rows], indent=2))
         else:
             out.line(agreement_text(rows, args.file, args.n, CHECK_LIMIT))
         return 1 if any(abs(r.z) > CHECK_LIMIT for r in rows) else 0
@@ -73,7 +73,7 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
         d = summary_dict(summary, args.file)
         d["at"] = when
         d["traces"] = [asdict(t) for t in result.traces]
-        out.line(json.dumps(d, indent=2))
+        out.line(dumps(d, indent=2))
     elif args.format == "csv":
         out.stream.write(summary_csv([(args.file, summary)]))
     else:
@@ -98,7 +98,7 @@ def cmd_solve(args: argparse.Namespace, out: Out) -> int:
         if hours is not None:
             d["by_hour"] = {"span": args.by_hour, "tz": clock(chain.menu.schedules),
                             "hours": [asdict(r) for r in hours]}
-        out.line(json.dumps(d, indent=2))
+        out.line(dumps(d, indent=2))
     elif args.format == "csv":
         out.stream.write(summary_csv([(args.file, summary)]))
         if hours is not None:

@@ -269,13 +269,21 @@ class _Scan:
     problem: tuple[str, Mark, str] | None = None  # message, position, hint
 
 
+#: A UTF-16 surrogate escape (``\\ud83d``): yaml_rs joins a pair into one character,
+#: PyYAML refuses every one of them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def _composed_marks(text: str) -> _Scan:
     """Marks of every key; also the first scalar yaml_rs would read differently from YAML 1.2,
-    and recursive aliases (which yaml_rs reads as null)."""
+    and recursive aliases (which yaml_rs reads as null). Where PyYAML cannot compose what
+    yaml_rs accepted, the marks of a line scan (top-level keys and node ids)."""
+    if "\\u" in text:  # same length, so every mark stays where it was
+        text = _SURROGATE_ESCAPE.sub(r"\\u0020", text)
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return _Scan({})
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return _Scan(_scanned_marks(text))
     scan = _Scan({})
     if root is None:
         return scan

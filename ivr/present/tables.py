@@ -11,6 +11,7 @@ from typing import Any
 from ivr.callers.chain import OUTCOMES
 from ivr.callers.hourly import HourRow
 from ivr.callers.metrics import Agreement, Figure, Rate, Summary
+from ivr.figures import NA
 from ivr.queueing.erlang import QueueFigures
 
 #: Outcomes in the order a contact-center reader looks for them.
@@ -19,11 +20,11 @@ ORDER = ("human", "served", "voicemail", "transferred", "misrouted", "abandoned"
 
 
 def pct(x: float) -> str:
-    return "-" if not math.isfinite(x) else f"{100 * x:.1f}%"
+    return NA if not math.isfinite(x) else f"{100 * x:.1f}%"
 
 
 def secs(x: float | None) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.1f} s"
+    return "-" if x is None else NA if not math.isfinite(x) else f"{x:.1f} s"
 
 
 def _rate(r: Rate, exact: bool) -> str:
@@ -33,7 +34,7 @@ def _rate(r: Rate, exact: bool) -> str:
 
 
 def num(x: float | None) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.1f}"
+    return "-" if x is None else NA if not math.isfinite(x) else f"{x:.1f}"
 
 
 def _figure(f: Figure, unit: str) -> str:
@@ -41,7 +42,7 @@ def _figure(f: Figure, unit: str) -> str:
     text = fmt(f.mean)
     if f.p50 is not None:
         text += f" (p50 {fmt(f.p50)}, p90 {fmt(f.p90)})"
-    if f.high > f.low:
+    if math.isfinite(f.high - f.low) and f.high > f.low:
         text += f" ±{(f.high - f.low) / 2:.2f}"
     return text
 
