@@ -208,7 +208,8 @@ def check_zero_reaches_person(f: Facts, p: Params) -> Outcome:
             what = ("no person can be reached from there" if not np.isfinite(steps) else
                     f"a person is {steps:.0f} more key presses away (over {within})")
             bad.append(f.at(i, f"0 leads to {f.name(int(target[0]))}: {what}",
-                            figure=float(steps), threshold=within, unit="actions"))
+                            figure=float(steps) if np.isfinite(steps) else None,
+                            threshold=within, unit="actions"))
     if bad:
         return failed(f"{len(bad)} of {plural(len(menus), 'menu')}: 0 does not reach a "
                       "person", *bad)

@@ -185,12 +185,15 @@ class _Compiler:
         order = np.argsort(cat["e_state"][keep], kind="stable")
         pick = np.flatnonzero(keep)[order]
         n_states = offset
+        entries = resolve_zero_time_cycles(
+            n_states, self.top.kind[cat["node"]] == _K["branch"],
+            cat["e_state"][pick], cat["e_dst"][pick], cat["e_prob"][pick],
+            cat["e_secs"][pick], cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick])
         indptr = np.zeros(n_states + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cat["e_state"][pick], minlength=n_states), out=indptr[1:])
+        np.cumsum(np.bincount(entries[0], minlength=n_states), out=indptr[1:])
         return Chain(self.menu, self.pop, self.top, self.week, tuple(classes),
                      np.asarray(starts, dtype=np.int64), cat["node"], cat["fail"], cat["cls"],
-                     indptr, cat["e_dst"][pick], cat["e_prob"][pick], cat["e_secs"][pick],
-                     cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick])
+                     indptr, *entries[1:])
 
     # -- per class ---------------------------------------------------------------------
 
@@ -358,6 +361,92 @@ class _Compiler:
             "e_edge": np.concatenate(out["edge"]),
             "start": np.int64(start),
         }
+
+
+#: A cycle of branches resolved exactly needs a dense solve of (states x exits) values; past
+#: this many, its callers are left to the step cap (the simulator says how many it decided).
+MAX_RESOLVED = 10_000_000
+
+Entries = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def resolve_zero_time_cycles(n: int, zero_time: np.ndarray, state: np.ndarray,
+                             dst: np.ndarray, prob: np.ndarray, secs: np.ndarray,
+                             event: np.ndarray, edge: np.ndarray) -> Entries:
+    """Entries (sorted by state) with every cycle of zero-time states resolved exactly.
+
+    A branch (``chance`` or ``schedule``) takes no time and no action, so callers going
+    round a cycle of branches (a chance that returns to itself with 0.999999) leave it by
+    one of its exits with the chance that the cycle's absorption gives: each state of the
+    cycle gets one entry per exit, ``(I - Q)^-1 R``. Exact and simulated then agree, where
+    a simulated caller would otherwise go round a million times and meet the step cap. A
+    cycle with no exit at all is a trap: its callers end ``stuck`` at once.
+
+    Examples
+    --------
+    >>> st, d, p, s, ev, ed = resolve_zero_time_cycles(
+    ...     2, np.array([True, False]), np.array([0, 0, 1]), np.array([0, 1, -1]),
+    ...     np.array([0.9, 0.1, 1.0]), np.zeros(3), np.zeros(3, np.int8), np.arange(3))
+    >>> st.tolist(), d.tolist(), p.round(12).tolist(), ed.tolist()
+    ([0, 1], [1, -1], [1.0, 1.0], [1, 2])
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    out = (state, dst, prob, secs, event, edge)
+    inner = (dst >= 0) & zero_time[state] & zero_time[np.maximum(dst, 0)] & (secs == 0)
+    if not inner.any():
+        return out
+    graph = csr_matrix((np.ones(int(inner.sum())), (state[inner], dst[inner])), shape=(n, n))
+    _, label = connected_components(graph, directed=True, connection="strong")
+    size = np.bincount(label, minlength=n)
+    loops = state[inner & (state == dst)]
+    cyclic = np.zeros(n, dtype=bool)
+    cyclic[zero_time & (size[label] > 1)] = True
+    cyclic[loops] = True
+    if not cyclic.any():
+        return out
+    drop = cyclic[state]
+    new: list[tuple[np.ndarray, ...]] = []
+    groups = np.unique(label[cyclic])
+    rows = np.flatnonzero(drop)
+    by_group = label[state[rows]]
+    for g in groups.tolist():
+        mine = rows[by_group == g]
+        members = np.unique(state[mine])
+        local = {int(s): i for i, s in enumerate(members.tolist())}
+        k = len(members)
+        inside = (dst[mine] >= 0) & (label[np.maximum(dst[mine], 0)] == g) & \
+            cyclic[np.maximum(dst[mine], 0)]
+        leave = mine[~inside]
+        if k * max(len(leave), 1) > MAX_RESOLVED:
+            drop[mine] = False  # too large to resolve: left as it was
+            continue
+        a = np.eye(k)
+        stay = mine[inside]
+        np.add.at(a, ([local[int(s)] for s in state[stay].tolist()],
+                      [local[int(s)] for s in dst[stay].tolist()]), -prob[stay])
+        if len(leave):
+            r = np.zeros((k, len(leave)))
+            r[[local[int(s)] for s in state[leave].tolist()], np.arange(len(leave))] = \
+                prob[leave]
+            x = np.linalg.lstsq(a, r, rcond=None)[0] if k > 1 or a[0, 0] < 1e-300 \
+                else r / a[0, 0]
+            x = np.clip(x, 0.0, None)
+            x /= np.maximum(x.sum(axis=1, keepdims=True), 1e-300)
+        if not len(leave) or not np.isfinite(x).all():  # a closed loop: stuck at once
+            new.append((members, np.full(k, -1 - STUCK), np.ones(k), np.zeros(k),
+                        np.full(k, event[mine[0]], dtype=np.int8), np.full(k, -1)))
+            continue
+        si, ji = np.nonzero(x > 0)
+        new.append((members[si], dst[leave][ji], x[si, ji], secs[leave][ji],
+                    event[leave][ji], edge[leave][ji]))
+    if not new:
+        return out
+    keep = ~drop
+    parts = [np.concatenate([a[keep], *(p[i] for p in new)]) for i, a in enumerate(out)]
+    order = np.argsort(parts[0], kind="stable")
+    return tuple(p[order].astype(o.dtype) for p, o in zip(parts, out, strict=True))  # type: ignore[return-value]
 
 
 __all__ = ["OUTCOMES", "CallerClass", "Chain", "compile_chain", "default_population"]

@@ -196,6 +196,7 @@ class Lane:
         self.entry_counts = np.zeros(walk.n_entries, dtype=np.int64)
         self.abandon_at = np.zeros(walk.n_nodes, dtype=np.int64)
         self.caller_steps = 0
+        self.capped = 0  # callers the step cap stopped (counted stuck)
         self.held: list[tuple[np.ndarray, ...]] = []
         self.traces: dict[int, list[tuple[int, bool]]] = {
             i: [] for i in range(lo, lo + self.traced)}
@@ -332,7 +333,9 @@ class Lane:
                 seconds[quit_] = patience[done[quit_]]
                 self.begun.append(e[done[quit_]])
             if capped is not None:
-                outcome[capped[done]] = STUCK
+                stopped = capped[done]
+                outcome[stopped] = STUCK
+                self.capped += int(stopped.sum())
             self.finish(cid[done], cls[done], outcome, seconds, st[done].astype(np.int64),
                         e[done])
             m = self.refill(done, m, live)

@@ -76,6 +76,9 @@ class Summary:
     residual: float | None = None
     #: Per staffed agent queue: what its callers met there (empty when none is modelled).
     queues: tuple[QueueFigures, ...] = ()
+    #: Simulated callers the step cap stopped (counted stuck), and the cap.
+    capped: int = 0
+    step_cap: int | None = None
 
 
 def wilson(k: int, n: int) -> Rate:
@@ -261,7 +264,8 @@ def summarize(sim: SimResult) -> Summary:
         if sim.queues is not None and sim.queue_tally is not None else ()
     return checked_summary(Summary(chain.menu.name, "simulated", n, sim.seed, outcomes,
                                    by_intent, seconds, steps, human_seconds, human_steps,
-                                   flows, queues=queues))
+                                   flows, queues=queues, capped=sim.capped,
+                                   step_cap=sim.step_cap))
 
 
 def summarize_exact(chain: Chain, ex: ExactResult) -> Summary:

@@ -95,6 +95,9 @@ class SimResult:
     queues: AgentQueues | None = None
     queue_abandon_at: np.ndarray | None = None
     queue_tally: np.ndarray | None = None
+    #: Callers the step cap stopped (and counted stuck), and the cap.
+    capped: int = 0
+    step_cap: int = STEP_CAP
 
     def outcome_counts(self) -> dict[str, int]:
         tot = self.counts.sum(axis=0)
@@ -180,6 +183,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         seconds_hist=tally.sec_hist.reshape(n_out, -1),
         steps_hist=tally.step_hist.reshape(n_out, -1), entry_counts=entry_counts,
         abandon_at=abandon_at, caller_steps=sum(lane.caller_steps for lane in runs),
+        capped=sum(lane.capped for lane in runs), step_cap=step_cap,
         traces=_traces(chain, traces, finals, held.waited), callers=kept, queues=held.queues,
         queue_abandon_at=held.lost_at, queue_tally=held.tally,
     )

@@ -67,7 +67,7 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
         if args.format == "json":
             out.line(dumps([asdict(r) for r in rows], indent=2))
         else:
-            out.line(agreement_text(rows, args.file, args.n, CHECK_LIMIT))
+            out.line(agreement_text(rows, args.file, args.n, CHECK_LIMIT, summary))
         return 1 if any(abs(r.z) > CHECK_LIMIT for r in rows) else 0
     if args.format == "json":
         d = summary_dict(summary, args.file)

@@ -63,6 +63,8 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
     human = s.outcomes["human"].value
     lines.append(f"  reached a person: {pct(human)}; seconds to a person "
                  f"{_figure(s.human_seconds, 's')}; steps {_figure(s.human_steps, '')}")
+    if capped_text(s):
+        lines.append(capped_text(s) or "")
     lines.append(f"  time in the menu{' and queue' if s.queues else ''}: "
                  f"{_figure(s.seconds, 's')}; steps {_figure(s.steps, '')}")
     if s.queues:
@@ -140,7 +142,16 @@ def by_hour_csv(rows: tuple[HourRow, ...], file: str) -> str:
     return buf.getvalue()
 
 
-def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float) -> str:
+def capped_text(s: Summary) -> str | None:
+    """What the step cap decided, when it decided anything."""
+    if not s.capped:
+        return None
+    return (f"  the step cap decided {s.capped:,} of {s.callers or 0:,} callers: stopped after "
+            f"{s.step_cap} steps in a loop, counted stuck")
+
+
+def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float,
+                   sim: Summary | None = None) -> str:
     lines = [f"{file}: simulated ({n:,} callers) vs exact",
              f"  {'figure':<20} {'simulated':>10}  {'95% CI':<18} {'exact':>9} {'z':>7}"]
     for r in rows:
@@ -150,6 +161,10 @@ def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float)
         lines.append(f"  {r.metric:<20} {show(r.simulated):>10}  "
                      f"[{show(r.low)}, {show(r.high)}]".ljust(52)
                      + f" {show(r.exact):>9} {r.z:+7.2f}{flag}")
+    capped = capped_text(sim) if sim is not None else None
+    if capped and any(abs(r.z) > limit for r in rows):
+        lines.append(capped + "; the exact solution follows callers through every loop, "
+                     "so the cap explains the difference (raise it, or break the loop)")
     return "\n".join(lines)
 
 
