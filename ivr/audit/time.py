@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ivr.audit.verdict import Evidence, Outcome, all_of, failed, not_applicable, passed, plural
-from ivr.callers.calendar import week
+from ivr.callers.calendar import used, week
 from ivr.callers.chain import HUMAN, Chain, compile_chain, default_population
 from ivr.callers.exact import applies, solve
 from ivr.callers.metrics import Summary, summarize, summarize_exact, wilson
@@ -68,7 +68,7 @@ def open_profile(menu: Menu) -> np.ndarray | None:
     hours the rules speak of); None (flat) for a menu without opening hours."""
     if not menu.schedules:
         return None
-    w = week(menu.schedules)
+    w = week(used(menu))
     count = w.sets.sum(axis=1)[w.of_minute]
     return (count == count.max()).astype(float)
 

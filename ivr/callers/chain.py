@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 from scipy.sparse import csgraph
 
-from ivr.callers.calendar import Week, clock, hourly_profile, week
+from ivr.callers.calendar import Week, clock, hourly_profile, used, week
 from ivr.errors import LoadError
 from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
 from ivr.structure.topology import KIND_CODES, Topology
@@ -126,7 +126,7 @@ def compile_chain(menu: Menu, population: Population | None = None, *,
     top = top or Topology.of(menu)
     if profile is None and pop.arrivals is not None:
         profile = hourly_profile(pop.arrivals.hourly, pop.arrivals.tz or clock(menu.schedules))
-    wk = week(menu.schedules, profile=profile, at=at)
+    wk = week(used(menu), profile=profile, at=at)
     return _Compiler(menu, pop, top, wk).run()
 
 

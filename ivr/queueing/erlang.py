@@ -156,10 +156,27 @@ class OfferedWait:
         edges = (1.0 - self.p_wait) + np.cumsum(self.ahead)
         j = np.minimum(np.searchsorted(edges, u[waiting], side="right"), len(self.ahead) - 1)
         rate = self.agents * self.service
-        for i in range(int(j.max()) + 1 if len(j) else 0):
-            which = waiting[j >= i]
+        # A caller with j ahead waits for j + 1 departures at rates N mu + i theta: the time a
+        # birth process with immigration N mu takes to reach j + 1, so 1 - exp(-theta V)
+        # is Beta(j + 1, N mu / theta). Short lines add their exponentials one by one (as
+        # ever, the same numbers); long ones invert that Beta with one uniform, so a line of
+        # thousands costs one draw, not thousands of passes over every waiting caller.
+        short = j < STAGES
+        for i in range(int(j[short].max()) + 1 if short.any() else 0):
+            which = waiting[short & (j >= i)]
             v[which] += -np.log1p(-stage(i, which)) / (rate + i * self.abandon)
+        if not short.all():
+            from scipy.special import betaincinv  # imported on use, as scipy.stats is
+
+            which = waiting[~short]
+            # 1 - B ~ Beta(N mu / theta, j + 1): its logarithm keeps precision for long waits.
+            rest = betaincinv(rate / self.abandon, j[~short] + 1.0, 1.0 - stage(STAGES, which))
+            v[which] = -np.log(np.maximum(rest, 1e-300)) / self.abandon
         return v
+
+
+#: Lines shorter than this are sampled one exponential per departure; longer ones at once.
+STAGES = 64
 
 
 def offered_wait(arrivals: float, agents: int, service: float,

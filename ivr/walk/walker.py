@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ivr.callers.calendar import clock, week
+from ivr.callers.calendar import clock, used, week
 from ivr.callers.chain import MISROUTED, OUTCOMES, SERVED, compile_chain
 from ivr.callers.rng import seed_key, uniforms
 from ivr.callers.simulate import STEP_CAP
@@ -166,7 +166,7 @@ def default_at(menu: Menu) -> int | None:
     >>> week_time(default_at(m))
     'mon 08:00'
     """
-    wk = week(menu.schedules)
+    wk = week(used(menu))
     if not wk.names:
         return None
     counts = wk.sets.sum(axis=1)
