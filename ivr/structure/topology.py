@@ -295,6 +295,10 @@ class Topology:
         return [part.tolist() for part in np.split(nodes, cuts)] if len(nodes) else []
 
 
+#: Routes memoised every this many steps along a chain (see Routes.steps).
+MEMO_EVERY = 64
+
+
 class Routes:
     """Shortest routes from one node under a per-edge weight, with memoised step lists."""
 
@@ -325,10 +329,14 @@ class Routes:
         while v not in memo:
             chain.append(v)
             v = int(top.src[self.best[v]])
-        path = memo[v]
-        for v in reversed(chain):
+        path = list(memo[v])
+        # Every node's whole route memoised would hold n^2/2 steps on a chain of n messages:
+        # keep every MEMO_EVERY-th (and the one asked for), so a later call walks few links.
+        for k, v in enumerate(reversed(chain), 1):
             e = int(self.best[v])
-            path = (*path, Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v],
-                                top.key(e), float(top.seconds[e])))
-            memo[v] = path
-        return path
+            path.append(Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v],
+                             top.key(e), float(top.seconds[e])))
+            if k % MEMO_EVERY == 0:
+                memo[v] = tuple(path)
+        memo[i] = tuple(path)
+        return memo[i]
