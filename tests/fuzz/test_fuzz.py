@@ -55,98 +55,145 @@ IDS = ["main", "desk", "a", "b", "c", "vm", "bye", "nowhere", "1", "main.x", "(h
 ids = st.one_of(st.sampled_from(IDS), texts)
 
 
-def maybe(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """A value, or something of the wrong type, rarely."""
-    return st.one_of(value, value, value, scalars)
+def good_or_bad(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly a value within the limits (often at their edges), sometimes anything."""
+    return st.one_of(good, good, good, good, good, good, good, scalars)
+
+
+SECONDS = good_or_bad(st.one_of(st.sampled_from([MIN_SECONDS, 0.01, 1, 5, 60, 3600,
+                                                 MAX_SECONDS]),
+                                st.floats(MIN_SECONDS, MAX_SECONDS)))
+RETRIES = good_or_bad(st.one_of(st.sampled_from([1, 2, 3, MAX_RETRIES]),
+                                st.integers(1, MAX_RETRIES)))
+AGENTS = good_or_bad(st.one_of(st.sampled_from([1, 2, 50, MAX_AGENTS]),
+                               st.integers(1, MAX_AGENTS)))
+RATE = good_or_bad(st.one_of(st.sampled_from([0, 1, 1e-300, 1e-9, 0.5, 1 - 1e-16]),
+                             st.floats(0, 1)))
+CALLS = good_or_bad(st.one_of(st.sampled_from([0, 1e-300, 1, 100, 5000, 1_000_000]),
+                              st.floats(0, 1_000_000)))
 
 
 @st.composite
-def nodes(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(st.sampled_from([*KINDS, *KINDS, "bogus"]))
+def shares(draw: st.DrawFn, n: int) -> list[float]:
+    """``n`` positive shares summing to 1 (some tiny, some nearly all)."""
+    if n == 1:
+        return [1.0]
+    raw = [draw(st.sampled_from([1e-300, 1e-9, 1e-6, 1.0, 1e6])) for _ in range(n)]
+    total = sum(raw)
+    out = [r / total for r in raw]
+    out[-1] = 1.0 - sum(out[:-1])
+    return out if all(x > 0 for x in out) else [1.0 / n] * n
+
+
+@st.composite
+def nodes(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
+    ref = good_or_bad(st.sampled_from(names))
+    kind = draw(st.sampled_from([*KINDS, *KINDS, "menu", "menu", "bogus"]))
     node: dict[str, Any] = {"kind": kind}
     if draw(st.booleans()):
         node["say"] = draw(st.one_of(texts, st.just("Press 1 for sales. " * 3)))
     if draw(st.integers(0, 3)) == 0:
-        node["seconds"] = draw(numbers)
+        node["seconds"] = draw(st.one_of(st.just(0), SECONDS))
     if kind == "menu":
         keys = draw(st.lists(st.sampled_from(["0", "1", "2", "9", "*", "#", "1000", "x", 1, 0]),
                              max_size=5, unique=True))
-        node["options"] = {k: draw(st.one_of(ids, st.fixed_dictionaries(
-            {"to": ids}, optional={"label": texts}))) for k in keys}
+        node["options"] = {k: draw(st.one_of(ref, st.fixed_dictionaries(
+            {"to": ref}, optional={"label": texts}))) for k in keys}
     if kind in ("menu", "input"):
-        for name in ("timeout", "retries"):
-            if draw(st.booleans()):
-                node[name] = draw(numbers)
-        for name in ("on_fail", "on_timeout", "on_invalid", "next"):
-            if draw(st.integers(0, 2)) == 0:
-                node[name] = draw(ids)
-    if kind in ("message", "input") and draw(st.booleans()):
-        node["next"] = draw(ids)
-    if kind == "input" and draw(st.booleans()):
-        node["digits"] = draw(numbers)
-    if kind == "branch":
         if draw(st.booleans()):
-            targets = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
-            node["chance"] = {t: draw(st.one_of(numbers, st.just(1 / len(targets))))
-                              for t in targets}
+            node["timeout"] = draw(SECONDS)
+        if draw(st.booleans()):
+            node["retries"] = draw(RETRIES)
+        for name in ("on_fail", "on_timeout", "on_invalid"):
+            if draw(st.integers(0, 2)) == 0:
+                node[name] = draw(ref)
+    if kind in ("message", "input") and draw(st.integers(0, 4)):
+        node["next"] = draw(ref)
+    if kind == "input" and draw(st.booleans()):
+        node["digits"] = draw(good_or_bad(st.integers(1, 100)))
+    if kind == "branch":
+        if draw(st.integers(0, 2)):
+            targets = draw(st.lists(st.sampled_from(names), min_size=1, max_size=3,
+                                    unique=True))
+            node["chance"] = dict(zip(targets, draw(shares(len(targets))), strict=True))
+            if draw(st.integers(0, 7)) == 0:
+                node["chance"][targets[0]] = draw(scalars)
         else:
-            node.update(schedule=draw(st.sampled_from(["office", "nope"])), open=draw(ids),
-                        closed=draw(ids))
+            node.update(schedule=draw(good_or_bad(st.just("office"))), open=draw(ref),
+                        closed=draw(ref))
     if kind == "agent":
         if draw(st.booleans()):
-            node["staff"] = {"agents": draw(numbers), "handle_time": draw(numbers)}
+            node["staff"] = {"agents": draw(AGENTS), "handle_time": draw(SECONDS)}
         if draw(st.integers(0, 3)) == 0:
-            node.update(schedule="office", closed=draw(ids))
+            node.update(schedule="office", closed=draw(ref))
     if kind == "transfer":
-        node["to"] = draw(st.one_of(texts, numbers))
-    if draw(st.integers(0, 9)) == 0:
+        node["to"] = draw(good_or_bad(st.just("+15551234")))
+    if draw(st.integers(0, 19)) == 0:
         node[draw(texts)] = draw(scalars)
     return node
 
 
 @st.composite
-def populations(draw: st.DrawFn) -> dict[str, Any]:
-    goals = st.one_of(ids, st.lists(ids, max_size=3))
+def populations(draw: st.DrawFn, goals: list[str] | None = None) -> dict[str, Any]:
+    goal = good_or_bad(st.sampled_from(goals or ["service_agent"]))
     n = draw(st.integers(1, 4))
-    intents = {f"i{k}": {"share": draw(st.one_of(st.just(1 / n), numbers)),
-                         "goal": draw(goals)} for k in range(n)}
+    weights = draw(shares(n))
+    intents = {f"i{k}": {"share": draw(good_or_bad(st.just(weights[k]))),
+                         "goal": draw(st.one_of(goal, st.lists(goal, min_size=1,
+                                                               max_size=3)))}
+               for k in range(n)}
     pop: dict[str, Any] = {"intents": intents}
     if draw(st.booleans()):
-        dist = draw(st.sampled_from(["exponential", "weibull", "lognormal", "fixed", "none",
-                                     "gamma"]))
-        pop["patience"] = {"distribution": dist, "mean": draw(numbers)}
+        dist = draw(st.sampled_from(["exponential", "exponential", "weibull", "lognormal",
+                                     "fixed", "none", "gamma"]))
+        pop["patience"] = {"distribution": dist}
+        if dist != "none":
+            pop["patience"]["mean"] = draw(SECONDS)
         if dist == "weibull":
-            pop["patience"]["shape"] = draw(numbers)
+            pop["patience"]["shape"] = draw(good_or_bad(st.floats(0.05, 50)))
         if dist == "lognormal":
-            pop["patience"]["sd"] = draw(numbers)
-    for name in ("mistake_rate", "confusion", "zero_out", "silence", "calls_per_hour"):
+            pop["patience"]["sd"] = draw(SECONDS)
+    for name in ("mistake_rate", "confusion", "zero_out", "silence"):
         if draw(st.integers(0, 2)) == 0:
-            pop[name] = draw(numbers)
+            pop[name] = draw(RATE)
+    if draw(st.booleans()):
+        pop["calls_per_hour"] = draw(CALLS)
     if draw(st.integers(0, 4)) == 0:
-        pop["arrivals"] = {"hourly": draw(st.lists(numbers, min_size=23, max_size=25))}
+        hours = draw(st.lists(st.sampled_from([0, 1e-9, 1, 100, 1e9]), min_size=24,
+                              max_size=24))
+        pop["arrivals"] = {"hourly": draw(good_or_bad(st.just(hours)))}
     return pop
 
 
 @st.composite
 def menus(draw: st.DrawFn) -> dict[str, Any]:
     names = draw(st.lists(st.sampled_from(IDS[:7]), min_size=1, max_size=6, unique=True))
-    table = {n: draw(nodes()) for n in names}
-    if draw(st.booleans()):  # usually a way to a person, so the caller model runs
+    if draw(st.integers(0, 3)):  # usually a way to a person, so the caller model runs
+        names = list(dict.fromkeys(["main", "desk", *names]))
+    table = {n: draw(nodes(names)) for n in names}
+    if "desk" in table and draw(st.integers(0, 3)):
         table["desk"] = {"kind": "agent"}
-        table["main"] = {"kind": "menu", "say": "Press 0.", "options": {"0": "desk",
-                                                                        "1": names[0]}}
-    menu: dict[str, Any] = {"name": draw(texts), "start": draw(st.one_of(
-        st.sampled_from(list(table)), ids)), "nodes": table}
+        if draw(st.booleans()):
+            table["desk"]["staff"] = {"agents": draw(AGENTS), "handle_time": draw(SECONDS)}
+    if "main" in table and draw(st.integers(0, 3)):
+        table["main"] = {"kind": "menu", "say": "Press 0.",
+                         "options": {"0": "desk" if "desk" in table else names[0],
+                                     "1": draw(st.sampled_from(names))}}
+    menu: dict[str, Any] = {"name": draw(texts), "start": draw(good_or_bad(
+        st.sampled_from(list(table))))}
     if draw(st.integers(0, 2)) == 0:
-        menu["defaults"] = {k: draw(numbers) for k in draw(st.lists(st.sampled_from(
-            ["timeout", "retries", "words_per_second"]), unique=True))}
-    if draw(st.booleans()):
+        menu["defaults"] = {k: draw(v) for k, v in draw(st.lists(st.sampled_from(
+            [("timeout", SECONDS), ("retries", RETRIES),
+             ("words_per_second", good_or_bad(st.floats(0.1, 100)))]), unique=True))}
+    if draw(st.integers(0, 3)) or any("schedule" in n for n in table.values()):
         menu["schedules"] = {"office": draw(st.one_of(
             st.just({"mon-fri": "08:00-18:00", "tz": "Europe/Tallinn"}),
             st.just({"daily": "00:00-24:00", "tz": "UTC"}),
+            st.just({"sun": "closed", "tz": "Asia/Tokyo"}),
             st.fixed_dictionaries({"mon": texts, "tz": texts})))}
-    if draw(st.booleans()):
-        menu["callers"] = draw(populations())
+    menu["nodes"] = table
+    if draw(st.integers(0, 3)):
+        menu["callers"] = draw(populations(list(table)))
     return menu
 
 
@@ -172,7 +219,8 @@ def write(tmp: Path, name: str, text: str | bytes) -> str:
 
 
 MENU_COMMANDS = [
-    ["lint", "FILE"], ["paths", "FILE"], ["graph", "FILE"], ["graph", "--format", "mermaid", "FILE"],
+    ["lint", "FILE"], ["paths", "FILE"], ["graph", "FILE"],
+    ["graph", "--format", "mermaid", "FILE"],
     ["solve", "FILE", "--format", "json"], ["solve", "FILE"],
     ["simulate", "FILE", "-n", "300", "--format", "json"], ["simulate", "FILE", "-n", "50"],
     ["simulate", "--check", "FILE", "-n", "3000"],
@@ -219,16 +267,13 @@ BANK = str(ROOT / "menus" / "bank.yaml")
 
 
 @FUZZ
-@given(pop=populations(), block=st.booleans(),
+@given(pop=populations(["service_agent", "balance", "main_menu", "nope"]), block=st.booleans(),
        command=st.sampled_from([["solve", "--format", "json"],
                                 ["simulate", "-n", "300", "--format", "json"],
                                 ["simulate", "--check", "-n", "3000"]]))
 def test_callers_files(tmp_path_factory: pytest.TempPathFactory, pop: dict[str, Any],
                        block: bool, command: list[str]) -> None:
     tmp = tmp_path_factory.mktemp("c")
-    for intent in pop["intents"].values():  # goals the bank menu has, mostly
-        if isinstance(intent.get("goal"), str) and intent["goal"] in IDS:
-            intent["goal"] = "service_agent"
     path = write(tmp, "callers.yaml", dump(pop, block))
     r = run([command[0], BANK, "--callers", path, *command[1:]])
     check(r, "callers", [path])
