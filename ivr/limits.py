@@ -59,6 +59,20 @@ MAX_JOURNEY_STEPS = 1_000_000
 MAX_LINKED_FLOWS = 1_000
 
 
+def shown(value: object) -> str:
+    """``repr(value)``, except for whole numbers too long to print (over 4,300 digits Python
+    refuses; over 100 nobody reads them).
+
+    Examples
+    --------
+    >>> shown(12), shown("a"), shown(10**500)
+    ('12', "'a'", 'a number of 501 digits')
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**100:
+        return f"a number of {digits(value):,} digits"
+    return repr(value)
+
+
 def digits(value: int) -> int:
     """Decimal digits of ``value`` without converting it to text (which fails past 4,300).
 

@@ -21,7 +21,7 @@ from ivr.errors import ConfigError
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import read_text
 from ivr.formats.yamltext import Path, parse_yaml
-from ivr.limits import MAX_NUMBER
+from ivr.limits import MAX_NUMBER, shown
 from ivr.model import Source
 from ivr.structure.lint import RULES
 
@@ -276,7 +276,7 @@ class _PolicyReader(Checker):
                 out[name] = self.integer(value, at, what, low=int(spec.low or 0))
             elif spec.kind == "bool":
                 if not isinstance(value, bool):
-                    self.fail(at, f"{what} must be true or false, not {value!r}")
+                    self.fail(at, f"{what} must be true or false, not {shown(value)}")
                 out[name] = value
             elif spec.kind == "choice":
                 out[name] = self.choice(value, at, what, spec.choices)

@@ -93,7 +93,8 @@ def default_population(menu: Menu) -> Population:
     goals += [(n.id, (n.id,)) for n in menu.nodes.values() if n.kind in kinds][:50]
     if not goals:
         raise LoadError("the menu has no ending callers could aim for, and no callers section",
-                        file=menu.source.file, hint="add a callers section or --callers FILE")
+                        file=menu.source.file, line=menu.source.line,
+                        column=menu.source.column, hint="add a callers section or --callers FILE")
     share = 1.0 / len(goals)
     return Population(tuple(Intent(name, share, g) for name, g in goals))
 

@@ -807,14 +807,14 @@ def choose_start(plan: Plan, start: str | None = None) -> Pos:
                 or [c for c in ctxs if ENTRY.search(c.name)] or ctxs)
         if not pick:
             raise LoadError("no extension has priority 1: a call cannot start anywhere",
-                            file=plan.file, hint="add exten => s,1,...")
+                            file=plan.file, line=1, column=1, hint="add exten => s,1,...")
         chosen = pick[0]
     if plan.find(chosen.name, "s", 1) is not None:
         return Pos(chosen.name, "s", True, 1)
     own = [e for e in chosen.exts.values() if 1 in e.prios]
     if not own:
         raise LoadError(f"[{chosen.name}] has no extension to start at", file=plan.file,
-                        line=chosen.line, hint="give it an s extension")
+                        line=chosen.line or 1, column=1, hint="give it an s extension")
     menu = [e for e in own if any(p.app.lower() == "waitexten" for p in e.prios.values())]
     e = (menu or [x for x in own if x.regex is None] or own)[0]
     if e.regex is None:

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from ivr.errors import LoadError
 from ivr.formats.yamltext import Document, Path, key_text
-from ivr.limits import MAX_NUMBER, MAX_SECONDS, MIN_SECONDS, digits
+from ivr.limits import MAX_NUMBER, MAX_SECONDS, MIN_SECONDS, digits, shown
 from ivr.model import Source
 
 #: Larger numbers are refused: no menu setting is anywhere near, and floats overflow past it.
@@ -47,7 +47,8 @@ def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value)"
     if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+        return f"the number {value!r}" if not isinstance(value, int) or \
+            abs(value) < 10**100 else shown(value)
     if isinstance(value, str):
         return f"the text {value!r}"
     if isinstance(value, dict):
@@ -99,7 +100,7 @@ class Checker:
         for k, v in value.items():
             name = key_text(k)
             if name is None:
-                self.fail(path, f"{what} has a key that is not text: {k!r}", node,
+                self.fail(path, f"{what} has a key that is not text: {shown(k)}", node,
                           "keys are plain words or digits")
             if name in out:
                 self.fail((*path, name), f"duplicate key {name!r}", node,

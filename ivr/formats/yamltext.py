@@ -66,7 +66,7 @@ def key_text(key: Any) -> str | None:
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, int):
-        return str(key)
+        return str(key) if abs(key) < 10**100 else None  # not a key anyone wrote to read
     return None
 
 
@@ -87,7 +87,7 @@ def parse_yaml(text: str, file: str, *, marks_bytes: int = MARKS_BYTES) -> Docum
     except yaml_rs.YAMLDecodeError as exc:
         raise _syntax_problem(str(exc), text, file) from None
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        raise SyntaxProblem(f"YAML cannot be read: {exc}", file=file) from None
+        raise SyntaxProblem(f"YAML cannot be read: {exc}", file=file, line=1, column=1) from None
     if isinstance(data, list) and _documents(text) > 1:
         raise SyntaxProblem(
             "the file holds several YAML documents",
@@ -185,7 +185,7 @@ def _syntax_problem(message: str, text: str, file: str) -> SyntaxProblem:
             file=file, line=at[0] if at else None, column=at[1] if at else None,
             hint="an alias bomb? write the values out instead of nesting aliases",
         )
-    return SyntaxProblem(f"invalid YAML: {last}", file=file)
+    return SyntaxProblem(f"invalid YAML: {last}", file=file, line=1, column=1)
 
 
 def _hint(message: str, source_line: str, previous: str = "") -> str | None:

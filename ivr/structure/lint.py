@@ -16,7 +16,7 @@ import numpy as np
 from ivr.errors import ConfigError
 from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
-from ivr.limits import MAX_NUMBER
+from ivr.limits import MAX_NUMBER, shown
 from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
 from ivr.structure.topology import Routes, Step, Topology, describe
 
@@ -130,7 +130,7 @@ class LintConfig:
             if rid not in RULES:
                 from ivr.formats.checks import did_you_mean
 
-                fail(path, f"no lint rule named {rule!r}",
+                fail(path, f"no lint rule named {shown(rule)}",
                      (did_you_mean(rid, RULES) if rid else None) or "see `ivr lint --rules`")
             return rid
 
@@ -139,7 +139,7 @@ class LintConfig:
         unknown = [k for k in data if k not in ("disable", "rules")]
         if unknown:
             fail((unknown[0],) if isinstance(unknown[0], str) else (),
-                 f"unknown config field {unknown[0]!r}",
+                 f"unknown config field {shown(unknown[0])}",
                  "use disable: [RULE, ...] and rules: {RULE: {...}}")
         disabled = set(self.disabled)
         severity = dict(self.severity)
@@ -161,7 +161,7 @@ class LintConfig:
                 at = (*rp, name)
                 if name == "severity":
                     if not isinstance(value, str) or value not in SEVERITIES:
-                        fail(at, f"{rid}: severity {value!r} is not one of "
+                        fail(at, f"{rid}: severity {shown(value)} is not one of "
                              + ", ".join(SEVERITIES))
                     severity[rid] = value
                 elif name == "enabled":
@@ -177,11 +177,11 @@ class LintConfig:
                     if not (isinstance(value, int) and 0 <= value <= MAX_NUMBER) and not (
                             isinstance(value, float) and 0 <= value <= MAX_NUMBER):
                         fail(at, f"{rid}: {name} must be a number from 0 to {MAX_NUMBER:,}, "
-                             f"not {value!r}", "ivr.limits.MAX_NUMBER")
+                             f"not {shown(value)}", "ivr.limits.MAX_NUMBER")
                     params.setdefault(rid, {})[name] = float(value)
                 else:
                     allowed = ", ".join(["severity", "enabled", *RULES[rid].params])
-                    fail(at, f"{rid} has no setting {name!r}", f"settings: {allowed}")
+                    fail(at, f"{rid} has no setting {shown(name)}", f"settings: {allowed}")
         return replace(self, disabled=frozenset(disabled), severity=severity, params=params)
 
 

@@ -145,6 +145,7 @@ def walker_population(menu: Menu) -> Population:
     if not endings:
         raise LoadError("the menu has no ending (agent, self_service, voicemail, transfer or "
                         "hangup) a call could reach", file=menu.source.file,
+                        line=menu.source.line, column=menu.source.column,
                         hint="ivr lint shows where callers are trapped")
     return Population((Intent("walk", 1.0, endings),), Patience("none", None),
                       mistake_rate=0.5, confusion=0.5, zero_out=0.0, silence=0.5)
