@@ -156,8 +156,24 @@ class _Compiler:
         self.sched_index = {name: i for i, name in enumerate(wk.names)}
         self.node_sched = np.full(n, -1, dtype=np.int64)
         for i, node in enumerate(self.nodes):
-            if node.schedule is not None:
+            if node.schedule is not None and node.schedule in self.sched_index:
                 self.node_sched[i] = self.sched_index[node.schedule]
+        # Endings per caller class, from arrays made once: self-service nodes (and which
+        # intents each serves), agents.
+        self.ss = np.array([i for i, nd in enumerate(self.nodes) if nd.kind == "self_service"],
+                           dtype=np.int64)
+        self.agents = np.array([i for i, nd in enumerate(self.nodes) if nd.kind == "agent"],
+                               dtype=np.int64)
+        self.resolvers: dict[str, list[int]] = {}
+        self.ss_by_goal: set[int] = set()
+        for i in self.ss.tolist():
+            resolves = self.nodes[i].resolves
+            if resolves is None:
+                self.ss_by_goal.add(i)
+            else:
+                for name in resolves:
+                    self.resolvers.setdefault(name, []).append(i)
+        self._serving: dict[int, np.ndarray] = {}
 
     def classes(self) -> list[CallerClass]:
         out = []
@@ -215,20 +231,30 @@ class _Compiler:
         code[kinds == _K["voicemail"]] = -1 - VOICEMAIL
         code[kinds == _K["transfer"]] = -1 - TRANSFERRED
         code[(kinds == _K["hangup"]) | (kinds == _K["(hangup)"])] = -1 - DISCONNECTED
-        for i, node in enumerate(self.nodes):
-            if node.kind == "self_service":
-                serves = (intent.name in node.resolves if node.resolves is not None
-                          else node.id in intent.goals)
-                code[i] = -1 - (SERVED if serves else MISROUTED)
-            elif node.kind == "agent":
-                closed = node.schedule is not None and not self.week.is_open(
-                    cls.open_set, node.schedule)
-                code[i] = 0 if closed else -1 - HUMAN
+        code[self.ss] = -1 - MISROUTED
+        code[self.serving(cls.intent)] = -1 - SERVED
+        code[self.agents] = -1 - HUMAN
+        sched = self.node_sched[self.agents]
+        if self.week.names and len(sched):
+            closed = (sched >= 0) & ~self.week.sets[cls.open_set][np.maximum(sched, 0)]
+            code[self.agents[closed]] = 0
         for g in intent.goals:  # reaching a goal that is not an ending satisfies the caller
             i = top.index[g]
             if not self.nodes[i].terminal:
                 code[i] = -1 - SERVED
         return code
+
+    def serving(self, intent: int) -> np.ndarray:
+        """The self-service nodes that serve an intent: those that list it in ``resolves``,
+        and those without ``resolves`` that are its goal (once per intent, not per node
+        and class)."""
+        if intent not in self._serving:
+            it = self.pop.intents[intent]
+            index = self.top.index
+            by_goal = [index[g] for g in it.goals if index[g] in self.ss_by_goal]
+            self._serving[intent] = np.array(self.resolvers.get(it.name, []) + by_goal,
+                                             dtype=np.int64)
+        return self._serving[intent]
 
     def aims(self, cls: CallerClass, live: np.ndarray) -> np.ndarray:
         """Per menu node: the option edge the caller means to press, or _UNIFORM."""

@@ -191,22 +191,24 @@ def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
     ended = arrive & (chain.dst < 0)
     visits += np.bincount(top.dst[chain.edge[ended]], weights=per_entry[ended], minlength=top.n)
     labels: dict[int, dict[str, float]] = {}
-    # Entries alike in node, event, edge and where they lead share a label: label each kind
-    # once (a chain of 10,000 intents has millions of entries, but few kinds of them).
-    used = np.flatnonzero(per_entry > 0)
-    where = np.where(chain.dst[used] < 0, chain.dst[used],
-                     chain.state_node[np.maximum(chain.dst[used], 0)])
-    again = (chain.dst[used] >= 0) & (where == node_of_entry[used])
-    edge = chain.edge[used]
-    n_edges = len(top.dst)
-    lead = np.where(edge >= 0, edge, n_edges + 8 + where)  # an edge, else an ending or node
-    keys = ((lead * top.n + node_of_entry[used]) * 8 + chain.event[used]) * 2 + again
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    total = np.bincount(inverse.reshape(-1), weights=per_entry[used], minlength=len(first))
-    for k, e in enumerate(used[first].tolist()):
+    # Entries of one menu edge and event share a label (a chain of 10,000 intents has
+    # millions of entries, but few kinds of them): add them up by a bincount, no sort, and
+    # label each kind once. Entries without an edge of their own node (dead ends, the exits
+    # of a resolved cycle of branches) are few: one by one.
+    w = np.where(per_entry > 0, per_entry, 0.0)
+    n_ev = len(EVENTS)
+    on_edge = (chain.edge >= 0) & (top.src[np.maximum(chain.edge, 0)] == node_of_entry)
+    kind = np.where(on_edge, chain.edge * n_ev + chain.event, 0)
+    total = np.bincount(kind, weights=np.where(on_edge, w, 0.0),
+                        minlength=len(top.dst) * n_ev)
+    some = np.zeros(len(total), dtype=np.int64)
+    some[kind[on_edge & (w > 0)]] = np.flatnonzero(on_edge & (w > 0))  # one entry of each
+    shown = [(int(some[k]), float(total[k])) for k in np.flatnonzero(total > 0).tolist()]
+    shown += [(e, float(w[e])) for e in np.flatnonzero(~on_edge & (w > 0)).tolist()]
+    for e, x in shown:
         row = labels.setdefault(int(node_of_entry[e]), {})
         label = _label(chain, e)
-        row[label] = row.get(label, 0.0) + float(total[k]) / callers
+        row[label] = row.get(label, 0.0) + x / callers
     out = []
     for i in np.argsort(-visits, kind="stable").tolist():
         if visits[i] <= 0:
