@@ -160,7 +160,7 @@ class Tally:
         np.add.at(self.counts, cls * n_out + outcome, 1)
         self.sec_sum += np.bincount(outcome, weights=elapsed, minlength=n_out)
         self.sec_sq += np.bincount(outcome, weights=elapsed * elapsed, minlength=n_out)
-        b = np.minimum((elapsed / BIN).astype(np.int64), BINS)
+        b = np.minimum(elapsed / BIN, BINS).astype(np.int64)  # clipped before the cast
         b += outcome * (BINS + 1)
         np.add.at(self.sec_hist, b, 1)
         np.add.at(self.step_hist, outcome * (cap + 1) + np.minimum(steps, cap), 1)
