@@ -197,7 +197,8 @@ def funnel(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
     # of a resolved cycle of branches) are few: one by one.
     w = np.where(per_entry > 0, per_entry, 0.0)
     n_ev = len(EVENTS)
-    on_edge = (chain.edge >= 0) & (top.src[np.maximum(chain.edge, 0)] == node_of_entry)
+    src = np.append(top.src, -1)  # edge -1 (none) reads -1
+    on_edge = (chain.edge >= 0) & (src[chain.edge] == node_of_entry)
     kind = np.where(on_edge, chain.edge * n_ev + chain.event, 0)
     total = np.bincount(kind, weights=np.where(on_edge, w, 0.0),
                         minlength=len(top.dst) * n_ev)

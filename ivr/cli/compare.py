@@ -20,7 +20,7 @@ from ivr.cli.common import (
     max_bytes,
     sampling,
 )
-from ivr.figures import dumps
+from ivr.figures import clean, dumps
 from ivr.formats.native import load_population
 from ivr.formats.registry import load_any
 from ivr.present.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
@@ -188,7 +188,7 @@ def comparison_csv(c: Comparison) -> str:
             cells: list[Any] = [m.metric, letter(k), v.file, m.values[k], e]
             cells += (["", "", "", "", "", ""] if d is None else
                       [d.value, d.low, d.high, d.significant, d.exact, d.p])
-            w.writerow(["" if x is None else x for x in cells])
+            w.writerow(["" if x is None else x for x in clean(cells)])
     return buf.getvalue()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from ivr.callers.chain import OUTCOMES
 from ivr.callers.hourly import HourRow
 from ivr.callers.metrics import Agreement, Figure, Rate, Summary
-from ivr.figures import NA
+from ivr.figures import NA, clean
 from ivr.queueing.erlang import QueueFigures
 
 #: Outcomes in the order a contact-center reader looks for them.
@@ -127,18 +127,23 @@ def by_hour_text(rows: tuple[HourRow, ...], tz: str) -> str:
     return "\n".join(lines)
 
 
+def _row(cells: list[Any]) -> list[Any]:
+    """A CSV row: a figure that is not available is an empty cell, never "nan"."""
+    return ["" if x is None else x for x in clean(cells)]
+
+
 def by_hour_csv(rows: tuple[HourRow, ...], file: str) -> str:
     """By-hour rows as CSV lines in the summary's columns (scope: the hour)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for r in rows:
-        w.writerow([file, "exact", r.hour, "calls", r.calls, r.calls, r.calls])
+        w.writerow(_row([file, "exact", r.hour, "calls", r.calls, r.calls, r.calls]))
         for o in OUTCOMES:
             v = r.outcomes[o]
-            w.writerow([file, "exact", r.hour, o, v, v, v])
-        w.writerow([file, "exact", r.hour, "closed_routes", r.closed, r.closed, r.closed])
+            w.writerow(_row([file, "exact", r.hour, o, v, v, v]))
+        w.writerow(_row([file, "exact", r.hour, "closed_routes", r.closed, r.closed, r.closed]))
         if r.asa is not None:
-            w.writerow([file, "exact", r.hour, "queue.asa", r.asa, r.asa, r.asa])
+            w.writerow(_row([file, "exact", r.hour, "queue.asa", r.asa, r.asa, r.asa]))
     return buf.getvalue()
 
 
@@ -168,23 +173,13 @@ def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float,
     return "\n".join(lines)
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
-
-
 def summary_dict(s: Summary, file: str) -> dict[str, Any]:
     """A JSON-ready dict (NaN and infinity become null)."""
     d = asdict(s)
     d["file"] = file
     d["funnel"] = [{"node": f.node, "kind": f.kind, "visits": f.visits,
                     "abandoned": f.abandoned, "exits": dict(f.exits)} for f in s.funnel]
-    return dict(_clean(d))
+    return dict(clean(d))
 
 
 def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
@@ -195,22 +190,22 @@ def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
     for file, s in summaries:
         for o in OUTCOMES:
             r = s.outcomes[o]
-            w.writerow([file, s.method, "all", o, r.value, r.low, r.high])
+            w.writerow(_row([file, s.method, "all", o, r.value, r.low, r.high]))
         for intent, row in s.by_intent.items():
             for o in OUTCOMES:
                 r = row[o]
-                w.writerow([file, s.method, intent, o, r.value, r.low, r.high])
+                w.writerow(_row([file, s.method, intent, o, r.value, r.low, r.high]))
         for name in ("seconds", "steps", "human_seconds", "human_steps"):
             f: Figure = getattr(s, name)
-            w.writerow([file, s.method, "all", f"{name}.mean", f.mean, f.low, f.high])
+            w.writerow(_row([file, s.method, "all", f"{name}.mean", f.mean, f.low, f.high]))
             if f.p50 is not None:
-                w.writerow([file, s.method, "all", f"{name}.p50", f.p50, "", ""])
-                w.writerow([file, s.method, "all", f"{name}.p90", f.p90, "", ""])
+                w.writerow(_row([file, s.method, "all", f"{name}.p50", f.p50, "", ""]))
+                w.writerow(_row([file, s.method, "all", f"{name}.p90", f.p90, "", ""]))
         for q in s.queues:
             for name in ("calls_per_hour", "p_wait", "asa", "service_level", "p_abandon",
                          "occupancy", "queue_seconds"):
                 value = getattr(q, name)
-                w.writerow([file, s.method, q.node, f"queue.{name}", value, value, value])
+                w.writerow(_row([file, s.method, q.node, f"queue.{name}", value, value, value]))
     return buf.getvalue()
 
 
