@@ -40,6 +40,7 @@ NON_FINITE = re.compile(r"(?<![\w.])(?:nan|-?inf|NaN|-?Infinity)(?![\w])")
 
 RUNS: Counter[tuple[str, str]] = Counter()
 EXIT2: Counter[str] = Counter()
+CODES: Counter[tuple[str, int]] = Counter()
 
 
 @dataclass
@@ -88,6 +89,7 @@ def check(r: Run, reader: str, inputs: list[str], *, text_output: bool = True,
     """Assert the properties above for run ``r``; return its parsed JSON output (or None)."""
     command = r.argv[0]
     RUNS[(reader, command)] += 1
+    CODES[(reader, r.code)] += 1
     what = f"ivr {' '.join(r.argv)}"
     assert r.code in (0, 1, 2), f"{what}: exit {r.code}: {r.err.strip()}"
     assert "Traceback" not in r.err, f"{what}: {r.err}"
@@ -160,5 +162,9 @@ def write_counts(path: str) -> None:
         old["runs"][key] = old["runs"].get(key, 0) + n
     for k, n in EXIT2.items():
         old["exit2"][k] = old["exit2"].get(k, 0) + n
+    old.setdefault("codes", {})
+    for (reader, code), n in CODES.items():
+        key = f"{reader}\t{code}"
+        old["codes"][key] = old["codes"].get(key, 0) + n
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(old, fh, indent=1)

@@ -67,6 +67,16 @@ def report(path: str, rounds: int) -> None:
         row = table[reader]
         print(f"| {reader} | " + " | ".join(f"{row.get(c, 0):,}" for c in cols)
               + f" | {sum(row.values()):,} |")
+    codes: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, n in data.get("codes", {}).items():
+        reader, code = key.split("\t")
+        codes[reader][code] = n
+    print("\nexit codes per reader (0 fine, 1 a failed check, 2 bad input):")
+    print("| reader | 0 | 1 | 2 |")
+    print("| --- | ---: | ---: | ---: |")
+    for reader in sorted(codes):
+        print(f"| {reader} | " + " | ".join(f"{codes[reader].get(c, 0):,}" for c in "012")
+              + " |")
     total = sum(sum(r.values()) for r in table.values())
     ex = data["exit2"]
     print(f"\n{total:,} runs; exit 2: {ex.get('all', 0):,}, of which on inputs with lines "

@@ -55,22 +55,36 @@ IDS = ["main", "desk", "a", "b", "c", "vm", "bye", "nowhere", "1", "main.x", "(h
 ids = st.one_of(st.sampled_from(IDS), texts)
 
 
-def good_or_bad(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """Mostly a value within the limits (often at their edges), sometimes anything."""
-    return st.one_of(good, good, good, good, good, good, good, scalars)
+def good_or_bad(good: st.SearchStrategy[Any], bad: bool) -> st.SearchStrategy[Any]:
+    """A value within the limits (often at their edges); for a "bad" input, sometimes
+    anything (so most inputs load and reach the caller model, and some do not)."""
+    return st.one_of(good, good, good, scalars) if bad else good
 
 
-SECONDS = good_or_bad(st.one_of(st.sampled_from([MIN_SECONDS, 0.01, 1, 5, 60, 3600,
-                                                 MAX_SECONDS]),
-                                st.floats(MIN_SECONDS, MAX_SECONDS)))
-RETRIES = good_or_bad(st.one_of(st.sampled_from([1, 2, 3, MAX_RETRIES]),
-                                st.integers(1, MAX_RETRIES)))
-AGENTS = good_or_bad(st.one_of(st.sampled_from([1, 2, 50, MAX_AGENTS]),
-                               st.integers(1, MAX_AGENTS)))
-RATE = good_or_bad(st.one_of(st.sampled_from([0, 1, 1e-300, 1e-9, 0.5, 1 - 1e-16]),
-                             st.floats(0, 1)))
-CALLS = good_or_bad(st.one_of(st.sampled_from([0, 1e-300, 1, 100, 5000, 1_000_000]),
-                              st.floats(0, 1_000_000)))
+def seconds(bad: bool) -> st.SearchStrategy[Any]:
+    return good_or_bad(st.one_of(st.sampled_from([MIN_SECONDS, 0.01, 1, 5, 60, 3600,
+                                                  MAX_SECONDS]),
+                                 st.floats(MIN_SECONDS, MAX_SECONDS)), bad)
+
+
+def retries(bad: bool) -> st.SearchStrategy[Any]:
+    return good_or_bad(st.one_of(st.sampled_from([1, 2, 3, MAX_RETRIES]),
+                                 st.integers(1, MAX_RETRIES)), bad)
+
+
+def agents(bad: bool) -> st.SearchStrategy[Any]:
+    return good_or_bad(st.one_of(st.sampled_from([1, 2, 50, MAX_AGENTS]),
+                                 st.integers(1, MAX_AGENTS)), bad)
+
+
+def rate(bad: bool) -> st.SearchStrategy[Any]:
+    return good_or_bad(st.one_of(st.sampled_from([0, 1, 1e-300, 1e-9, 0.5, 1 - 1e-16]),
+                                 st.floats(0, 1)), bad)
+
+
+def calls(bad: bool) -> st.SearchStrategy[Any]:
+    return good_or_bad(st.one_of(st.sampled_from([0, 1e-300, 1, 100, 5000, 1_000_000]),
+                                 st.floats(0, 1_000_000)), bad)
 
 
 @st.composite
@@ -86,59 +100,63 @@ def shares(draw: st.DrawFn, n: int) -> list[float]:
 
 
 @st.composite
-def nodes(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
-    ref = good_or_bad(st.sampled_from(names))
-    kind = draw(st.sampled_from([*KINDS, *KINDS, "menu", "menu", "bogus"]))
+def nodes(draw: st.DrawFn, names: list[str], bad: bool) -> dict[str, Any]:
+    ref = good_or_bad(st.sampled_from(names), bad)
+    kind = draw(st.sampled_from([*KINDS, *KINDS, "menu", "menu", *(["bogus"] if bad else [])]))
     node: dict[str, Any] = {"kind": kind}
     if draw(st.booleans()):
         node["say"] = draw(st.one_of(texts, st.just("Press 1 for sales. " * 3)))
     if draw(st.integers(0, 3)) == 0:
-        node["seconds"] = draw(st.one_of(st.just(0), SECONDS))
+        node["seconds"] = draw(st.one_of(st.just(0), seconds(bad)))
     if kind == "menu":
-        keys = draw(st.lists(st.sampled_from(["0", "1", "2", "9", "*", "#", "1000", "x", 1, 0]),
+        keys = draw(st.lists(st.sampled_from(["0", "1", "2", "9", "*", "#", "1000",
+                                              *(["x", 1, 0] if bad else [])]),
                              max_size=5, unique=True))
         node["options"] = {k: draw(st.one_of(ref, st.fixed_dictionaries(
             {"to": ref}, optional={"label": texts}))) for k in keys}
     if kind in ("menu", "input"):
         if draw(st.booleans()):
-            node["timeout"] = draw(SECONDS)
+            node["timeout"] = draw(seconds(bad))
         if draw(st.booleans()):
-            node["retries"] = draw(RETRIES)
+            node["retries"] = draw(retries(bad))
         for name in ("on_fail", "on_timeout", "on_invalid"):
             if draw(st.integers(0, 2)) == 0:
                 node[name] = draw(ref)
     if kind in ("message", "input") and draw(st.integers(0, 4)):
         node["next"] = draw(ref)
     if kind == "input" and draw(st.booleans()):
-        node["digits"] = draw(good_or_bad(st.integers(1, 100)))
+        node["digits"] = draw(good_or_bad(st.integers(1, 100), bad))
     if kind == "branch":
         if draw(st.integers(0, 2)):
             targets = draw(st.lists(st.sampled_from(names), min_size=1, max_size=3,
                                     unique=True))
             node["chance"] = dict(zip(targets, draw(shares(len(targets))), strict=True))
-            if draw(st.integers(0, 7)) == 0:
+            if bad and draw(st.integers(0, 3)) == 0:
                 node["chance"][targets[0]] = draw(scalars)
         else:
-            node.update(schedule=draw(good_or_bad(st.just("office"))), open=draw(ref),
+            node.update(schedule=draw(good_or_bad(st.just("office"), bad)), open=draw(ref),
                         closed=draw(ref))
     if kind == "agent":
         if draw(st.booleans()):
-            node["staff"] = {"agents": draw(AGENTS), "handle_time": draw(SECONDS)}
+            node["staff"] = {"agents": draw(agents(bad)), "handle_time": draw(seconds(bad))}
         if draw(st.integers(0, 3)) == 0:
             node.update(schedule="office", closed=draw(ref))
     if kind == "transfer":
-        node["to"] = draw(good_or_bad(st.just("+15551234")))
-    if draw(st.integers(0, 19)) == 0:
+        node["to"] = draw(good_or_bad(st.just("+15551234"), bad))
+    if bad and draw(st.integers(0, 9)) == 0:
         node[draw(texts)] = draw(scalars)
     return node
 
 
 @st.composite
-def populations(draw: st.DrawFn, goals: list[str] | None = None) -> dict[str, Any]:
-    goal = good_or_bad(st.sampled_from(goals or ["service_agent"]))
+def populations(draw: st.DrawFn, goals: list[str] | None = None,
+                bad: bool | None = None) -> dict[str, Any]:
+    if bad is None:
+        bad = draw(st.integers(0, 3)) == 0
+    goal = good_or_bad(st.sampled_from(goals or ["service_agent"]), bad)
     n = draw(st.integers(1, 4))
     weights = draw(shares(n))
-    intents = {f"i{k}": {"share": draw(good_or_bad(st.just(weights[k]))),
+    intents = {f"i{k}": {"share": draw(good_or_bad(st.just(weights[k]), bad)),
                          "goal": draw(st.one_of(goal, st.lists(goal, min_size=1,
                                                                max_size=3)))}
                for k in range(n)}
@@ -148,52 +166,54 @@ def populations(draw: st.DrawFn, goals: list[str] | None = None) -> dict[str, An
                                      "fixed", "none", "gamma"]))
         pop["patience"] = {"distribution": dist}
         if dist != "none":
-            pop["patience"]["mean"] = draw(SECONDS)
+            pop["patience"]["mean"] = draw(seconds(bad))
         if dist == "weibull":
-            pop["patience"]["shape"] = draw(good_or_bad(st.floats(0.05, 50)))
+            pop["patience"]["shape"] = draw(good_or_bad(st.floats(0.05, 50), bad))
         if dist == "lognormal":
-            pop["patience"]["sd"] = draw(SECONDS)
+            pop["patience"]["sd"] = draw(seconds(bad))
     for name in ("mistake_rate", "confusion", "zero_out", "silence"):
         if draw(st.integers(0, 2)) == 0:
-            pop[name] = draw(RATE)
+            pop[name] = draw(rate(bad))
     if draw(st.booleans()):
-        pop["calls_per_hour"] = draw(CALLS)
+        pop["calls_per_hour"] = draw(calls(bad))
     if draw(st.integers(0, 4)) == 0:
         hours = draw(st.lists(st.sampled_from([0, 1e-9, 1, 100, 1e9]), min_size=24,
                               max_size=24))
-        pop["arrivals"] = {"hourly": draw(good_or_bad(st.just(hours)))}
+        pop["arrivals"] = {"hourly": draw(good_or_bad(st.just(hours), bad))}
     return pop
 
 
 @st.composite
 def menus(draw: st.DrawFn) -> dict[str, Any]:
+    bad = draw(st.integers(0, 3)) == 0  # one input in four has values past the limits
     names = draw(st.lists(st.sampled_from(IDS[:7]), min_size=1, max_size=6, unique=True))
     if draw(st.integers(0, 3)):  # usually a way to a person, so the caller model runs
         names = list(dict.fromkeys(["main", "desk", *names]))
-    table = {n: draw(nodes(names)) for n in names}
+    table = {n: draw(nodes(names, bad)) for n in names}
     if "desk" in table and draw(st.integers(0, 3)):
         table["desk"] = {"kind": "agent"}
         if draw(st.booleans()):
-            table["desk"]["staff"] = {"agents": draw(AGENTS), "handle_time": draw(SECONDS)}
+            table["desk"]["staff"] = {"agents": draw(agents(bad)),
+                                      "handle_time": draw(seconds(bad))}
     if "main" in table and draw(st.integers(0, 3)):
         table["main"] = {"kind": "menu", "say": "Press 0.",
                          "options": {"0": "desk" if "desk" in table else names[0],
                                      "1": draw(st.sampled_from(names))}}
-    menu: dict[str, Any] = {"name": draw(texts), "start": draw(good_or_bad(
-        st.sampled_from(list(table))))}
+    menu: dict[str, Any] = {"name": draw(texts if bad else st.text(max_size=12)),
+                            "start": draw(good_or_bad(st.sampled_from(list(table)), bad))}
     if draw(st.integers(0, 2)) == 0:
         menu["defaults"] = {k: draw(v) for k, v in draw(st.lists(st.sampled_from(
-            [("timeout", SECONDS), ("retries", RETRIES),
-             ("words_per_second", good_or_bad(st.floats(0.1, 100)))]), unique=True))}
+            [("timeout", seconds(bad)), ("retries", retries(bad)),
+             ("words_per_second", good_or_bad(st.floats(0.1, 100), bad))]), unique=True))}
     if draw(st.integers(0, 3)) or any("schedule" in n for n in table.values()):
         menu["schedules"] = {"office": draw(st.one_of(
             st.just({"mon-fri": "08:00-18:00", "tz": "Europe/Tallinn"}),
             st.just({"daily": "00:00-24:00", "tz": "UTC"}),
             st.just({"sun": "closed", "tz": "Asia/Tokyo"}),
-            st.fixed_dictionaries({"mon": texts, "tz": texts})))}
+            *([st.fixed_dictionaries({"mon": texts, "tz": texts})] if bad else [])))}
     menu["nodes"] = table
     if draw(st.integers(0, 3)):
-        menu["callers"] = draw(populations(list(table)))
+        menu["callers"] = draw(populations(list(table), bad))
     return menu
 
 
