@@ -196,16 +196,22 @@ class _Compiler:
             parts.append(part)
             starts.append(part["start"])
             offset += len(part["node"])
-        cat = {k: np.concatenate([p[k] for p in parts]) for k in
+        # Each part is freed as soon as it is joined, each joined array once it is sorted:
+        # a large menu's entries are held twice at most, not three times.
+        cat = {k: np.concatenate([p.pop(k) for p in parts]) for k in
                ("node", "fail", "cls", "e_state", "e_dst", "e_prob", "e_secs", "e_event", "e_edge")}
+        del parts
         keep = cat["e_prob"] > 0
         order = np.argsort(cat["e_state"][keep], kind="stable")
         pick = np.flatnonzero(keep)[order]
+        del keep, order
         n_states = offset
+        state, dst, prob, secs = (cat.pop(k)[pick] for k in ("e_state", "e_dst", "e_prob",
+                                                               "e_secs"))
         entries = resolve_zero_time_cycles(
-            n_states, self.top.kind[cat["node"]] == _K["branch"],
-            cat["e_state"][pick], cat["e_dst"][pick], cat["e_prob"][pick],
-            cat["e_secs"][pick], cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick])
+            n_states, self.top.kind[cat["node"]] == _K["branch"], state, dst, prob, secs,
+            cat.pop("e_event")[pick].astype(np.int8), cat.pop("e_edge")[pick])
+        del state, dst, prob, secs
         indptr = np.zeros(n_states + 1, dtype=np.int64)
         np.cumsum(np.bincount(entries[0], minlength=n_states), out=indptr[1:])
         return Chain(self.menu, self.pop, self.top, self.week, tuple(classes),
