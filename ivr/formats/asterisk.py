@@ -169,7 +169,8 @@ def _pattern(name: str, file: str, line: int) -> re.Pattern[str]:
         return re.compile("".join(out))
     except re.error:
         raise SyntaxProblem(f"extension pattern {name!r} cannot be read", file=file,
-                            line=line, hint="write ranges low-high, e.g. _[1-5]XX") from None
+                            line=line, column=1 if line else None,
+                            hint="write ranges low-high, e.g. _[1-5]XX") from None
 
 
 def _uncomment(line: str) -> str:
@@ -192,7 +193,7 @@ class Plan:
         self._parse(text)
 
     def fail(self, message: str, line: int, hint: str, col: int | None = None) -> NoReturn:
-        raise SyntaxProblem(message, file=self.file, line=line, column=col, hint=hint)
+        raise SyntaxProblem(message, file=self.file, line=line, column=col or 1, hint=hint)
 
     def _parse(self, text: str) -> None:
         if "\x00" in text:
