@@ -19,7 +19,7 @@ from ivr.cli.common import (
     menu_files,
     write_atomically,
 )
-from ivr.errors import IvrError
+from ivr.errors import IvrError, one_line
 from ivr.figures import dumps
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
@@ -131,8 +131,8 @@ def cmd_import(args: argparse.Namespace, out: Out) -> int:
     if args.output:
         write_atomically(args.output, text)
         notes = f", {count(len(menu.notes), 'note')} for lint" if menu.notes else ""
-        print(f"{args.file}: {menu.format} flow '{menu.name}' -> {args.output} "
-              f"({count(len(menu.nodes), 'node')}{notes})", file=sys.stderr)
+        print(one_line(f"{args.file}: {menu.format} flow {menu.name!r} -> {args.output} "
+                       f"({count(len(menu.nodes), 'node')}{notes})"), file=sys.stderr)
     else:
         out.stream.write(text)
     return 0
