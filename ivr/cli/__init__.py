@@ -21,10 +21,14 @@ def _interrupted_at_start(signum: int, frame: object) -> None:  # pragma: no cov
     os._exit(130)
 
 
-try:  # until the imports below are done (only the main thread may set a handler)
-    _DEFAULT_SIGINT = signal.signal(signal.SIGINT, _interrupted_at_start)
-except ValueError:  # pragma: no cover
+_DEFAULT_SIGINT = signal.getsignal(signal.SIGINT)
+if _DEFAULT_SIGINT is signal.SIG_IGN:  # a caller that ignores Ctrl-C: keep ignoring it
     _DEFAULT_SIGINT = None
+else:
+    try:  # until the imports below are done (only the main thread may set a handler)
+        signal.signal(signal.SIGINT, _interrupted_at_start)
+    except ValueError:  # pragma: no cover
+        _DEFAULT_SIGINT = None
 
 import argparse  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
