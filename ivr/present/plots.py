@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import math
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -72,11 +74,20 @@ STYLE: Any = {  # matplotlib rcParams (typed Any: its stubs list every key)
 F = TypeVar("F", bound=Callable[..., Figure])
 
 
+@contextmanager
+def _no_glyph_warnings() -> Iterator[None]:
+    """Names in scripts the font lacks (Japanese, say) are drawn as boxes; matplotlib's
+    warning about each missing glyph would be printed to the user's terminal."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from", category=UserWarning)
+        yield
+
+
 def _styled(func: F) -> F:
     """Build the figure under the house style, without touching global settings."""
     @wraps(func)
     def inner(*args: Any, **kwargs: Any) -> Figure:
-        with mpl.rc_context(STYLE):
+        with mpl.rc_context(STYLE), _no_glyph_warnings():
             return func(*args, **kwargs)
     return inner  # type: ignore[return-value]
 
@@ -101,7 +112,7 @@ def render(fig: Figure, fmt: str = "png", dpi: int = 144) -> bytes:
     buf = io.BytesIO()
     meta: dict[str, Any] = ({"Software": None} if fmt == "png"
                             else {"Creator": None, "Date": None})
-    with mpl.rc_context({**STYLE, "svg.fonttype": "path"}):
+    with mpl.rc_context({**STYLE, "svg.fonttype": "path"}), _no_glyph_warnings():
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     return buf.getvalue()
 
