@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/ivr lint menus/ || true
-	@for f in menus/bank.yaml menus/telecom.yaml; do echo; echo "== ivr paths $$f"; $(BIN)/ivr paths $$f; done
+	@for f in menus/bank.yaml menus/telecom.yaml menus/telecom_ja.yaml; do echo; echo "== ivr paths $$f"; $(BIN)/ivr paths $$f; done
+	@echo; echo "== ivr lint menus/telecom_ja.yaml (Japanese prompts timed in morae)"; $(BIN)/ivr lint menus/telecom_ja.yaml || true
+	@echo; echo "== ivr test journeys/telecom_ja.yaml"; $(BIN)/ivr test journeys/telecom_ja.yaml
 	@for f in menus/bank.yaml menus/clinic.yaml; do echo; echo "== ivr simulate $$f"; $(BIN)/ivr simulate $$f; done
 	@echo; echo "== ivr simulate --check menus/utility.yaml (simulated vs exact)"
 	$(BIN)/ivr simulate --check menus/utility.yaml
@@ -51,6 +53,7 @@ analysis: setup
 	$(BIN)/python analysis/zero-out/run.py
 	$(BIN)/python analysis/broad-vs-deep/run.py
 	$(BIN)/python analysis/audit/run.py
+	$(BIN)/python analysis/languages/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,8 +2,8 @@
 
 The rooms, lowest first; a module imports only from its own room and those before it:
 the ground floor (``model``, ``errors``, ``week``, ``gcpause``, ``limits``, ``figures``),
-``formats``, ``structure``, ``queueing``, ``callers``, ``walk``, ``audit``, ``present``,
-``cli``.
+``language``, ``formats``, ``structure``, ``queueing``, ``callers``, ``walk``, ``audit``,
+``present``, ``cli``.
 
 The names below are the public API; each is imported when first used, so ``import ivr``
 stays cheap (a linter on every save should not pay for scipy).

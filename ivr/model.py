@@ -117,6 +117,9 @@ class Node:
     flow: str | None = None
     #: Free text for people (an importer's assumptions, a designer's remark).
     note: str | None = None
+    #: The BCP 47 tag of this node's prompt when it differs from the menu's (a bilingual
+    #: menu: "para español oprima 2"); None: the menu's language.
+    language: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -170,12 +173,16 @@ class Node:
         return ()
 
 
+#: The lint rules an importer's note can carry (ivr.structure.lint.RULES has them all).
+NOTE_RULES = ("UNRESOLVED_TARGET", "UNKNOWN_BLOCK", "MISSING_TARGET", "NO_MATCHING_KEY",
+              "NO_VOICE_ENTRY", "LENIENT_READ")
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """Something an importer could not resolve statically, reported by lint as a finding.
 
-    ``rule`` is one of the import rules in :data:`ivr.structure.lint.RULES` (UNRESOLVED_TARGET,
-    UNKNOWN_BLOCK, MISSING_TARGET, NO_MATCHING_KEY, NO_VOICE_ENTRY).
+    ``rule`` is one of :data:`NOTE_RULES`, the import rules of ivr.structure.lint.
     """
 
     rule: str
@@ -279,6 +286,13 @@ class Menu:
     notes: tuple[Note, ...] = ()
     #: The format the menu was read from: "native", "connect", "twilio", ...
     format: str = "native"
+    #: The BCP 47 tag its prompts are spoken in ("en", "ja", "hu-HU"): how they are timed
+    #: and which phrases audit and lint look for. A node's own ``language`` overrides it.
+    language: str = "en"
+
+    def language_of(self, node: Node) -> str:
+        """The language ``node``'s prompt is spoken in."""
+        return node.language or self.language
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))

@@ -244,7 +244,7 @@ def test_disable_and_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "--set", "LONG_PROMPT.severity=info", "--set",
                  "LONG_PROMPT.max_seconds=15", str(BANK)]) == 0
     out = capsys.readouterr().out
-    assert "info LONG_PROMPT [main] the prompt lasts 16.0 s" in out
+    assert "info LONG_PROMPT [main] the prompt lasts 15.8 s" in out
     assert "1 info" in out
     assert main(["lint", "--set", "LONG_PROMPT.max_seconds=16", str(BANK)]) == 0
     assert "LONG_PROMPT" not in capsys.readouterr().out

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import asterisk
-from ivr.formats.imported import to_menu
+from ivr.formats.imported import UNANSWERED, to_menu
 from ivr.formats.registry import read_any
 from ivr.model import Menu
 from ivr.structure.lint import lint
@@ -37,9 +37,12 @@ def test_reception_menu_queue_and_missing_operator() -> None:
     assert menu.kind == "menu" and menu.timeout == 6.0
     assert menu.say == "(audio: welcome) (audio: options)" and menu.seconds == 10.0
     assert {o.key: m.nodes[o.target].kind for o in menu.options} == {
-        "1": "branch", "2": "agent", "0": "agent"}
+        "1": "branch", "2": "branch", "0": "agent"}
     assert m.nodes[menu.option("0").target].queue == "PJSIP/1000"  # ${OPERATOR} from globals
-    assert m.nodes[menu.option("2").target].queue == "PJSIP/1001"  # _10XX with ${EXTEN}
+    staff = dict(m.nodes[menu.option("2").target].chance)  # _10XX with ${EXTEN}: Dial, and
+    rung, after = (m.nodes[t] for t in staff)  # when nobody answers, the next priority
+    assert rung.queue == "PJSIP/1001" and after.kind == "voicemail"
+    assert staff[rung.id] == 1 - UNANSWERED
     queue = m.nodes[menu.option("1").target]
     assert {m.nodes[t].kind for t, _ in queue.chance} == {"agent", "hangup"}
     # i: Playback(invalid\;sorry) then back to the menu; the timeout runs on to Hangup().
@@ -76,10 +79,12 @@ def test_subroutines_templates_dynamic_and_unknown_apps() -> None:
     m = load("subroutines.conf")
     menu = m.nodes[m.start]
     kinds = {o.key: m.nodes[o.target].kind for o in menu.options}
-    assert kinds == {"1": "agent", "2": "input", "3": "message", "4": "branch",
-                     "5": "transfer"}
-    assert m.nodes[menu.option("1").target].queue == "PJSIP/bob"  # Gosub ARG1 <- ${BOB}
-    assert m.nodes[menu.option("5").target].to == "+3725551234"
+    assert kinds == {"1": "branch", "2": "input", "3": "message", "4": "branch",
+                     "5": "agent"}
+    rung, after = (m.nodes[t] for t, _ in m.nodes[menu.option("1").target].chance)
+    assert rung.queue == "PJSIP/bob"  # Gosub ARG1 <- ${BOB}; unanswered: Return, Hangup
+    assert after.kind == "hangup"  # Return() folds into the Hangup() after the Gosub
+    assert m.nodes[menu.option("5").target].queue == "phone +3725551234"  # forwarded
     read = m.nodes[menu.option("2").target]
     assert read.digits == 6 and m.nodes[read.next].kind == "branch"
     dyn = m.nodes[menu.option("4").target]
@@ -109,10 +114,12 @@ def test_odds_and_ends() -> None:
     menu = m.nodes[start.open]
     assert menu.timeout == 4.0  # Set(TIMEOUT(response)=4) survives the jump
     target = {o.key: m.nodes[o.target] for o in menu.options}
-    assert target["1"].kind == "agent" and target["1"].queue == "SIP/carol"  # Macro(ring,...)
+    rung = m.nodes[target["1"].chance[0][0]]  # Macro(ring,...): Dial, then MacroExit()
+    assert rung.kind == "agent" and rung.queue == "SIP/carol"
     assert {m.nodes[t].say for t, _ in target["2"].chance} == {"(audio: x)", "(audio: y)"}
     assert [target[k].kind for k in "34"] == ["hangup", "hangup"]  # Return(); Goto(4,1)
-    assert target["5"].to == "Local/100@internal" and target["6"].to == "+3725550000"
+    assert target["5"].to == "Local/100@internal"
+    assert target["6"].queue == "phone +3725550000"  # Transfer() to a number: forwarded
     assert target["7"].say == "(audio: beep)"  # the old App,args form
     assert target["00"].id == m.start
     got = findings(m)
@@ -120,17 +127,18 @@ def test_odds_and_ends() -> None:
     texts = " ".join(n.message for n in m.notes if n.node is None)
     assert "include => elsewhere" in texts and "18:00-08:00" in texts
     forced = to_menu(asterisk.read((DATA / "odds.conf").read_text(), "o.conf",
-                                   start="incoming,2565551100"))
+                                   entry="incoming,2565551100"))
     assert forced.start == m.start  # ${EXTEN:8} of the DID is 00: Goto(s,1)
 
 
 def test_start_can_be_forced() -> None:
     text = (DATA / "reception.conf").read_text()
-    imp = asterisk.read(text, "r.conf", start="staff,1005")
+    imp = asterisk.read(text, "r.conf", entry="staff,1005")
     m = to_menu(imp)
-    assert m.nodes[m.start].kind == "agent" and m.nodes[m.start].queue == "PJSIP/1005"
+    rung = m.nodes[m.nodes[m.start].chance[0][0]]
+    assert rung.kind == "agent" and rung.queue == "PJSIP/1005"
     with pytest.raises(LoadError, match="no context"):
-        asterisk.read(text, "r.conf", start="nowhere")
+        asterisk.read(text, "r.conf", entry="nowhere")
 
 
 def test_sniff_own_fixtures_and_not_others() -> None:
@@ -164,8 +172,11 @@ def test_corpus_ground_truth() -> None:
     got = findings(m)
     assert not any(r == "NO_PATH_TO_HUMAN" for r, _ in got)
     busy = m.nodes[menu.option("0").target]  # Dial-Users _11XX: GotoIf(BUSY) then Dial
-    assert {m.nodes[t].queue or m.nodes[t].kind for t, _ in busy.chance} == {
-        "PJSIP/1111", "voicemail"}
+    assert {m.nodes[t].kind for t, _ in busy.chance} == {"branch", "voicemail"}
+    dial = next(m.nodes[t] for t, _ in busy.chance if m.nodes[t].kind == "branch")
+    rung, after = (m.nodes[t] for t, _ in dial.chance)  # not answered: dialed-${DIALSTATUS}
+    assert rung.queue == "PJSIP/1111" and {m.nodes[t].kind for t, _ in after.chance} >= {
+        "voicemail"}
     for key, queue in (("1", "sales"), ("2", "customer_advocate")):
         branch = m.nodes[menu.option(key).target]
         targets = {m.nodes[t].queue or t for t, _ in branch.chance}
@@ -181,8 +192,10 @@ def test_corpus_ground_truth() -> None:
     assert invalid.say == "(audio: invalid)" and m.nodes[invalid.next].kind == "hangup"
     thanks = m.nodes[demo.on_timeout]
     assert demo.option("#").target == thanks.id and m.nodes[thanks.next].kind == "hangup"
-    assert m.nodes[m.nodes[demo.option("1234").target].next].kind == "agent"  # via Gosub
-    assert m.nodes[demo.option("1236").target].kind == "agent"
+    dial = m.nodes[m.nodes[demo.option("1234").target].next]  # via Gosub: Dial, else
+    assert [m.nodes[t].kind for t, _ in dial.chance][0] == "agent"  # voicemail
+    console = m.nodes[demo.option("1236").target]  # Dial(Console/dsp), then the menu again
+    assert m.nodes[console.chance[0][0]].kind == "agent"
     echo_end = m.nodes[m.nodes[m.nodes[demo.option("600").target].next].next]
     assert echo_end.next == "demo.s.instruct" and m.nodes["demo.s.instruct"].kind == "menu"
     assert not any(r == "NO_PATH_TO_HUMAN" for r, _ in findings(m))
@@ -193,7 +206,6 @@ def test_corpus_ground_truth() -> None:
 
 
 @pytest.mark.parametrize(("text", "error", "line"), [
-    ("[a]\nexten => s,1,Answer()\n same => n,Dial(PJSIP/1", SyntaxProblem, 3),
     ("[a]\n same => n,Answer()\n", SyntaxProblem, 2),
     ("[a]\nexten => s,one,Answer()\n", SyntaxProblem, 2),
     ("exten => s,1,Answer()\n", SyntaxProblem, 1),
@@ -204,14 +216,32 @@ def test_corpus_ground_truth() -> None:
     ("[sales]\nstrategy=ringall\nmember => PJSIP/1\n", LoadError, 2),
     ("[a]\nexten => s,1,Answer()\n\x00\x01\x02", SyntaxProblem, 3),
     ("[a]\nexten => _[9-1],1,Answer()\n", SyntaxProblem, 2),
-    ("[a](missing)\nexten => s,1,Answer()\n", SyntaxProblem, 1),
     ("[a]\nexten => s,1,Answer()\n;-- never closed\n", SyntaxProblem, 3),
 ])
 def test_malformed(text: str, error: type[IvrError], line: int) -> None:
+    """Files with nothing a call can run, binary or truncated ones: one line, no menu."""
     with pytest.raises(error) as info:
         asterisk.read(text, "bad.conf")
     assert info.value.line == line and info.value.file == "bad.conf"
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("bad", "line", "what"), [
+    (" same => n,Dial(PJSIP/1", 4, "never closed"),
+    ("exten => 5,one,Answer()", 4, "priority 'one'"),
+    ("just words", 4, "cannot read"),
+    ("strategy = ringall", 4, "not a dialplan line"),
+    ("exten => _[9-1],1,Answer()", 4, "pattern"),
+    ("#define X", 4, "cannot read"),
+])
+def test_a_bad_line_is_skipped_as_asterisk_skips_it(bad: str, line: int, what: str) -> None:
+    text = ("[a]\nexten => s,1,Background(menu)\n same => n,WaitExten(5)\n" + bad
+            + "\nexten => 0,1,Dial(PJSIP/100)\n")
+    m = to_menu(asterisk.read(text, "lenient.conf"))
+    assert m.nodes[m.nodes[m.start].option("0").target].kind == "agent"
+    notes = [n for n in m.notes if n.rule == "LENIENT_READ"]
+    assert len(notes) == 1 and notes[0].source is not None and notes[0].source.line == line
+    assert what in notes[0].message and f"line {line} skipped" in notes[0].message
 
 
 _TOKENS = [*"[]()=>,;_XN.!$ {}?:#&|\\\nexnsamegoto1i", "exten => ", "same => n,", "Goto(",
@@ -264,3 +294,30 @@ def test_generated_dialplans_load_and_lint(lines: list[str]) -> None:
         assert "same" in str(exc), exc
         return
     lint(to_menu(imp))
+
+
+# -- where calls enter, and lines Asterisk skips ----------------------------------------------
+
+def test_calls_enter_where_the_evidence_says_never_at_a_handler() -> None:
+    m = load("trunk_entry.conf")  # [default] holds only i and t
+    assert m.start == "from-trunk.s.menu" and m.nodes[m.start].kind == "menu"
+    assert not any(n.rule == "UNRESOLVED_TARGET" and n.node is None for n in m.notes)
+    assert "NO_PATH_TO_HUMAN" not in {r for r, _ in findings(m)}
+
+
+def test_a_context_named_public_is_not_taken_for_the_entry_and_the_choice_is_said() -> None:
+    m = load("public_decoy.conf")
+    assert m.nodes[m.start].source.ref == "from-pstn-did,3725551200,2"
+    note = next(n for n in m.notes if n.node is None and n.rule == "UNRESOLVED_TARGET")
+    assert "[from-pstn-did]" in note.message and "[public]" in note.message
+    assert "--entry" in note.message
+    forced = read_any((DATA / "public_decoy.conf").read_text(), "p.conf", entry="public")
+    assert forced.nodes[forced.start].say == "(audio: we-are-closed)"
+
+
+def test_lines_asterisk_skips_are_skipped_with_a_note() -> None:
+    m = load("lenient_lines.conf")
+    assert [(n.rule, n.source.line if n.source else None) for n in m.notes
+            if n.rule == "LENIENT_READ"] == [("LENIENT_READ", 4), ("LENIENT_READ", 11)]
+    menu = m.nodes[m.start]
+    assert {o.key for o in menu.options} == {"1", "2"}

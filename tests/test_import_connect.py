@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import connect
-from ivr.formats.imported import Imported, to_menu
+from ivr.formats.imported import ERRORS, UNANSWERED, Imported, to_menu
 from ivr.formats.registry import detect, read_any
-from ivr.model import Menu
+from ivr.model import Menu, Node
 from ivr.structure.graph import to_graph
 from ivr.structure.lint import Finding, lint
 
@@ -40,6 +40,11 @@ def load(name: str) -> tuple[Imported, Menu]:
 
 def found(findings: list[Finding]) -> set[tuple[str, str | None]]:
     return {(f.rule, f.node) for f in findings}
+
+
+def end(menu: Menu, nid: str) -> Node:
+    """The transfer or agent a block stands for, past the branch to its live error exits."""
+    return menu.nodes.get(f"{nid}.ok", menu.nodes[nid])
 
 
 def line_of(name: str, needle: str) -> int:
@@ -66,10 +71,13 @@ def test_flow_language_menu_with_retry_loop() -> None:
     assert main.on_timeout == main.on_invalid == "Main_menu"
     assert "Retry" not in nodes  # folded into the menu
     assert "Loop Retry (LoopCount 2)" in imported.data["nodes"]["Main_menu"]["note"]
-    assert nodes["Queue"].kind == "agent" and nodes["Queue"].queue == "Sales"
-    assert (nodes["To_billing"].kind, nodes["To_billing"].flow) == ("transfer", "billing-line")
-    assert nodes["To_the_shop"].to == "+15550100"
-    assert nodes["Set_sales_queue"].kind == "message" and nodes["Set_sales_queue"].seconds == 0
+    # Error exits are live: the queue at capacity (UNANSWERED), technical errors (ERRORS).
+    assert dict(nodes["Queue"].chance) == {"Queue.ok": 1 - UNANSWERED, "Goodbye": UNANSWERED}
+    assert nodes["Queue.ok"].kind == "agent" and nodes["Queue.ok"].queue == "Sales"
+    assert (nodes["To_billing.ok"].kind, nodes["To_billing.ok"].flow) == (
+        "transfer", "billing-line")
+    assert nodes["To_the_shop.ok"].queue == "phone +15550100"  # forwarded: a person
+    assert dict(nodes["Set_sales_queue"].chance) == {"Queue": 1 - ERRORS, "Goodbye": ERRORS}
     assert nodes["Hang_up"].kind == "hangup"
     assert lint(menu) == []
 
@@ -130,12 +138,12 @@ def test_wrapped_content_string() -> None:
     assert menu.name == "bakery_front_door"
     nodes = menu.nodes
     # $.FlowAttributes.orders_flow -> an ARN ending in ${F:bakery_orders:F}: a flow name.
-    assert nodes["Orders"].flow == "bakery_orders"
-    assert nodes["Enqueue"].kind == "agent" and nodes["Enqueue"].queue == "helpdesk"
+    assert end(menu, "Orders").flow == "bakery_orders"
+    assert end(menu, "Enqueue").kind == "agent" and end(menu, "Enqueue").queue == "helpdesk"
     assert nodes["Greeting"].say == "Hello, caf\u00e9 customer."
     assert found(lint(menu)) == {("UNRESOLVED_TARGET", "Dynamic_flow"),
                                  ("DISCONNECT_ON_FAIL", "Pick"), ("NO_ZERO_OUT", "Pick")}
-    assert nodes["Dynamic_flow"].flow == "${FALLBACK_FLOW_ARN}"
+    assert end(menu, "Dynamic_flow").flow == "${FALLBACK_FLOW_ARN}"
 
 
 def test_wrapped_positions_point_inside_the_content_string() -> None:
@@ -160,7 +168,7 @@ def test_other_wrappers(shape: str) -> None:
     text = json.dumps(doc, indent=1)
     menu = to_menu(connect.read(text, "wrapped.json"))
     assert menu.name == "bakery_front_door"
-    assert menu.nodes["Orders"].flow == "bakery_orders"
+    assert end(menu, "Orders").flow == "bakery_orders"
     assert all(n.source.line is not None for n in menu.nodes.values())
 
 
@@ -178,9 +186,9 @@ def test_legacy_menu() -> None:
     assert (main.retries, main.on_fail) == (3, "PlayPrompt_6492c6be")
     store = nodes["StoreUserInput_4ea03294"]
     assert (store.kind, store.digits, store.timeout) == ("input", 6, 7.0)
-    assert nodes["Transfer_3e0587cd"].queue == "Support"
-    assert nodes["Transfer_8fa4ca4e"].flow == "CHANGE TO ORDER FLOW"
-    assert nodes["Transfer_c1b5b428"].to == "+15550199"
+    assert end(menu, "Transfer_3e0587cd").queue == "Support"
+    assert end(menu, "Transfer_8fa4ca4e").flow == "CHANGE TO ORDER FLOW"
+    assert end(menu, "Transfer_c1b5b428").queue == "phone +15550199"
     assert nodes["PlayPrompt_8b92b9f1"].say == "(audio: Closed.wav)"
     assert found(lint(menu)) == {
         ("UNRESOLVED_TARGET", "CheckHoursOfOperation_d0a3cb7f"),
@@ -210,7 +218,7 @@ def test_legacy_loop_region_is_unrolled_exactly() -> None:
     hold = nodes["hold-loop"]
     assert dict(hold.chance) == {"hold-music": 0.5, "set-queue": 0.5}
     assert ("UNRESOLVED_TARGET", "hold-loop") in found(lint(menu))
-    assert nodes["to-queue"].queue == "Counter"
+    assert end(menu, "to-queue").queue == "Counter"
     assert imported.data["nodes"]["retry.loop2"]["label"] == "Loop pass 3 of 3: done"
 
 
@@ -295,19 +303,19 @@ def test_corpus_context_tracking_main(have_corpus: None) -> None:
     main = menu.nodes["GetUserInput_47f73541"]
     zero = main.option("0")
     assert zero is not None and zero.target == "PlayPrompt_55de1be6"
-    assert menu.nodes["Transfer_79af9bbc"].queue == "BasicQueue"
+    assert end(menu, "Transfer_79af9bbc").queue == "BasicQueue"
     # Loop(3): timeouts, no match and 9 replay the menu 3 times, then the agent prompt.
     assert (main.retries, main.on_fail) == (4, "PlayPrompt_55de1be6")
     assert main.option("9") is None
     unresolved = {str(f.node) for f in lint(menu) if f.rule == "UNRESOLVED_TARGET"}
-    flows = {menu.nodes[n].flow for n in unresolved if menu.nodes[n].kind == "transfer"}
+    flows = {end(menu, n).flow for n in unresolved if end(menu, n).kind == "transfer"}
     assert flows == {"CHANGE TO MAKE PAYMENT FLOW", "CHANGE TO CHANGE PIN FLOW"}
 
 
 def test_corpus_make_payment_links_back_to_main(have_corpus: None) -> None:
     menu = corpus("Make_Payment")
     assert reached_person(menu)
-    assert menu.nodes["Transfer_8340187a"].flow == "001 Context Tracking - Main"
+    assert end(menu, "Transfer_8340187a").flow == "001 Context Tracking - Main"
     assert corpus("Context_Tracking_-_Main").name == "001 Context Tracking - Main"
     assert menu.nodes["GetUserInput_ad4a8d21"].retries == 4  # its Loop(3), folded
 
@@ -515,3 +523,42 @@ def test_random_flows_translate_consistently(data: st.DataObject) -> None:
     menu = to_menu(connect.read(json.dumps(flow, indent=1), "random.json"))
     lint(menu)
     assert all(note.node in menu.nodes for note in menu.notes)
+
+
+# -- as Connect runs them ----------------------------------------------------------------------
+
+def test_channel_checks_resolve_to_voice_and_error_exits_are_live() -> None:
+    _, menu = load("callback_channel.json")
+    nodes = menu.nodes
+    assert nodes[menu.start].kind == "message" and nodes[menu.start].next == "Menu"  # VOICE
+    save = dict(nodes["Save_number"].chance)  # InvalidCallbackNumber: a caller's mistake
+    assert save == {"Set_callback_queue": 0.5, "Not_valid": 0.5}
+    # the retry cycle: not valid -> Loop(3) -> ask again, pass by pass, then the phone queue
+    walk, nid = [], "Ask_number"
+    while nid is not None and nodes[nid].kind != "agent" and len(walk) < 30:
+        walk.append(nid)
+        node = nodes[nid]  # at each check of the number, take "not valid"
+        nid = node.next if node.kind != "branch" else next(
+            (t for t, _ in node.chance if t.startswith("Not_valid")), node.chance[0][0])
+    assert "Ask_number.loop3" in walk
+    got = found(lint(menu))
+    assert ("UNREACHABLE", "Chat_queue") in got  # a chat-only queue: no phone call gets there
+    assert not any(".loop" in str(n) for _, n in got)  # loop copies manufacture no findings
+    assert ("UNRESOLVED_TARGET", "Save_number") in got
+    assert not {r for r, _ in got} & {"NO_PATH_TO_HUMAN", "MISSING_TARGET"}
+
+
+def test_a_legacy_channel_check_is_voice() -> None:
+    doc = {"modules": [
+        {"id": "check", "type": "CheckAttribute", "branches": [
+            {"condition": "Evaluate", "conditionType": "Equals", "conditionValue": "CHAT",
+             "transition": "chat"},
+            {"condition": "NoMatch", "transition": "phone"}],
+         "parameters": [{"name": "Attribute", "value": "Channel"},
+                        {"name": "Namespace", "value": "System"}]},
+        {"id": "chat", "type": "Transfer", "target": "Queue", "branches": [],
+         "parameters": []},
+        {"id": "phone", "type": "Disconnect", "branches": [], "parameters": []}],
+        "start": "check", "version": "1", "type": "contactFlow"}
+    menu = to_menu(connect.read(json.dumps(doc), "legacy_channel.json"))
+    assert menu.nodes["check"].kind == "message" and menu.nodes["check"].next == "phone"

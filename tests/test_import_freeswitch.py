@@ -155,7 +155,7 @@ def test_pattern_expansion_limits() -> None:
                '<entry action="menu-exec-app" digits="/^([0-9]{3})$/" param="transfer $1"/>'
                '<entry action="menu-top" digits="/^(9|7)$/"/></menu>')
     imp = read(text, "t.xml")
-    assert [n.rule for n in imp.notes] == ["NO_MATCHING_KEY"]
+    assert [n.rule for n in imp.notes] == ["NO_MATCHING_KEY", "UNRESOLVED_TARGET"]
     assert "only the first 100" in imp.notes[0].message
     options = imp.data["nodes"]["m"]["options"]
     assert options["7"] == options["9"] == "m" and len(options) == 102
@@ -179,10 +179,11 @@ def test_applications() -> None:
     imp = read(xml(f'<menu name="m" greet-long="say:x">{body}</menu>'), "t.xml")
     nodes = imp.data["nodes"]
     kinds = {d: nodes[nodes["m"]["options"][d]]["kind"] for d, _ in entries}
-    assert kinds == {"1": "agent", "2": "transfer", "3": "transfer", "4": "agent",
+    assert kinds == {"1": "agent", "2": "agent", "3": "transfer", "4": "agent",
                      "5": "self_service", "6": "message", "7": "message", "8": "message",
                      "9": "hangup", "0": "menu"}
     assert nodes["m.7"]["seconds"] == 1.5 and nodes["m.8"]["say"] == "Hello there"
+    assert nodes["m.2"]["queue"] == "phone 155"  # a number through a gateway: forwarded
     assert [(n.rule, n.node) for n in imp.notes] == [("UNRESOLVED_TARGET", "m.3")]
     to_menu(imp)
 
@@ -369,3 +370,18 @@ def test_generated_menus(text: str) -> None:
         assert "without a name" in str(exc) or "defined twice" in str(exc), str(exc)
         return
     lint(to_menu(imp))
+
+
+def test_a_bare_ampersand_is_read_as_freeswitch_reads_it() -> None:
+    m = to_menu(read((DATA / "ampersand.xml").read_text(encoding="utf-8"), "amp.xml"))
+    assert (m.nodes["garden"].say or "").startswith("Plants & Trees. For opening hours")
+    assert m.nodes[m.nodes["garden"].option("0").target].kind == "agent"
+    assert [(n.rule, n.source.line) for n in m.notes if n.source] == [
+        ("LENIENT_READ", 5), ("LENIENT_READ", 11)]
+
+
+def test_entities_stay_refused_after_ampersands_are_read() -> None:
+    bomb = ('<!DOCTYPE x [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;">]>\n'
+            '<include><menu name="m" greet-long="say:&b; & more"/></include>')
+    with pytest.raises(SyntaxProblem, match="entities"):
+        read(bomb, "bomb.xml")

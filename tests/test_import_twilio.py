@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import twilio
-from ivr.formats.imported import Imported, to_menu
+from ivr.formats.imported import UNANSWERED, Imported, to_menu
 from ivr.formats.registry import read_any
+from ivr.language.speech import seconds_of
 from ivr.model import Menu
 from ivr.structure.lint import Finding, lint
 
@@ -75,8 +76,9 @@ def test_menu_fixture_kinds_keys_and_targets() -> None:
     kinds = {nid: n.kind for nid, n in menu.nodes.items()}
     assert kinds == {"Trigger": "message", "welcome": "message", "main_menu": "menu",
                      "sorry": "message", "account": "input", "lookup": "branch",
-                     "balance": "message", "voicemail": "voicemail", "sales": "agent",
-                     "operator": "agent", "balance.audioComplete": "hangup"}
+                     "balance": "message", "voicemail": "voicemail", "sales": "branch",
+                     "sales.answered": "agent", "operator": "agent",
+                     "balance.audioComplete": "hangup"}
     main = menu.nodes["main_menu"]
     assert {o.key: o.target for o in main.options} == {
         "1": "account", "2": "sales", "3": "sales", "0": "operator"}
@@ -86,10 +88,12 @@ def test_menu_fixture_kinds_keys_and_targets() -> None:
     account = menu.nodes["account"]
     assert (account.digits, account.next, account.on_fail) == (6, "lookup", "voicemail")
     assert dict(menu.nodes["lookup"].chance) == {"balance": 0.5, "voicemail": 0.5}
-    assert menu.nodes["sales"].queue == "Sales"
+    # failedToEnqueue -> voicemail is live: the queue can fail to take the call
+    assert dict(menu.nodes["sales"].chance) == {"sales.answered": 1 - UNANSWERED,
+                                                "voicemail": UNANSWERED}
+    assert menu.nodes["sales.answered"].queue == "Sales"
     assert menu.nodes["operator"].queue == "client:alice"
     assert menu.nodes["sorry"].say == "(audio: sorry.mp3)"
-    assert imported.data["nodes"]["sales"]["note"] == "not modelled: failedToEnqueue -> voicemail"
     assert found(lint(menu)) == {("UNRESOLVED_TARGET", "lookup")}
 
 
@@ -127,7 +131,7 @@ def test_odd_fixture_findings() -> None:
     assert nodes["ghost"].kind == "hangup"
     assert nodes["sub"].flow == "FW00000000000000000000000000000001"
     assert nodes["redirect"].to == "https://example.com/twiml"
-    assert nodes["dial_out"].to == "+15550100"
+    assert nodes["dial_out"].queue == "phone +15550100"  # forwarded: a person
     assert nodes["menu"].on_fail == "split.noMatch"
     assert found(lint(menu)) == {
         ("NO_PATH_TO_HUMAN", "Trigger"), ("MISSING_TARGET", "ghost"),
@@ -171,7 +175,7 @@ def test_split_shared_with_another_state_stays_a_node() -> None:
 @pytest.mark.parametrize(("timeout", "no_match", "on_fail"), [
     ("bye", "first", "bye"),     # invalid repeats the menu: fail goes where timeout goes
     ("first", None, "pick.noMatch"),
-    ("first", "first", None),    # Studio repeats forever; ivr hangs up after retries
+    ("first", "first", "first"),  # Studio repeats forever: an unbounded loop, no hang-up
 ])
 def test_menu_on_fail(timeout: str, no_match: str | None, on_fail: str | None) -> None:
     text = flow(
@@ -185,7 +189,8 @@ def test_menu_on_fail(timeout: str, no_match: str | None, on_fail: str | None) -
         state("bye", "say-play", ("audioComplete", None), say="Bye."))
     nodes, menu = imp(text)
     assert nodes["first"].get("on_fail") == on_fail
-    assert (("DISCONNECT_ON_FAIL", "first") in found(lint(menu))) == (on_fail != "bye")
+    assert (("DISCONNECT_ON_FAIL", "first") in found(lint(menu))) == (on_fail == "pick.noMatch")
+    assert (("UNRESOLVED_TARGET", "first") in found(lint(menu))) == (on_fail == "first")
 
 
 def test_speech_input_and_keypress_elsewhere() -> None:
@@ -235,8 +240,8 @@ def test_conditions_that_match_nothing_or_everything() -> None:
 
 
 @pytest.mark.parametrize(("props", "kind", "field", "value", "rules"), [
-    ({"noun": "number", "to": "+15551234"}, "transfer", "to", "+15551234", set()),
-    ({"noun": "number-multi", "to": "+1555, +1666"}, "transfer", "to", "+1555, +1666", set()),
+    ({"noun": "number", "to": "+15551234"}, "agent", "queue", "phone +15551234", set()),
+    ({"noun": "number-multi", "to": "+1555, +1666"}, "agent", "queue", "phone +1555", set()),
     ({"noun": "number", "to": "{{trigger.call.From}}"}, "transfer", "to",
      "{{trigger.call.From}}", {"UNRESOLVED_TARGET"}),
     ({"noun": "sip", "to": "sip:desk@example.com"}, "agent", "queue",
@@ -261,7 +266,9 @@ def test_capture_payments_unknown_widget_and_say_loop() -> None:
               ("providerError", None)),
         state("thanks", "mystery-widget"))
     nodes, menu = imp(text)
-    assert nodes["first"]["seconds"] == 4.0
+    # said twice: twice the spoken seconds (ivr.language.speech)
+    assert nodes["first"]["seconds"] == pytest.approx(2 * seconds_of("one two three four five"),
+                                                      abs=1e-3)
     assert set(nodes["pay"]["chance"]) == {"thanks", "pay.maxFailedAttempts",
                                            "pay.providerError"}
     assert nodes["thanks"] == {"kind": "message", "seconds": 0, "label": "mystery-widget",
@@ -476,3 +483,35 @@ def check(text: str) -> None:
     except IvrError:
         return
     to_menu(imported)
+
+
+# -- how Studio runs them ---------------------------------------------------------------------
+
+def test_forwarding_to_a_phone_is_a_person_and_its_ring_out_goes_on() -> None:
+    _, menu = load("forward_owner.json")
+    branch = menu.nodes[menu.nodes["main"].option("1").target]
+    outcomes = {menu.nodes[t].kind: p for t, p in branch.chance}
+    assert outcomes == {"agent": 1 - UNANSWERED, "voicemail": UNANSWERED}
+    rules = found(lint(menu))
+    assert not {r for r, _ in rules} & {"NO_PATH_TO_HUMAN", "UNREACHABLE", "DISCONNECT_ON_FAIL"}
+    # every failure repeats the gather: Studio loops there, it never hangs up
+    assert menu.nodes["main"].on_fail == "main" and ("UNRESOLVED_TARGET", "main") in rules
+
+
+def test_a_split_on_another_widgets_digits_follows_the_earlier_entry() -> None:
+    _, menu = load("misread_digits.json")
+    billing = menu.nodes["billing"]  # its keys are never read: an input, not a menu
+    assert billing.kind == "input"
+    assert dict(menu.nodes["billing_keys"].chance) == {"balance": 1.0}  # main's 1, always
+    rules = found(lint(menu))
+    assert {("NO_MATCHING_KEY", "billing"), ("UNREACHABLE", "clerk"),
+            ("NO_PATH_TO_HUMAN", "Trigger")} <= rules
+
+
+def test_the_older_studio_dialect_is_read_with_a_note() -> None:
+    _, menu = load("old_dialect.json")
+    welcome = menu.nodes["welcome"]
+    assert welcome.kind == "menu" and {o.key: o.target for o in welcome.options} == {
+        "1": "appointments", "0": "front_desk"}
+    assert menu.nodes["front_desk"].kind == "agent" and menu.nodes[menu.start].next == "welcome"
+    assert found(lint(menu)) == {("LENIENT_READ", None)}

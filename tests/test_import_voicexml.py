@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from ivr.errors import IvrError, LoadError, SyntaxProblem
 from ivr.formats import voicexml
 from ivr.formats.imported import to_menu
-from ivr.formats.registry import read_any
+from ivr.formats.registry import load_any, read_any
+from ivr.formats.text import read_text
 from ivr.model import Menu
 from ivr.structure.lint import lint
 
@@ -178,7 +179,7 @@ def test_corpus_ground_truth() -> None:
 
 def test_sniff() -> None:
     for p in DATA.glob("*.vxml"):
-        assert voicexml.sniff(p.read_text(encoding="utf-8")), p
+        assert voicexml.sniff(read_text(p)), p
     assert voicexml.sniff('\ufeff<!-- c --><!DOCTYPE vxml [\n]>\n<vxml:vxml xmlns:vxml="x">')
     assert not voicexml.sniff("<vxmlish/>")
     assert not voicexml.sniff('<?xml version="1.0"?><include><menu name="m"/></include>')
@@ -295,3 +296,25 @@ SEED = (DATA / "bank.vxml").read_text(encoding="utf-8")
 def test_only_ivr_errors_from_mutations(at: int, cut: int, insert: str) -> None:
     text = SEED[:at] + insert + SEED[at + cut:]
     survives(text, "mutant.vxml")
+
+
+def test_a_declared_encoding_is_honoured() -> None:
+    m = load_any(DATA / "latin1.vxml")  # ISO-8859-1 bytes, as its declaration says
+    assert m.nodes["accueil"].say == ("Boulangerie Émile. Pour les horaires, tapez 1. Pour "
+                                      "parler à un vendeur, tapez 0.")
+    counter = m.nodes[m.nodes["accueil"].option("0").target]
+    assert counter.kind == "agent"  # a transfer named "operator"
+    assert "NO_PATH_TO_HUMAN" not in {r for r, _ in found(m)}
+
+
+def test_an_undeclared_or_unknown_encoding_is_still_one_line(tmp_path: Path) -> None:
+    f = tmp_path / "bad.vxml"
+    f.write_bytes('<vxml version="2.1"><form><block>café</block></form></vxml>'
+                  .encode("latin-1"))
+    with pytest.raises(IvrError, match="not UTF-8"):
+        load_any(f)
+    f.write_bytes('<?xml version="1.0" encoding="x-klingon"?><vxml version="2.1"><form>'
+                  '<block>café</block></form></vxml>'.encode("latin-1"))
+    with pytest.raises(IvrError) as info:
+        load_any(f)
+    assert "\n" not in str(info.value)

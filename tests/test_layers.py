@@ -15,7 +15,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "ivr"
 
 #: Lowest first. The ground floor is the top-level modules of ``ivr``.
-ROOMS = ("", "formats", "structure", "queueing", "callers", "walk", "audit", "present", "cli")
+ROOMS = ("", "language", "formats", "structure", "queueing", "callers", "walk", "audit",
+         "present", "cli")
 
 
 def room_of(module: str) -> str:

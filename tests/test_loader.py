@@ -182,9 +182,13 @@ def test_menu_on_timeout_and_on_invalid_default_to_itself(full: Menu) -> None:
 
 
 def test_seconds_from_words_at_the_configured_pace(full: Menu) -> None:
-    assert full.nodes["main"].seconds == pytest.approx(6 / 2)  # six words at 2 words/s
-    assert full.nodes["greeting"].seconds == pytest.approx(3 / 2)
-    assert full.nodes["account"].seconds == pytest.approx(4 / 2)
+    # words_per_second: 2 is 2/2.5 of each language's rate (docs/languages.md)
+    from ivr.language.speech import rate_of, seconds_of
+    for nid in ("main", "greeting", "account"):
+        node = full.nodes[nid]
+        assert node.say and node.seconds == pytest.approx(
+            seconds_of(node.say, "en", rate_of("en", 2.0)))
+        assert node.seconds == pytest.approx(seconds_of(node.say) * 2.5 / 2)
 
 
 def test_explicit_seconds_win_over_words(full: Menu) -> None:
@@ -199,7 +203,7 @@ def test_seconds_at_the_default_pace_and_without_say() -> None:
           main: {kind: menu, say: one two three four five, options: {0: agent}}
           agent: {kind: agent}
     """)
-    assert m.nodes["main"].seconds == pytest.approx(5 / 2.5)
+    assert m.nodes["main"].seconds == pytest.approx(5 / 3.6)  # five syllables at 3.6/s
     assert m.nodes["agent"].seconds == 0
     assert m.defaults.timeout == 5 and m.defaults.retries == 3
     assert m.defaults.words_per_second == 2.5 and m.defaults.on_fail is None
@@ -1334,3 +1338,19 @@ def test_positions_with_any_newline(newline: str) -> None:
 def test_unicode_line_separators_in_text_do_not_shift_positions(char: str) -> None:
     e = error(LINES.replace("{X}", char))
     assert (e.line, e.column) == (6, 25), str(e)
+
+
+def test_import_notes_are_read_back_and_checked() -> None:
+    text = ("name: T\nstart: a\nnodes:\n  a: {kind: agent}\nx-import-notes:\n"
+            "  - {rule: MISSING_TARGET, node: a, message: gone, source: 'f.json:3:4'}\n"
+            "  - {rule: LENIENT_READ, node: null, message: skipped, source: 'f.conf:9:1'}\n")
+    m = parse_menu(text, "t.yaml")
+    assert [(n.rule, n.node) for n in m.notes] == [("MISSING_TARGET", "a"),
+                                                  ("LENIENT_READ", None)]
+    assert m.notes[0].source == m.nodes["a"].source  # the finding points into this file
+    assert m.notes[1].source is not None and m.notes[1].source.line == 9
+    with pytest.raises(LoadError, match="rule 'NOPE' is not one of"):
+        parse_menu(text.replace("LENIENT_READ", "NOPE"), "t.yaml")
+    with pytest.raises(LoadError, match="must be a list"):
+        parse_menu("name: T\nstart: a\nnodes: {a: {kind: agent}}\nx-import-notes: 3\n",
+                   "t.yaml")

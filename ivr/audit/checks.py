@@ -12,6 +12,7 @@ source line, the keys a caller presses to get there, and the figure against the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -34,21 +35,11 @@ from ivr.audit.verdict import (
     plural,
 )
 from ivr.callers.simulate import DEFAULT_SEED
+from ivr.language.phrases import NO_SPACES, Extra, mentions, merge, primary
 from ivr.model import EVENTS, KEYPAD, Menu
 from ivr.structure.lint import Finding, LintConfig, lint
 from ivr.structure.topology import Routes, Topology, describe, reaching
 
-#: Words that say a prompt offers a person (person_on_request with stated: true).
-PERSON_WORDS = re.compile(
-    r"\b(representatives?|agents?|operators?|associates?|advis[oe]rs?|specialists?|"
-    r"someone|somebody|person|human|team member|staff|nurses?|front desk|"
-    r"customer (?:service|care|support)|(?:speak|talk) (?:with|to)|live help|"
-    r"operador(?:a|es)?|persona|agente|hablar con)\b", re.I)
-#: Words that say the expected wait is announced (wait_announced).
-WAIT_WORDS = re.compile(
-    r"\b(wait(?:ing)? times?|estimated (?:wait|hold)|expected wait|wait (?:is|of|will be)|"
-    r"hold time|minutes?|position in (?:the )?(?:queue|line)|callers? ahead|"
-    r"tiempo de espera|minutos?)\b", re.I)
 _EV = {e: i for i, e in enumerate(EVENTS)}
 #: How importers write a recorded prompt: "(audio: file)".
 _AUDIO = re.compile(r"\(audio: [^)]*\)")
@@ -70,8 +61,12 @@ def spoken(say: str | None) -> str | None:
 class Facts:
     """What the checks ask of one menu, computed once and shared between rules."""
 
-    def __init__(self, menu: Menu, *, n: int, seed: int) -> None:
+    def __init__(self, menu: Menu, *, n: int, seed: int, phrases: Extra | None = None) -> None:
         self.menu = menu
+        #: Phrases added to ivr's lists (the lint config's); :func:`evaluate` adds the
+        #: policy's own for each of its rules.
+        self.base_phrases: Extra = phrases or {}
+        self.phrases: Extra = self.base_phrases
         self.top = Topology.of(menu)
         self.start = self.top.index[menu.start]
         self.routes = Routes(self.top, menu.start, self.top.route_weight())
@@ -105,6 +100,13 @@ class Facts:
 
     def name(self, i: int) -> str:
         return repr(self.top.ids[i])
+
+    def says(self, kind: str, node_id: str, text: str | None) -> bool:
+        """Whether ``text`` (spoken at node ``node_id``) says a phrase of ``kind`` in the
+        node's language (ivr.language.phrases, plus the policy's and config's)."""
+        node = self.menu.nodes.get(node_id)
+        lang = self.menu.language_of(node) if node is not None else self.menu.language
+        return mentions(kind, text, lang, self.phrases)
 
     @cached_property
     def to_person(self) -> np.ndarray:
@@ -194,6 +196,9 @@ def check_person_reachable(f: Facts, p: Params) -> Outcome:
 def check_zero_reaches_person(f: Facts, p: Params) -> Outcome:
     within = int(p["within"])
     menus = f.reachable_menus()
+    if not menus and not f.human[f.start]:  # no 0 to press, and no person behind it anyway
+        return failed("no menu to press 0 at, and no person can be reached from the start",
+                      f.at(f.start, "no key sequence from here reaches a person"))
     if not menus:
         return not_applicable("the menu has no menus callers can reach (no key choices)")
     bad = []
@@ -242,7 +247,8 @@ def check_person_on_request(f: Facts, p: Params) -> Outcome:
         elif stated and not _says_person(f, i, words or "", within):
             bad.append(f.at(i, f"key {keys[0]} leads to a person, but the prompt does not say "
                             "so (it names no representative, agent, operator, person or "
-                            "the agent's label)"))
+                            "the agent's label in its language, "
+                            f"{f.menu.language_of(f.menu.nodes[f.top.ids[i]])})"))
         else:
             good.append(f"{f.top.ids[i]}: {', '.join(keys)}")
     where = "the first menu" if p["at"] == "first_menu" else all_of(len(menus), "menu")
@@ -259,18 +265,28 @@ def check_person_on_request(f: Facts, p: Params) -> Outcome:
 def _says_person(f: Facts, i: int, say: str, within: int) -> bool:
     """Whether a menu's prompt names a person, or an agent an option reaches (its label,
     queue or id, ``member_services`` read as "member services")."""
-    if PERSON_WORDS.search(say):
+    if f.says("person", f.top.ids[i], say):
         return True
-    top, text = f.top, " ".join(re.findall(r"[a-z0-9]+", say.lower()))
+    top, text = f.top, _words(say)
+    spaced = primary(f.menu.language_of(f.menu.nodes[top.ids[i]])) not in NO_SPACES
     dst = top.dst[f.options_of(i)]
     for t in dst[f.to_person[dst] <= within].tolist():
         near = [t, *(int(a) for a in top.dst[f.out_edges(t)] if f.agents[a])]
         for node in (f.menu.nodes[top.ids[k]] for k in near):
             for name in (node.label, node.queue, node.id if node.kind == "agent" else None):
-                words = " ".join(re.findall(r"[a-z0-9]+", (name or "").lower()))
-                if words and re.search(rf"\b{re.escape(words)}\b", text):
+                words = _words(name or "")
+                if not words:
+                    continue
+                if spaced and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text):
+                    return True
+                if not spaced and words.replace(" ", "") in text.replace(" ", ""):
                     return True
     return False
+
+
+def _words(text: str) -> str:
+    """Letters and digits of any script, case-folded, one space between words."""
+    return " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold()))
 
 
 def check_menus_before_person_option(f: Facts, p: Params) -> Outcome:
@@ -331,7 +347,7 @@ def check_no_disconnect_on_error(f: Facts, p: Params) -> Outcome:
 
 
 def _question(text: str | None) -> str | None:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower())) or None if text else None
+    return _words(text) or None if text else None
 
 
 def check_no_repeated_question(f: Facts, p: Params) -> Outcome:
@@ -377,12 +393,12 @@ def check_wait_announced(f: Facts, p: Params) -> Outcome:
     bad = []
     for i in agents:
         node = f.menu.nodes[top.ids[i]]
-        if WAIT_WORDS.search(spoken(node.say) or ""):
+        if f.says("wait", node.id, spoken(node.say)):
             continue
         into = f.in_edges(i)
         into = into[f.reached[top.src[into]]]
         heard = [f.menu.nodes[top.ids[int(top.src[e])]] for e in into]
-        if heard and all(h.kind == "message" and WAIT_WORDS.search(spoken(h.say) or "")
+        if heard and all(h.kind == "message" and f.says("wait", h.id, spoken(h.say))
                          for h in heard):
             continue
         recorded = any(_AUDIO.search(h.say or "") for h in [node, *heard])
@@ -481,16 +497,19 @@ CHECK_FUNCTIONS: dict[str, Callable[[Facts, Params], Outcome]] = {
 
 
 def evaluate(facts: Facts, policy: Policy, rule: PolicyRule) -> Verdict:
-    """One rule on one menu."""
+    """One rule on one menu (prompts read with the policy's phrases added)."""
+    facts.phrases = merge(facts.base_phrases, policy.phrases) if policy.phrases else \
+        facts.base_phrases
     out = CHECK_FUNCTIONS[rule.check](facts, rule.params)
     return Verdict(policy.id, rule.id, rule.check, out.status, out.message, out.method,
                    rule.level, out.evidence, rule.source)
 
 
 def audit(menu: Menu, policies: Sequence[Policy], *, n: int = 100_000,
-          seed: int = DEFAULT_SEED) -> tuple[Verdict, ...]:
+          seed: int = DEFAULT_SEED, phrases: Extra | None = None) -> tuple[Verdict, ...]:
     """Every rule of every policy on ``menu``; time checks simulate ``n`` callers with
-    ``seed`` where the exact solution does not give the figure.
+    ``seed`` where the exact solution does not give the figure; ``phrases`` adds to the
+    per-language phrase lists (the lint config's ``phrases:``).
 
     Examples
     --------
@@ -506,7 +525,7 @@ def audit(menu: Menu, policies: Sequence[Policy], *, n: int = 100_000,
     >>> [(v.rule, v.status) for v in audit(m, resolve(["gethuman"]))[:2]]
     [('zero-out', 'failed'), ('wait-time', 'not-applicable')]
     """
-    facts = Facts(menu, n=n, seed=seed)
+    facts = Facts(menu, n=n, seed=seed, phrases=phrases)
     return tuple(evaluate(facts, policy, rule) for policy in policies for rule in policy.rules)
 
 

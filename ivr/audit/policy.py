@@ -21,6 +21,7 @@ from ivr.errors import ConfigError
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import read_text
 from ivr.formats.yamltext import Path, parse_yaml
+from ivr.language.phrases import PHRASES_SCHEMA, read_table
 from ivr.limits import MAX_NUMBER, shown
 from ivr.model import Source
 from ivr.structure.lint import RULES
@@ -30,7 +31,7 @@ POLICY_DIR = FilePath(__file__).resolve().parent / "policies"
 #: What a failed rule is reported as (SARIF levels).
 LEVELS = ("error", "warning", "note")
 RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-TOP_FIELDS = ("policy", "title", "description", "source", "rules", "not_covered")
+TOP_FIELDS = ("policy", "title", "description", "source", "rules", "not_covered", "phrases")
 SOURCE_FIELDS = ("title", "url", "publisher", "date", "status", "note")
 RULE_FIELDS = ("check", "title", "section", "requires", "interpretation", "level", "params")
 GAP_FIELDS = ("section", "requires", "why")
@@ -181,6 +182,9 @@ class Policy:
     source: Source
     description: str | None = None
     not_covered: tuple[Gap, ...] = ()
+    #: Phrases the policy adds to ivr's lists (language -> kind -> phrases), for the
+    #: checks that read prompts (a stated person, an announced wait).
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -210,7 +214,16 @@ class _PolicyReader(Checker):
             source=Source(self.doc.file, 1, 1),
             description=self.optional_text(top, (), "description"),
             not_covered=self.gaps(top.get("not_covered")),
+            phrases=self.phrases(top.get("phrases")),
         )
+
+    def phrases(self, raw: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+        if raw is None:
+            return {}
+        table, problem = read_table(raw)
+        if problem:
+            self.fail(("phrases",), problem, hint="phrases: {ru: {person: [оператор*]}}")
+        return table
 
     def optional_text(self, d: Mapping[str, Any], path: Path, name: str) -> str | None:
         return self.text(d[name], (*path, name), name).strip() if name in d else None
@@ -389,6 +402,7 @@ def policy_schema() -> dict[str, Any]:
                           "additionalProperties": False,
                           "properties": {k: text for k in GAP_FIELDS}},
             },
+            "phrases": PHRASES_SCHEMA,
         },
     }
 

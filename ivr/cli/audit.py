@@ -13,10 +13,13 @@ from ivr.audit.checks import STATUSES, MenuAudit, Verdict, audit
 from ivr.audit.policy import Policy, resolve, shipped_names, shipped_path
 from ivr.audit.sarif import sarif_log
 from ivr.cli.common import (
+    CONFIG_NAME,
     Command,
     Out,
     count,
     from_format,
+    lint_config,
+    load_file,
     max_bytes,
     menu_files,
     sampling,
@@ -24,7 +27,6 @@ from ivr.cli.common import (
 )
 from ivr.errors import ConfigError, IvrError
 from ivr.figures import dumps
-from ivr.formats.registry import load_any
 from ivr.model import Source
 
 _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
@@ -124,16 +126,17 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
     if not args.paths:
         raise ConfigError("name the menus to audit: ivr audit --policy NAME PATH...")
     policies = resolve(args.policy)
+    phrases = lint_config(args).phrases
     audits: list[MenuAudit] = []
     for file in menu_files(args.paths):
         try:
-            menu = load_any(file, args.from_format, max_bytes=args.max_bytes)
+            menu = load_file(args, file)
         except IvrError as exc:
             print(str(exc), file=sys.stderr)
             audits.append(MenuAudit(file, None, error=str(exc)))
             continue
         audits.append(MenuAudit(file, menu.name, audit(menu, policies, n=args.n,
-                                                       seed=args.seed)))
+                                                       seed=args.seed, phrases=phrases)))
     counts = _counts(audits)
     unreadable = sum(a.error is not None for a in audits)
     if args.format == "sarif":
@@ -201,5 +204,8 @@ def register(command: Command) -> None:
     sampling(p, "callers simulated for time rules the exact solution does not answer")
     p.add_argument("--root", metavar="DIR", help="SARIF paths are relative to this folder "
                    "(default: the git repository around the current folder)")
+    p.add_argument("--config", metavar="FILE",
+                   help=f"lint config whose phrases: add to the per-language phrase lists "
+                   f"(default ./{CONFIG_NAME} if present; see docs/languages.md)")
     from_format(p)
     max_bytes(p)

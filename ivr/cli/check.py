@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from ivr.cli.common import (
@@ -15,17 +16,21 @@ from ivr.cli.common import (
     lint_config,
     lint_options,
     load,
+    load_file,
     max_bytes,
     menu_files,
     write_atomically,
 )
-from ivr.errors import IvrError, one_line
+from ivr.errors import ConfigError, IvrError, one_line
 from ivr.figures import dumps
 from ivr.formats.dot import to_dot
 from ivr.formats.mermaid import to_mermaid
 from ivr.formats.native import parse_menu
-from ivr.formats.registry import load_any
+from ivr.formats.registry import linked_files
 from ivr.formats.yamlout import to_yaml
+from ivr.language.display import pad
+from ivr.language.display import width as display_width
+from ivr.model import Menu
 from ivr.structure.graph import to_graph
 from ivr.structure.lint import RULES, SEVERITIES, Finding, lint
 from ivr.structure.paths import paths
@@ -51,7 +56,7 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
     for file in menu_files(args.paths):
         files += 1
         try:
-            menu = load_any(file, args.from_format, max_bytes=args.max_bytes)
+            menu = load_file(args, file)
         except IvrError as exc:
             unreadable += 1
             print(str(exc), file=sys.stderr)
@@ -96,13 +101,13 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
     if not routes:
         out.line("  no ending can be reached from the start")
         return 0
-    width = max(len(r.node) for r in routes)
-    key_width = max(12, *(len(r.keys) for r in routes))
-    out.line(f"  {'ending':<{width}}  {'kind':<12}  {'fewest keys':<{key_width}}  "
+    width = max(display_width(r.node) for r in routes)
+    key_width = max(12, *(display_width(r.keys) for r in routes))
+    out.line(f"  {pad('ending', width)}  {'kind':<12}  {pad('fewest keys', key_width)}  "
              f"{'seconds':>7}  fastest (s)")
     for r in routes:
         fastest = "" if r.fastest_keys == r.keys else f"  via {r.fastest_keys}"
-        line = (f"  {r.node:<{width}}  {r.kind:<12}  {r.keys:<{key_width}}  "
+        line = (f"  {pad(r.node, width)}  {r.kind:<12}  {pad(r.keys, key_width)}  "
                 f"{r.seconds:7.1f}  {r.fastest_seconds:7.1f}{fastest}")
         out.line(out.paint(line, "ok") if r.kind == "agent" else line)
     people = [r for r in routes if r.kind == "agent"]
@@ -125,17 +130,65 @@ def cmd_graph(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: Out) -> int:
-    menu = load_any(args.file, args.from_format, max_bytes=args.max_bytes, follow=False)
+    if os.path.isdir(args.file):
+        return _import_folder(args)
+    menu = load_file(args, args.file)  # flows it hands calls to are inlined: one menu
     text = to_yaml(menu)
     parse_menu(text, args.output or "<output>")  # what we write must load back
     if args.output:
         write_atomically(args.output, text)
         notes = f", {count(len(menu.notes), 'note')} for lint" if menu.notes else ""
+        others = sorted({os.path.basename(n.source.file) for n in menu.nodes.values()}
+                        - {os.path.basename(args.file)})
+        linked = f"; linked flows inlined: {', '.join(others)}" if others else ""
         print(one_line(f"{args.file}: {menu.format} flow {menu.name!r} -> {args.output} "
-                       f"({count(len(menu.nodes), 'node')}{notes})"), file=sys.stderr)
+                       f"({count(len(menu.nodes), 'node')}{notes}{linked})"), file=sys.stderr)
     else:
         out.stream.write(text)
     return 0
+
+
+def _import_folder(args: argparse.Namespace) -> int:
+    """Every flow of a folder as a native menu of its own in OUT, the links between them
+    kept: a ``flow:`` names the written file, so lint follows them as it did the exports."""
+    if not args.output or os.path.isfile(args.output):
+        raise ConfigError("importing a folder writes one menu per flow: give -o FOLDER",
+                          hint=f"e.g. ivr import {args.file} -o menus/")
+    files = [f for f in menu_files([args.file]) if os.path.isfile(f)]
+    written: dict[str, str] = {}  # input file -> output file
+    menus: dict[str, Menu] = {}
+    bad = 0
+    for file in files:
+        try:
+            menus[file] = load_file(args, file, follow=False)
+        except IvrError as exc:
+            bad += 1
+            print(str(exc), file=sys.stderr)
+            continue
+        rel = os.path.relpath(file, args.file)
+        name = os.path.join(args.output, os.path.splitext(rel)[0] + ".yaml")
+        while name in written.values():
+            name = name.removesuffix(".yaml") + "_2.yaml"
+        written[file] = name
+    for file, menu in menus.items():
+        links = linked_files(menu, args.max_bytes)
+        nodes = dict(menu.nodes)
+        for nid, target in links.items():
+            if target in written:
+                nodes[nid] = replace(nodes[nid], flow=os.path.basename(written[target]))
+        menu = replace(menu, nodes=nodes)
+        text = to_yaml(menu)
+        parse_menu(text, written[file])
+        os.makedirs(os.path.dirname(written[file]) or ".", exist_ok=True)
+        write_atomically(written[file], text)
+        kept = sorted({os.path.basename(written[t]) for t in links.values() if t in written})
+        print(f"{file}: {menu.format} flow '{menu.name}' -> {written[file]} "
+              f"({count(len(menu.nodes), 'node')}"
+              + (f"; links kept to {', '.join(kept)}" if kept else "") + ")", file=sys.stderr)
+    print(f"{count(len(menus), 'flow')} -> {args.output}: one menu per flow, linked (a "
+          "transfer to another flow of the folder names its written file; lint follows it)"
+          + (f"; {bad} unreadable" if bad else ""), file=sys.stderr)
+    return 2 if bad else 0
 
 
 def cmd_rules(args: argparse.Namespace, out: Out) -> int:
@@ -174,9 +227,13 @@ def register(command: Command) -> None:
 
     p = command("import", cmd_import,
                 "Translate an exported flow (Amazon Connect, Twilio Studio, FreeSWITCH, "
-                "Asterisk, VoiceXML) into the native YAML menu format.")
-    p.add_argument("file", metavar="FILE", help="an exported flow file")
-    p.add_argument("-o", "--output", metavar="OUT", help="write to this file (default: stdout)")
+                "Asterisk, VoiceXML, Genesys Cloud) into the native YAML menu format: one "
+                "menu with the flows it hands calls to inlined, or, for a folder, one menu "
+                "per flow with the links between them kept.")
+    p.add_argument("file", metavar="FILE", help="an exported flow file, or a folder of them")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write to this file (default: stdout); for a folder, a folder to "
+                   "write one menu per flow in")
     from_format(p)
     max_bytes(p)
 

@@ -107,8 +107,15 @@ def menu_files(targets: Sequence[str]) -> Iterator[str]:
             yield target
 
 
+def load_file(args: argparse.Namespace, path: str, *, follow: bool = True) -> Menu:
+    """One menu or flow file with the shared loading options (--from, --entry, --max-bytes);
+    with ``follow``, the flows it hands calls to in its folder are inlined."""
+    return load_any(path, args.from_format, max_bytes=args.max_bytes, follow=follow,
+                    entry=getattr(args, "entry", None))
+
+
 def load(args: argparse.Namespace) -> Menu:
-    return load_any(args.file, args.from_format, max_bytes=args.max_bytes)
+    return load_file(args, args.file)
 
 
 def load_chain(args: argparse.Namespace) -> Chain:
@@ -164,9 +171,15 @@ def count(n: int, word: str) -> str:
 
 
 def from_format(p: argparse.ArgumentParser) -> None:
+    """--from and --entry: how every command that reads menus reads an exported flow."""
     p.add_argument("--from", dest="from_format", choices=NAMES, metavar="FORMAT",
                    help="read input as this format instead of detecting it: "
                    + ", ".join(NAMES))
+    p.add_argument("--entry", metavar="WHERE",
+                   help="where calls enter the flow, instead of its own start: an Asterisk "
+                   "CONTEXT[,EXTEN], a FreeSWITCH menu name, a VoiceXML form or menu id, a "
+                   "Connect block identifier, a Twilio Studio widget name, a Genesys menu or "
+                   "task refId or name, or a native node id")
 
 
 def max_bytes(p: argparse.ArgumentParser) -> None:
@@ -194,7 +207,7 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
     if path:
         doc = parse_yaml(read_text(path), path)
         config = config.merged(doc.data or {}, path, doc)
-    return config.changed(args.disable or (), args.set or ())
+    return config.changed(getattr(args, "disable", None) or (), getattr(args, "set", None) or ())
 
 
 def sampling(p: argparse.ArgumentParser, callers: str) -> None:

@@ -17,12 +17,12 @@ from ivr.cli.common import (
     from_format,
     lint_config,
     lint_options,
+    load_file,
     max_bytes,
     sampling,
 )
 from ivr.figures import clean, dumps
 from ivr.formats.native import load_population
-from ivr.formats.registry import load_any
 from ivr.present.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
 from ivr.present.gate import GRAMMAR, GateResult, evaluate, parse
 from ivr.present.tables import summary_dict
@@ -194,7 +194,7 @@ def comparison_csv(c: Comparison) -> str:
 
 def cmd_compare(args: argparse.Namespace, out: Out) -> int:
     conditions = parse(args.fail_if or ())
-    menus = [load_any(f, args.from_format, max_bytes=args.max_bytes) for f in args.files]
+    menus = [load_file(args, f) for f in args.files]
     population = None
     if args.callers:
         population = load_population(args.callers, menus[0], max_bytes=args.max_bytes)

@@ -20,6 +20,7 @@ from ivr.cli.common import (
     from_format,
     lint_config,
     lint_options,
+    load_file,
     max_bytes,
     menu_files,
     sampling,
@@ -28,7 +29,6 @@ from ivr.cli.common import (
 )
 from ivr.errors import InputError
 from ivr.formats.native import load_population
-from ivr.formats.registry import load_any
 from ivr.model import Menu, Population
 
 #: ``ivr plot`` output formats, each file written in every one.
@@ -38,7 +38,7 @@ FORMATS = ("png", "svg")
 def _load(args: argparse.Namespace) -> tuple[list[str], list[Menu], Population | None]:
     """Every menu named (folders expanded) and the callers file, checked against each."""
     files = list(menu_files(args.files))
-    menus = [load_any(f, args.from_format, max_bytes=args.max_bytes) for f in files]
+    menus = [load_file(args, f) for f in files]
     population = load_population(args.callers, menus[0], max_bytes=args.max_bytes) \
         if args.callers else None
     return files, menus, population
@@ -56,6 +56,14 @@ def stems(files: list[str]) -> list[str]:
     return [os.path.splitext(name)[0].replace("/", "-") for name in short_names(files)]
 
 
+def _font_note(menus: list[Menu]) -> None:
+    """One line on stderr when no installed font has some characters the plots show."""
+    from ivr.present.plots import missing_glyphs, shown_text
+    note = missing_glyphs(t for m in menus for t in shown_text(m))
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
+
+
 def cmd_plot(args: argparse.Namespace, out: Out) -> int:
     from ivr.present.plots import (
         flow_of,
@@ -69,6 +77,7 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
     )
     from ivr.present.report import callers_of
     files, menus, population = _load(args)
+    _font_note(menus)
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise InputError("not a folder", file=args.output, hint="-o names the folder that "
                          "receives the PNG and SVG files")
@@ -110,6 +119,7 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
 def cmd_report(args: argparse.Namespace, out: Out) -> int:
     from ivr.present.report import report_html
     files, menus, population = _load(args)
+    _font_note(menus)
     page = report_html(menus, population, files=files, n=args.n, seed=args.seed,
                        config=lint_config(args))
     if args.output == "-":

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
-import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from ivr.cli.common import Command, Out, count, from_format, load, max_bytes, write_atomically
+from ivr.cli.common import (
+    Command,
+    Out,
+    count,
+    from_format,
+    load,
+    load_file,
+    max_bytes,
+    write_atomically,
+)
 from ivr.errors import ConfigError, InputError, IvrError, LoadError
 from ivr.figures import dumps
 from ivr.formats.journeys import (
@@ -23,7 +32,7 @@ from ivr.formats.journeys import (
     load_journeys,
     parse_keys,
 )
-from ivr.formats.registry import load_any
+from ivr.language.display import wrap
 from ivr.model import Menu
 from ivr.walk.journeys import JourneyResult, JourneysReport, run_file
 from ivr.walk.walker import Walk, Walker, WalkStep, at_minute, path_text, step_words
@@ -77,7 +86,7 @@ def _menu_for(jf: JourneyFile, menu_path: str | None, args: argparse.Namespace,
                         "ivr test MENU JOURNEYS")
     if path not in menus:
         try:
-            menus[path] = load_any(path, args.from_format, max_bytes=args.max_bytes)
+            menus[path] = load_file(args, path)
         except InputError as exc:
             if menu_path is not None or jf.menu_source is None:
                 raise
@@ -222,14 +231,14 @@ def _arrival(walker: Walker, node: str, elapsed: float, waiting: bool) -> list[s
     if n is None:  # the implicit hang-up
         return [head]
     lines = [f"{head} ({n.kind}" + (f": {n.label})" if n.label else ")")]
+    columns = min(100, shutil.get_terminal_size((100, 24)).columns)
     if n.say:
-        lines += textwrap.wrap(f'"{n.say.strip()}"', width=100, initial_indent=_PAD,
-                               subsequent_indent=_PAD + " ")
+        lines += wrap(f'"{n.say.strip()}"', columns, _PAD, _PAD + " ")
     if waiting and n.kind == "menu":
         opts = [f"{o.key} -> {o.target}" + (f" ({o.label})" if o.label else "")
                 for o in n.options]
-        lines += textwrap.wrap("keys: " + (", ".join(opts) if opts else "none"), width=100,
-                               initial_indent=_PAD, subsequent_indent=_PAD + "      ")
+        lines += wrap("keys: " + (", ".join(opts) if opts else "none"), columns, _PAD,
+                      _PAD + "      ")
     elif waiting and n.kind == "input":
         digits = f"{n.digits} digits" if n.digits else "digits"
         lines.append(f"{_PAD}type {digits} as one entry (e.g. {'1' * (n.digits or 4)})")

@@ -4,7 +4,7 @@ A dialplan is a program, not a graph: the importer runs it symbolically from the
 context, priority by priority, folding bookkeeping applications (Answer, Set, NoOp...) into
 the next step and following Goto/Gosub/Return inline, so only what a caller experiences
 becomes a node. Contexts the call cannot reach are other entry points (internal phones,
-trunks) and stay out of this menu; ``read(..., start="ctx")`` imports another entry.
+trunks) and stay out of this menu; ``read(..., entry="ctx")`` imports another entry.
 docs/formats/asterisk.md has the block -> kind table and every assumption.
 """
 
@@ -18,8 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, NamedTuple, NoReturn
 
-from ivr.errors import LoadError, SyntaxProblem
-from ivr.formats.imported import AUDIO_SECONDS, Imported, expand_digits, node_id
+from ivr.errors import IvrError, LoadError, SyntaxProblem
+from ivr.formats.checks import did_you_mean
+from ivr.formats.imported import (
+    AUDIO_SECONDS,
+    Imported,
+    expand_digits,
+    forwarded,
+    node_id,
+    ring_out,
+)
 from ivr.formats.schedule import day_spec, hour_ranges
 from ivr.model import Note, Source
 
@@ -31,9 +39,20 @@ PATTERN_KEYS = 4
 MAX_FRAMES = 8
 #: Nodes one import may unroll to (a guard against pathological files).
 MAX_NODES = 20000
-#: Context names that say "calls come in here", for choosing the start (see the docs).
-ENTRY = re.compile(r"(?i)from-(external|pstn|trunk|did|sip|provider)|incoming|inbound|ivr|"
-                   r"menu|attendant|reception|main|demo|default|public")
+#: Context names that say calls come in from outside (evidence for the start, see the docs).
+TRUNK = re.compile(r"(?i)from-(external|pstn|trunk|did|sip-external|provider|itsp)|incoming|"
+                   r"inbound|(?<![a-z])did(?![a-z])|pstn|trunk-?in")
+#: Names that say a context answers callers.
+ENTRY = re.compile(r"(?i)ivr|menu|attendant|reception|main|demo|welcome|greeting")
+#: Names that say a context serves the office's own phones or internal routing.
+INTERNAL = re.compile(r"(?i)internal|phones?(?![a-z])|users|employees|staff|outbound|"
+                      r"international|long-?distance|^local$|trunk(?!-?in)|dundi|"
+                      r"international|long-?distance|^local$|trunk(?!-?in)|dundi|"
+                      r"long-?distance|features|hints|stdexten|dial|macro-|sub-|page")
+#: Handler extensions: invalid key, timeout, hang-up and the like, never where calls enter.
+HANDLERS = frozenset({"i", "t", "T", "h", "e", "a", "o", "fax", "talk"})
+_DID = re.compile(r"\+?\d{7,15}")
+_TOKENS = re.compile(r"[\s,?:()@/|&]+")
 SKIPPED = frozenset({"general", "globals"})
 #: Bookkeeping applications: folded into the next priority.
 PASS = frozenset({
@@ -190,6 +209,9 @@ class Plan:
         self.dangling: set[tuple[str, str, int]] = set()
         self._cache: dict[tuple[str, str, int | str], Hit | None] = {}
         self._seen: dict[str, list[Ctx]] = {}
+        #: Lines Asterisk would log and skip (a malformed line, one before any [context]).
+        self.skipped: list[IvrError] = []
+        self.foreign: LoadError | None = None  # the first key=value that is no dialplan
         self._parse(text)
 
     def fail(self, message: str, line: int, hint: str, col: int | None = None) -> NoReturn:
@@ -217,46 +239,62 @@ class Plan:
             if not s:
                 continue
             col = len(line) - len(line.lstrip()) + 1
-            if s[0] == "#":
-                if not re.match(r"#(try)?include|#exec", s):
-                    self.fail(f"cannot read {s[:30]!r}", n, "directives are #include, #exec", col)
-                self.files.append((s.split(None, 1)[-1].strip("\"<> "), n))
-                continue
             if s[0] == "[":
                 cur, last = self._header(s, n, col), None
                 section = s[1:].partition("]")[0].strip().lower()
                 continue
-            m = _ASSIGN.fullmatch(s)
-            if m is None:
-                self.fail(f"cannot read {s[:40]!r}", n, "dialplan lines are [context], "
-                          "exten => ext,priority,App(args), same => ..., include => ctx", col)
-            key, value = m.group(1).lower(), m.group(2).strip()
-            if section in SKIPPED:
-                if section == "globals":
-                    self.globals[m.group(1)] = value
-                continue
-            if cur is None:
-                self.fail(f"{key!r} line outside any [context]", n, "start a context first", col)
-            if key in ("exten", "same"):
-                last = self._exten(cur, key, value, last, n, col)
-            elif key == "include":
-                cur.includes.append((re.split(r"[,|]", value)[0].strip(), n))
-                if re.search(r"[,|]", value):
-                    cur.timed.append((value, n))
-            elif key in ("switch", "lswitch", "eswitch"):
-                cur.switches.append((value, n))
-            elif key != "ignorepat":
-                raise LoadError(f"{m.group(1)!r} is not a dialplan line (in [{cur.name}])",
-                                file=self.file, line=n, column=col,
-                                hint="contexts hold exten/same/include/switch lines: is this "
-                                "extensions.conf (and not queues.conf or another .conf)?")
+            try:
+                last = self._line(s, n, col, cur, last, section)
+            except IvrError as exc:  # Asterisk logs a bad line and goes on: so do we
+                self.skipped.append(exc)
+                if isinstance(exc, LoadError) and exc.message.endswith("is not a dialplan "
+                                                                        "line"):
+                    self.foreign = self.foreign or exc
         if block:
             self.fail("a ;-- block comment is never closed with --;", block,
                       "close it, or is the file truncated?")
-        if not any(c.exts for c in self.contexts.values()):
+        if not any(e.prios for c in self.contexts.values() for e in c.exts.values()):
+            if self.foreign is not None:  # queues.conf, sip.conf: say what the file is not
+                raise self.foreign
+            if self.skipped:
+                raise self.skipped[0]
             raise LoadError("no dialplan extensions (exten => ...) in any context",
                             file=self.file, line=1, column=1,
                             hint="is this extensions.conf? queues.conf and others have none")
+
+    def _line(self, s: str, n: int, col: int, cur: Ctx | None, last: Ext | None,
+              section: str) -> Ext | None:
+        """One line inside (or before) a context; returns the extension ``same`` extends."""
+        if s[0] == "#":
+            if not re.match(r"#(try)?include|#exec", s):
+                self.fail(f"cannot read {s[:30]!r}", n, "directives are #include, #exec", col)
+            self.files.append((s.split(None, 1)[-1].strip("\"<> "), n))
+            return last
+        m = _ASSIGN.fullmatch(s)
+        if m is None:
+            self.fail(f"cannot read {s[:40]!r}", n, "dialplan lines are [context], "
+                      "exten => ext,priority,App(args), same => ..., include => ctx", col)
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if section in SKIPPED:
+            if section == "globals":
+                self.globals[m.group(1)] = value
+            return last
+        if cur is None:
+            self.fail(f"{key!r} line outside any [context]", n, "start a context first", col)
+        if key in ("exten", "same"):
+            return self._exten(cur, key, value, last, n, col)
+        if key == "include":
+            cur.includes.append((re.split(r"[,|]", value)[0].strip(), n))
+            if re.search(r"[,|]", value):
+                cur.timed.append((value, n))
+        elif key in ("switch", "lswitch", "eswitch"):
+            cur.switches.append((value, n))
+        elif key != "ignorepat":
+            raise LoadError(f"{m.group(1)!r} is not a dialplan line", file=self.file, line=n,
+                            column=col, node=f"[{cur.name}]",
+                            hint="contexts hold exten/same/include/switch lines: is this "
+                            "extensions.conf (and not queues.conf or another .conf)?")
+        return last
 
     def _header(self, s: str, n: int, col: int) -> Ctx | None:
         m = _HEADER.fullmatch(s)
@@ -268,9 +306,11 @@ class Plan:
             return None
         ctx = self.contexts.setdefault(name, Ctx(name, n, template="!" in opts))
         for tpl in (o for o in opts if o and o not in "!+"):
-            if tpl not in self.contexts:
-                self.fail(f"[{name}] inherits from [{tpl}], which is not defined above", n,
-                          "define the template first", col)
+            if tpl not in self.contexts:  # Asterisk warns and builds the context without it
+                self.skipped.append(SyntaxProblem(
+                    f"[{name}] inherits from [{tpl}], which is not defined above", file=self.file,
+                    line=n, column=col, hint="define the template first"))
+                continue
             ctx.exts.update(copy.deepcopy(self.contexts[tpl].exts))
             ctx.includes.extend(self.contexts[tpl].includes)
         return ctx
@@ -471,7 +511,7 @@ class Walk:
             return self.ids[key], False
         if len(self.ids) >= MAX_NODES:
             raise LoadError(f"the dialplan unrolls to more than {MAX_NODES} steps",
-                            file=self.file, hint="import one entry context with start=")
+                            file=self.file, hint="import one entry context with --entry")
         raw = raw.replace("#", "hash").replace("*", "star")
         n = self.uses[raw] = self.uses.get(raw, 0) + 1  # copies (one per call site) get _2...
         nid = self.ids[key] = node_id(raw if n == 1 else f"{raw}_{n}", self.taken)
@@ -667,24 +707,33 @@ class Walk:
             node = self.branch(nid, app, args, pos, hit, frames, env)
         elif app == "dial":
             kind, what = _dial(parts[0])
-            node = ({"kind": "agent", "queue": what} if kind == "agent" else
-                    {"kind": "transfer", "to": what}) | {"label": label}
-            if kind == "dynamic" or _DYN.search(what):
+            dynamic = kind == "dynamic" or bool(_DYN.search(what))
+            person = ({"kind": "agent", "queue": what, "label": label} if kind == "agent" else
+                      forwarded(what, label) if not dynamic else
+                      {"kind": "transfer", "to": what, "label": label})
+            if dynamic:
                 self.note("UNRESOLVED_TARGET", nid, f"Dial({parts[0]}): the phone or number "
                           "rung is only known at call time", hit)
+            if person["kind"] == "agent" and self.plan.find(pos.chan, pos.exten,
+                                                            pos.num + 1) is not None:
+                # Dial returns when nobody answers: the next priority (voicemail...) is live
+                answered = self.fixed(("dial", nid), f"{nid}.answered", person, hit)
+                node = ring_out(answered, nxt(), f"Dial({parts[0]})"[:60])
+            else:
+                node = person
         elif app == "queue":
             name = parts[0] or "(unnamed)"
             agent = self.fixed(("queue", nid), f"{nid}.agent",
                                {"kind": "agent", "queue": name, "label": label}, hit)
-            node = {"kind": "branch", "chance": _even([agent, nxt()]),
-                    "label": f"Queue({name}): answered, or the queue gives up (unknown)"}
+            node = ring_out(agent, nxt(), f"Queue({name})")
             self.note("UNRESOLVED_TARGET", nid, f"whether Queue({name}) is answered before it "
                       "returns (timeout, empty queue) is only known at call time", hit)
         elif app in ENDS:
             node = {"kind": ENDS[app], "label": label}
-        elif app == "transfer":
-            node = {"kind": "transfer", "to": parts[0].rpartition("/")[2] or "(nowhere)",
-                    "label": label}  # Transfer([Tech/]destination)
+        elif app == "transfer":  # Transfer([Tech/]destination): forwarding the call
+            dest = parts[0].rpartition("/")[2]
+            node = (forwarded(dest, label) if dest and not _DYN.search(parts[0]) else
+                    {"kind": "transfer", "to": dest or "(nowhere)", "label": label})
             if _DYN.search(parts[0]) or not parts[0]:
                 self.note("UNRESOLVED_TARGET", nid, f"Transfer({args}): destination unknown",
                           hit)
@@ -783,58 +832,145 @@ class Walk:
                 "label": f"{hit.prio.app}({cond})"[:80] + " (unknown at import)"}
 
 
-def choose_start(plan: Plan, start: str | None = None) -> Pos:
-    """The entry: ``start`` ("ctx" or "ctx,exten") if given; else the first context with a
-    WaitExten menu whose name looks like an entry (ENTRY), else the first menu context,
-    else the first entry-named context, else the first context. In it: the ``s``
-    extension, else the extension holding the menu, else its first extension."""
-    if start is not None:
-        name, _, ext = (x.strip() for x in start.partition(","))
-        if name not in plan.contexts:
-            raise LoadError(f"no context [{name}] to start at", file=plan.file,
-                            hint="contexts: " + ", ".join(list(plan.contexts)[:8]))
-        chosen = plan.contexts[plan.alias(name)]
-        if ext:
-            if plan.find(chosen.name, ext, 1) is None:
-                raise LoadError(f"[{name}] has no extension {ext!r} with priority 1",
-                                file=plan.file, hint="start at one that has")
-            return Pos(chosen.name, ext, True, 1)
-    else:
-        ctxs = [c for c in plan.contexts.values()
-                if not c.template and any(1 in e.prios for e in c.exts.values())]
-        menus = [c for c in ctxs if any(p.app.lower() == "waitexten"
-                                        for e in c.exts.values() for p in e.prios.values())]
-        pick = ([c for c in menus if ENTRY.search(c.name)] or menus
-                or [c for c in ctxs if ENTRY.search(c.name)] or ctxs)
-        if not pick:
-            raise LoadError("no extension has priority 1: a call cannot start anywhere",
-                            file=plan.file, line=1, column=1, hint="add exten => s,1,...")
-        chosen = pick[0]
+class Start(NamedTuple):
+    """Where calls enter, why, and the other contexts that could be the entry."""
+
+    pos: Pos
+    why: str
+    others: tuple[str, ...] = ()
+
+
+def _handler(name: str) -> bool:
+    return name in HANDLERS
+
+
+def _referenced(plan: Plan) -> set[str]:
+    """Contexts other contexts include or jump to (Goto, Gosub, Dial(Local/x@ctx)...):
+    those are where calls go, not where they come in."""
+    found: set[str] = set()
+    names = plan.contexts.keys()
+    for c in plan.contexts.values():
+        found.update(i for i, _ in c.includes)
+        for e in c.exts.values():
+            for p in e.prios.values():
+                found.update(t for t in _TOKENS.split(p.args) if t in names and t != c.name)
+    return found
+
+
+def _evidence(plan: Plan, c: Ctx, referenced: set[str]) -> tuple[int, list[str]]:
+    """How much the dialplan says calls arrive in ``c`` (see docs/formats/asterisk.md)."""
+    score, why = 0, list[str]()
+    seen = plan.visible(c.name)
+    apps = {p.app.lower() for v in seen for e in v.exts.values() for p in e.prios.values()}
+    if c.name not in referenced:
+        score, why = score + 2, [*why, "nothing includes or jumps to it"]
+    if TRUNK.search(c.name):
+        score, why = score + 3, [*why, "its name says calls come in from outside"]
+    elif ENTRY.search(c.name):
+        score, why = score + 1, [*why, "its name says it answers callers"]
+    if INTERNAL.search(c.name):
+        score, why = score - 3, [*why, "its name says it serves internal phones or routing"]
+    if apps & {"waitexten", "background"}:
+        score, why = score + 2, [*why, "it plays a menu"]
+    if apps & {"answer", "playback", "queue"}:
+        score, why = score + 1, [*why, "it answers callers"]
+    if any(_DID.fullmatch(e.name) for v in seen for e in v.exts.values()):
+        score, why = score + 1, [*why, "it has a DID (a full phone number) extension"]
+    if seen and c is not seen[0]:
+        score -= 10  # pragma: no cover - visible() always starts with the context itself
+    return score, why
+
+
+def _entry_exten(plan: Plan, chosen: Ctx) -> Pos:
+    """In the chosen context: ``s``, else a DID extension (one with a menu first), else
+    the extension holding the menu, else its first; never an i/t/h handler."""
     if plan.find(chosen.name, "s", 1) is not None:
         return Pos(chosen.name, "s", True, 1)
-    own = [e for e in chosen.exts.values() if 1 in e.prios]
+    own = [e for v in plan.visible(chosen.name) for e in v.exts.values()
+           if 1 in e.prios and not _handler(e.name)]
     if not own:
-        raise LoadError(f"[{chosen.name}] has no extension to start at", file=plan.file,
-                        line=chosen.line or 1, column=1, hint="give it an s extension")
-    menu = [e for e in own if any(p.app.lower() == "waitexten" for p in e.prios.values())]
-    e = (menu or [x for x in own if x.regex is None] or own)[0]
+        raise LoadError(f"[{chosen.name}] has no extension to start at (only i/t/h "
+                        "handlers)", file=plan.file, line=chosen.line or 1, column=1,
+                        hint="give it an s extension, or name another with --entry")
+
+    def menu(e: Ext) -> bool:
+        return any(p.app.lower() in ("waitexten", "background") for p in e.prios.values())
+
+    dids = [e for e in own if e.regex is None and _DID.fullmatch(e.name)]
+    e = ([x for x in dids if menu(x)] or dids or [x for x in own if menu(x)]
+         or [x for x in own if x.regex is None] or own)[0]
     if e.regex is None:
         return Pos(chosen.name, e.name, True, 1)
     keys, _ = expand_digits(e.regex.pattern, PATTERN_KEYS)
     return Pos(chosen.name, keys[0] if keys else e.name[1:], False, 1)
 
 
-def read(text: str, file: str, *, start: str | None = None) -> Imported:
-    """Translate a dialplan; ``start`` ("context" or "context,exten") forces the entry."""
+def choose_start(plan: Plan, start: str | None = None) -> Start:
+    """The entry: ``start`` ("ctx" or "ctx,exten") if given. Otherwise where calls come in
+    is set per trunk outside the dialplan (pjsip.conf ``context=``), so it is chosen by
+    evidence: contexts nothing else includes or jumps to, named for trunks or DIDs,
+    playing a menu or answering, holding DID extensions; never one holding only i/t/h
+    handlers, and away from internal-phone contexts (_evidence). Ties go to file order."""
+    if start is not None:
+        name, _, ext = (x.strip() for x in start.partition(","))
+        if name not in plan.contexts:
+            raise LoadError(f"--entry: no context [{name}] to start at", file=plan.file,
+                            hint=did_you_mean(name, plan.contexts)
+                            or "contexts: " + ", ".join(list(plan.contexts)[:8]))
+        chosen = plan.contexts[plan.alias(name)]
+        if ext:
+            if plan.find(chosen.name, ext, 1) is None:
+                raise LoadError(f"--entry: [{name}] has no extension {ext!r} with priority 1",
+                                file=plan.file, hint="start at one that has")
+            return Start(Pos(chosen.name, ext, True, 1), "named with --entry")
+        return Start(_entry_exten(plan, chosen), "named with --entry")
+    referenced = _referenced(plan)
+    ranked: list[tuple[int, int, Ctx, list[str]]] = []
+    for n, c in enumerate(plan.contexts.values()):
+        ends = [e for v in plan.visible(c.name) for e in v.exts.values() if 1 in e.prios]
+        if c.template or not ends or all(_handler(e.name) for e in ends):
+            continue
+        score, why = _evidence(plan, c, referenced)
+        ranked.append((-score, n, c, why))
+    if not ranked:
+        raise LoadError("no extension has priority 1: a call cannot start anywhere",
+                        file=plan.file, line=1, column=1, hint="add exten => s,1,...")
+    ranked.sort(key=lambda r: r[:2])
+    best, why = ranked[0][2], ranked[0][3]
+    # Other roots with evidence of their own: a reader should know the choice was made.
+    others = tuple(c.name for neg, _, c, _ in ranked[1:] if -neg >= 3
+                   and c.name not in referenced and plan.alias(c.name) != plan.alias(best.name))
+    chosen = plan.contexts[plan.alias(best.name)]  # [public] with only include => demo
+    return Start(_entry_exten(plan, chosen), "; ".join(why) or "the first context", others)
+
+
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate a dialplan; ``entry`` ("context" or "context,exten") forces where calls
+    enter, else it is chosen by evidence (choose_start)."""
     plan = Plan(text, file)
-    entry = choose_start(plan, start)
+    start = choose_start(plan, entry)
+    pos = start.pos
     walk = Walk(plan)
-    first = walk.run(entry)
+    first = walk.run(pos)
     notes = list(walk.notes.values())
+    if start.others:
+        entered = plan.contexts[pos.chan]
+        notes.append(Note("UNRESOLVED_TARGET", None, f"calls are taken to enter at "
+                          f"[{pos.chan}] {pos.exten} ({start.why}); where a trunk delivers "
+                          "calls is set outside the dialplan: other possible entries: "
+                          + ", ".join(f"[{o}]" for o in start.others[:5])
+                          + (" ..." if len(start.others) > 5 else "")
+                          + "; choose one with --entry CONTEXT[,EXTEN]",
+                          Source(file, entered.line, 1, ref=pos.chan)))
 
     def unread(message: str, line: int) -> None:
         notes.append(Note("UNRESOLVED_TARGET", None, message, Source(file, line, 1)))
 
+    for exc in plan.skipped:
+        notes.append(Note("LENIENT_READ", None, f"line {exc.line} skipped, as Asterisk skips "
+                          f"it (it logs a warning): {exc.message}"
+                          + (f" ({exc.hint})" if exc.hint else ""),
+                          Source(file, exc.line, exc.column)))
     for name, line in plan.files:
         unread(f"{name} is not read: its contexts are unknown to this import", line)
     for ctx, name, line in sorted(plan.dangling):
@@ -848,11 +984,12 @@ def read(text: str, file: str, *, start: str | None = None) -> Imported:
                    "condition is ignored)", line)
     data: dict[str, Any] = {
         "name": PurePath(file).stem or "asterisk", "start": first,
-        "description": f"Asterisk dialplan entered at [{entry.chan}] extension {entry.exten}",
+        "description": f"Asterisk dialplan entered at [{pos.chan}] extension {pos.exten} "
+                       f"({start.why})",
         "nodes": walk.nodes}
     if walk.schedules:
         data["schedules"] = walk.schedules
     return Imported("asterisk", file, data, walk.origins, tuple(notes))
 
 
-__all__ = ["choose_start", "read", "sniff"]
+__all__ = ["Start", "choose_start", "read", "sniff"]

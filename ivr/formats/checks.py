@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Collection, Iterable
 from typing import Any, NoReturn
 
@@ -34,6 +35,40 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
         pool = [c for c in pool if c[:1] == word[:1]] or pool[:20000]
     found = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+#: Characters a name may not hold: controls, format characters (zero-width, bidi marks
+#: and overrides), separators other than the space, private use and unassigned ones.
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with a name (node id, intent, schedule) in any script, or None.
+
+    Letters, marks and digits of every script are fine; a control, format or bidi
+    character is not, since it hides what the name is (U+202E turns text around).
+
+    Examples
+    --------
+    >>> name_problem("főmenü"), name_problem("主メニュー"), name_problem("главное_меню")
+    (None, None, None)
+    >>> print(name_problem("main\u202e"))
+    it holds U+202E RIGHT-TO-LEFT OVERRIDE (a format or bidi control character) at position 5
+    """
+    for i, ch in enumerate(name, 1):
+        cat = unicodedata.category(ch)
+        if cat in _BAD_CATEGORIES:
+            what = ("a format or bidi control character" if cat == "Cf" else
+                    "a control character" if cat == "Cc" else "a line separator"
+                    if cat in ("Zl", "Zp") else "an unassigned or private-use character")
+            label = unicodedata.name(ch, "") or "unnamed"
+            return f"it holds U+{ord(ch):04X} {label} ({what}) at position {i}"
+    return None
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode normal form C (composed: "ő" one character, not o + accent)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -69,6 +104,8 @@ class Checker:
         """A node id that must exist among ``self.ids``."""
         if type(value) is not str:
             value = self.text(value, path, what, node)
+        if value not in self.ids:
+            value = nfc(value)
         if value not in self.ids:
             self.fail(path, f"{what} leads to {value!r}, which is not a node", node,
                       did_you_mean(value, self.ids) or "add that node or fix the id")
@@ -131,6 +168,15 @@ class Checker:
         for name in required:
             if name not in mapping:
                 self.fail(path, f"{what} is missing the required field {name!r}", node)
+
+    def name(self, value: str, path: Path, what: str) -> str:
+        """A name (schedule, intent) in any script, NFC-normalised; invisible
+        characters refused."""
+        problem = name_problem(value)
+        if problem:
+            self.fail(path, f"{what} {value!r}: {problem}", None,
+                      "retype the name without invisible characters")
+        return nfc(value)
 
     def text(self, value: Any, path: Path, what: str, node: str | None = None) -> str:
         if not isinstance(value, str):

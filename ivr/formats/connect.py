@@ -17,7 +17,17 @@ from pathlib import PurePath
 from typing import Any
 
 from ivr.errors import LoadError, SyntaxProblem
-from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id
+from ivr.formats.checks import did_you_mean
+from ivr.formats.imported import (
+    AUDIO_SECONDS,
+    ERRORS,
+    UNANSWERED,
+    Imported,
+    forwarded,
+    node_id,
+    reachable,
+    refs,
+)
 from ivr.formats.jsontext import Locator, parse_json
 from ivr.model import Note, Source
 
@@ -49,6 +59,12 @@ _ROLES = {t: role for role, names in {
 #: target queue...), Start*/Stop* (media streaming, Voice ID).
 _SETTER = re.compile(r"(Update|Set|Start|Stop)[A-Z]")
 _SETQUEUE = ("SetQueue", "UpdateContactTargetQueue")
+#: Error exits a caller's own entry causes (a callback number that is not valid): as likely
+#: as not, and said in a note.
+_VALIDATION = frozenset({"InvalidPhoneNumber", "InvalidCallbackNumber", "InvalidNumber",
+                         "CallbackNumberNotDialable", "NotDialable"})
+#: Error exits taken when nobody answers: a queue at capacity, a third party not answering.
+_RING_OUT = frozenset({"atcapacity", "CallFailed", "ConnectionTimeLimitExceeded"})
 _NAMED = {"Looping": "ContinueLooping", "Complete": "DoneLooping"}  # legacy Loop branches
 _WHY = {"CheckHoursOfOperation": "whether the hours of operation are open (the export has "
         "no hours)", "CheckStaffing": "whether agents are staffed or available",
@@ -132,8 +148,10 @@ def _content_offsets(outer: str, content: str) -> tuple[int, list[int] | None]:
     return 0, None
 
 
-def read(text: str, file: str) -> Imported:
-    """Translate one exported contact flow into a native menu mapping."""
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate one exported contact flow into a native menu mapping; ``entry`` names the
+    block calls start at (an action Identifier or legacy module id; default: the flow's
+    StartAction)."""
     doc = parse_json(text, file)
     if isinstance(doc, dict) and isinstance(doc.get("ContactFlow"), dict):
         doc = doc["ContactFlow"]  # describe-contact-flow prints {"ContactFlow": {...}}
@@ -165,6 +183,12 @@ def read(text: str, file: str) -> Imported:
     meta = meta if isinstance(meta, dict) else {}
     start, blocks = _legacy(doc, file, where) if "modules" in doc else \
         _actions(doc, meta, file, where)
+    if entry is not None:
+        if entry not in blocks:
+            raise LoadError(f"--entry {entry!r}: no block with that identifier", file=file,
+                            hint=did_you_mean(entry, blocks) or "identifiers: "
+                            + ", ".join(list(blocks)[:6]))
+        start = entry
     for cand in (meta.get("name"), doc.get("name"), PurePath(file).stem, "Connect flow"):
         name = name if isinstance(name, str) and name.strip() else cand
     if not (isinstance(description, str) and description.strip()):
@@ -303,6 +327,8 @@ class _Translator:
         self.todo: list[str] = []  # Loop blocks still to model
         self.budget = len(blocks) + 4 * MAX_UNROLL
         self.preds: dict[str, dict[str, None]] = {}  # target -> blocks with an exit to it
+        self.base_of: dict[str, str] = {}  # node id -> the block it models (loop copies too)
+        self.split: dict[str, str] = {}  # block node -> the node live() added next to it
         for b in blocks.values():
             self.link(b)
         self.attrs: dict[str, str] = {}  # flow attributes set by UpdateFlowAttributes
@@ -336,10 +362,50 @@ class _Translator:
         for bid in order:
             if (b := self.blocks[bid]).type != "(folded)":
                 self.origins[self.ids[bid]] = self.source(b)
+                self.base_of[self.ids[bid]] = b.base
+                before = len(self.nodes)
                 node = self.node(b, self.ids[bid])
+                added = {k: self.nodes.pop(k) for k in list(self.nodes)[before:]}
                 self.nodes[self.ids[bid]] = {"kind": node.pop("kind"), **node}
+                self.nodes.update(added)  # nodes made for this block come after it
+        self.unrolled(data["start"])
         data["nodes"] = self.nodes
         return Imported(FORMAT, self.file, data, self.origins, tuple(self.notes))
+
+    def unrolled(self, start: str) -> None:
+        """Loop copies are how a loop is modelled, not blocks of the flow: drop the copies
+        no call reaches (the original says UNREACHABLE once if it is not reached either),
+        and say each note once per block, not once per pass. A block no call reaches keeps
+        one node (its live error exits are moot there)."""
+        live = reachable(self.nodes, start)
+        for nid, ok in self.split.items():
+            if nid not in live and nid in self.nodes:
+                node, okn = self.nodes[nid], self.nodes.pop(ok)
+                self.origins.pop(ok)
+                if node["kind"] == "branch":  # an agent or transfer and its error branch
+                    self.nodes[nid] = okn
+                else:  # a prompt and the branch after it
+                    node["next"] = next(iter(okn["chance"]))
+        copies = {nid for nid, src in self.origins.items() if "(loop pass" in (src.ref or "")}
+        dead = {nid for nid in self.nodes if nid not in live and nid in copies}
+        while True:  # kept: what a kept node leads to; dropped: ends only dead copies had
+            used = {t for nid, node in self.nodes.items() if nid not in dead for t in refs(node)}
+            more = {nid for nid in self.nodes if nid not in live and nid not in dead
+                    and nid not in used and nid in self.extra.values()}
+            if not (more or dead & used):
+                break
+            dead = (dead - used) | more
+        for nid in dead:
+            del self.nodes[nid], self.origins[nid]
+        said: set[tuple[str, str, str]] = set()
+        notes = []
+        for note in sorted(self.notes, key=lambda x: x.node not in live):
+            key = (note.rule, self.base_of.get(note.node or "", note.node or ""), note.message)
+            if note.node in dead or key in said:
+                continue
+            said.add(key)
+            notes.append(note)
+        self.notes = [n for n in self.notes if n in notes]
 
     def source(self, b: _Block) -> Source:
         ref = b.base + (f" (loop pass {b.copy})" if b.copy else "")
@@ -477,7 +543,7 @@ class _Translator:
             n["kind"] = "agent"
             if queue := self.queue_of(b):
                 n["queue"] = queue
-            return self.dropped(b, n, "the caller waits for an agent")
+            return self.live(b, nid, self.dropped(b, n, "the caller waits for an agent"))
         if role in ("flow", "phone"):
             flow = role == "flow"
             value, known = self.resolve(b, *(("ContactFlowId", "Flow") if flow else
@@ -486,10 +552,15 @@ class _Translator:
             if not known:
                 self.note("UNRESOLVED_TARGET", nid, f"the {'flow' if flow else 'number'} to "
                           f"transfer to is not known before the call: {value or '(empty)'!r}", b)
-            return self.dropped(b, n, "the transfer ends the flow")
+            elif not flow:  # forwarding to a phone number: a person, unless named otherwise
+                n = {k: v for k, v in n.items() if k != "to"} | forwarded(
+                    value, _scalar(b.params.get("@label")), _scalar(b.meta.get("name")))
+            return self.live(b, nid, self.dropped(b, n, "the transfer ends the flow"),
+                             doubtful=not known)
         if role == "end":
             label = {"EndFlowModuleExecution": "module returns", "EndFlowExecution": "flow ends"}
             return n | {"kind": "hangup", "label": label.get(b.type, "disconnect")}
+
         if role == "unknown":
             self.note("UNKNOWN_BLOCK", nid, f"block type {b.type!r} is not known to ivr; "
                       "modelled as passing callers on to its exits", b)
@@ -498,6 +569,8 @@ class _Translator:
         onward = b.first("next") if b.has("next") or role != "unknown" else \
             (b.exits[0][3] if b.exits else None)
         n.update(kind="message", next=self.ref(onward, b))
+        if role == "end":
+            n.pop("next")
         if role != "prompt":
             n.pop("say", None)
             n.update(seconds=0, label=str(b.params.get("@label", b.type)))
@@ -507,7 +580,56 @@ class _Translator:
                 if not known:
                     self.note("UNRESOLVED_TARGET", nid, f"the queue is chosen at call time: "
                               f"{value!r}", b)
-        return self.dropped(b, n, "this block succeeds", onward)
+        return self.live(b, nid, self.dropped(b, n, "this block succeeds", onward),
+                         onward=n["next"])
+
+    def live(self, b: _Block, nid: str, n: dict[str, Any], onward: str | None = None,
+             doubtful: bool = False) -> dict[str, Any]:
+        """A block's error exits as live routes (Connect takes them: a queue at capacity, a
+        transfer that fails, a callback number that is not valid): a branch after the
+        block, with shares by kind of error (imported.ERRORS, UNANSWERED; even for what
+        the caller's own entry decides, or a transfer to a target not known to exist)."""
+        errs: dict[str, list[str]] = {}
+        for e, _, v, t in b.exits:
+            if e == "error" and t is not None and self.ref(t, b) != onward:
+                errs.setdefault(self.ref(t, b), []).append(v or "error")
+        if not errs:
+            return n
+        kinds = {t: ("caller" if set(v) & _VALIDATION else "doubt" if doubtful else
+                     "ring" if set(v) & _RING_OUT else "error") for t, v in errs.items()}
+        total = {"caller": 0.5, "doubt": 0.5, "ring": UNANSWERED, "error": ERRORS}
+        groups = {k: [t for t in kinds if kinds[t] == k] for k in set(kinds.values())}
+        share = {t: total[k] / len(groups[k]) for t, k in kinds.items()}
+        if "caller" in groups:
+            self.note("UNRESOLVED_TARGET", nid, "whether what the caller entered is accepted "
+                      "is only known at call time: " + ", ".join(sorted(
+                          {x for t in groups["caller"] for x in errs[t]})) + " modelled as an "
+                      "even chance", b)
+        why = "; ".join(sorted({x for v in errs.values() for x in v}))
+        label = (f"{n.get('label') if n['kind'] == 'message' and 'say' not in n else b.type}: "
+                 f"succeeds, or {why} ({sum(share.values()):.0%} assumed)")
+        if n["kind"] == "message" and "say" not in n:  # a setter: the branch is the block
+            return {"kind": "branch", "label": label,
+                    "chance": {n["next"]: 1 - sum(share.values()), **share}}
+        end = n["kind"] in ("agent", "transfer")  # the block's node, and a branch next to it
+        ok = node_id(f"{nid}.ok" if end else f"{nid}.result", self.taken)
+        self.origins[ok] = self.source(b)
+        self.base_of[ok] = b.base
+        self.split[nid] = ok
+        if end:
+            self.nodes[ok] = {"kind": n.pop("kind"), **n}
+            return {"kind": "branch", "label": label,
+                    "chance": {ok: 1 - sum(share.values()), **share}}
+        self.nodes[ok] = {"kind": "branch", "label": label,
+                          "chance": {n["next"]: 1 - sum(share.values()), **share}}
+        return n | {"next": ok}
+
+    def channel(self, b: _Block) -> bool:
+        """A check of the contact's channel (VOICE, CHAT, TASK, EMAIL)."""
+        if _scalar(b.params.get("ComparisonValue")).strip() == "$.Channel":
+            return True
+        return b.type == "CheckAttribute" and _scalar(b.params.get("Attribute")) == "Channel" \
+            and _scalar(b.params.get("Namespace")) in ("System", "")
 
     def prompt(self, b: _Block) -> dict[str, Any]:
         """What a block says: text (SSML tags dropped), or a recording of unknown words."""
@@ -524,9 +646,9 @@ class _Translator:
     def dropped(self, b: _Block, n: dict[str, Any], what: str,
                 onward: str | None = None) -> dict[str, Any]:
         """Exits not followed (failures; after a transfer, everything): said in its note."""
-        end = n["kind"] in ("agent", "transfer")
+        end = n["kind"] in ("agent", "transfer")  # error exits are live (see live())
         left = sorted({f"{v or 'success'} -> {self.ref(t, b)}" for e, _, v, t in b.exits
-                       if t is not None and t != onward and (end or e == "error")})
+                       if t is not None and t != onward and end and e != "error"})
         if left:
             n["note"] = f"ivr assumes {what}; Connect can also go " + ", ".join(left)
         return n
@@ -581,6 +703,11 @@ class _Translator:
         return n
 
     def decide(self, b: _Block, nid: str, n: dict[str, Any]) -> dict[str, Any]:
+        if self.channel(b):  # a phone call's channel is VOICE: nothing to decide
+            voice = next((t for e, _, v, t in b.exits if e == "cond" and v.upper() == "VOICE"),
+                         None) or b.first("error", "nomatch") or b.first("next")
+            return n | {"kind": "message", "next": self.ref(voice, b),
+                        "label": f"{b.type} channel: VOICE (a phone call)"}
         targets = self.targets(b)
         attr = _scalar(b.params.get("Attribute") or b.params.get("ComparisonValue"))
         if b.type == "(loop)":

@@ -2,10 +2,11 @@
 a menu) in the same folder is replaced by the nodes of that flow.
 
 Exported flows hand calls to each other (Connect TransferToFlow, VoiceXML documents,
-native ``flow:``). Analysing one file alone would count those callers as "transferred"
-and hide whether they ever reach a person, so the linked flows are inlined with their
-node ids prefixed by the file's stem; their nodes keep their own sources, so findings
-point into the right file.
+Genesys transferToFlow, native ``flow:``). Analysing one file alone would count those
+callers as "transferred" and hide whether they ever reach a person, so the linked flows are
+inlined with their node ids prefixed by the file's stem; their nodes keep their own sources,
+so findings point into the right file. A flow is found by file name, stem or menu name,
+else as the one file whose name ends with it after a separator (a renamed copy).
 """
 
 from __future__ import annotations
@@ -61,7 +62,30 @@ class _Folder:
                 m = self.menu(path)
                 if m is not None:
                     self._named.setdefault(_key(m.name), path)
-        return self._named.get(name)
+        if name in self._named:
+            return self._named[name]
+        # A copy renamed with a prefix (site__voiceMenu.vxml for voiceMenu.vxml): only if
+        # exactly one file of the folder ends so.
+        ends = {p for k, p in self.by_name.items()
+                if len(k) > len(name) and k.endswith(name) and not k[-len(name) - 1].isalnum()}
+        return ends.pop() if len(ends) == 1 else None
+
+
+def flow_files(menu: Menu, load: Loader, is_flow: Callable[[str], bool]) -> dict[str, str]:
+    """Node id -> the file of its folder each ``transfer: flow`` of ``menu`` names (those
+    :func:`link` would follow), so a writer can keep the links between written files."""
+    nodes = [n for n in menu.nodes.values() if n.kind == "transfer" and n.flow]
+    if not nodes:
+        return {}
+    root = os.path.abspath(menu.source.file)
+    folder = _Folder(os.path.dirname(root), load, is_flow)
+    folder.menus[root] = menu
+    found = {}
+    for node in nodes:
+        target = folder.find(node.flow or "")
+        if target is not None and folder.menu(os.path.abspath(target)) is not None:
+            found[node.id] = target
+    return found
 
 
 def link(menu: Menu, load: Loader, is_flow: Callable[[str], bool]) -> Menu:
@@ -116,4 +140,4 @@ def _renamed(node: Node, pre: str, m: Menu) -> Node:
         chance=tuple((pre + t, p) for t, p in node.chance))
 
 
-__all__ = ["link"]
+__all__ = ["flow_files", "link"]

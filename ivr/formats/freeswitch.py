@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
 from ivr.errors import LoadError, SyntaxProblem
-from ivr.formats.imported import AUDIO_SECONDS, Imported, expand_digits, node_id
+from ivr.formats.checks import did_you_mean
+from ivr.formats.imported import AUDIO_SECONDS, Imported, expand_digits, forwarded, node_id
 from ivr.formats.text import line_col
 from ivr.formats.xmltext import Element, parse_xml
 from ivr.model import Note, Source
@@ -61,6 +63,8 @@ _CHANNEL_VAR = re.compile(r"(?<!\$)\$\{")
 _CAPTURE = re.compile(r"\$(\d)")
 _VAR_BLOCK = re.compile(r"^(?:\{[^}]*\}|\[[^\]]*\]|<[^>]*>)+")
 _ATOI = re.compile(r"\s*([+-]?\d+)")
+_BARE_AMP = re.compile(r"&(?!(?:[A-Za-z_:][\w.:\-]*|#\d+|#x[0-9A-Fa-f]+);)")
+_NOT_MARKUP = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|$)", re.S)
 
 
 def sniff(text: str) -> bool:
@@ -80,8 +84,10 @@ def sniff(text: str) -> bool:
         _SNIFF_MENU.search(head) is not None and _SNIFF_MINE.search(head) is not None)
 
 
-def read(text: str, file: str) -> Imported:
-    """Translate every ``<menu>`` of the file; the start is the top menu (see _start)."""
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate every ``<menu>`` of the file; the start is the top menu (see _start), or
+    the menu named ``entry``."""
+    text, bare = _ampersands(text)
     try:
         root = parse_xml(text, file)
     except SyntaxProblem as exc:
@@ -99,7 +105,31 @@ def read(text: str, file: str) -> Imported:
                                  'name="ivr.conf"><menus><menu name="...">')
         raise LoadError(f"no <menu> element (the root is <{root.tag}>)", file=file,
                         line=root.line, column=root.column, hint=hint)
-    return _Builder(file, menus).build()
+    imported = _Builder(file, menus, entry).build()
+    lenient = tuple(Note("LENIENT_READ", None, f"line {line}: an '&' that is not an entity "
+                         "(XML wants &amp;); FreeSWITCH's parser takes it as a plain '&', and "
+                         "so does ivr", Source(file, line, col)) for line, col in bare)
+    return replace(imported, notes=lenient + imported.notes) if lenient else imported
+
+
+def _ampersands(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text with each bare ``&`` escaped, and where they were (line, column).
+
+    >>> _ampersands('<menu greet-long="say:Sales & Support" x="&amp;"/>')
+    ('<menu greet-long="say:Sales &amp; Support" x="&amp;"/>', [(1, 29)])
+    """
+    quiet = [m.span() for m in _NOT_MARKUP.finditer(text)]  # comments, CDATA: & is text
+    spots = [m.start() for m in _BARE_AMP.finditer(text)
+             if not any(a <= m.start() < b for a, b in quiet)]
+    if not spots:
+        return text, []
+    lines: dict[int, tuple[int, int]] = {}
+    for at in spots:
+        line, col = line_col(text, at)
+        lines.setdefault(line, (line, col))
+    for at in reversed(spots):
+        text = text[:at] + "&amp;" + text[at + 1:]
+    return text, list(lines.values())
 
 
 def _menus(root: Element) -> list[Element]:
@@ -162,7 +192,7 @@ def _expand(body: str, max_len: int) -> tuple[tuple[str, ...], bool]:
 class _Builder:
     """Builds the native mapping, node by node, with origins and notes."""
 
-    def __init__(self, file: str, menus: list[Element]) -> None:
+    def __init__(self, file: str, menus: list[Element], entry: str | None = None) -> None:
         self.file = file
         self.menus = menus
         self.taken: set[str] = set()
@@ -184,14 +214,22 @@ class _Builder:
                                 hint="FreeSWITCH uses only the first; rename or remove one")
             self.by_name[name] = el
             self.ids[name] = node_id(name, self.taken)
-        self.start = self._start()
+        self.start = self._start(entry)
         self.parents = self._parents()
         self.exit_id: str | None = None
         self.missing: dict[str, str] = {}
+        self.into_dialplan: set[str] = set()  # entries whose transfer into the dialplan is noted
 
     # ------------------------------------------------------------------ structure
-    def _start(self) -> str:
-        """The menu named like the file (``demo_ivr.xml`` -> demo_ivr), else the first."""
+    def _start(self, entry: str | None) -> str:
+        """``entry``; else the menu named like the file (``demo_ivr.xml`` -> demo_ivr), else
+        the first."""
+        if entry is not None:
+            if entry not in self.by_name:
+                raise LoadError(f"--entry {entry!r}: no <menu name={entry!r}> in this file",
+                                file=self.file, hint=did_you_mean(entry, self.by_name)
+                                or "menus: " + ", ".join(list(self.by_name)[:8]))
+            return entry
         stem = PurePath(self.file).name
         for suffix in (".xml", ".conf"):
             stem = stem.removesuffix(suffix)
@@ -411,6 +449,11 @@ class _Builder:
             person = _bridge_person(args)
             if person is not None:
                 return self.add(nid, el, ref, {**fields, "queue": person}, kind="agent")
+            number = _gateway_number(args)
+            if number is not None:  # forwarded to a phone number through a gateway
+                node = forwarded(number, label)
+                kind = node.pop("kind")
+                return self.add(nid, el, ref, {**fields, **node}, kind=kind)
             return self.external(nid, args, el, ref, fields, "bridge")
         if app == "callcenter" or (app == "fifo" and args.split()[-1:] == ["in"]):
             queue = args.split()[0] if args else app
@@ -454,6 +497,12 @@ class _Builder:
         if not dest or "$" in dest:
             self.note("UNRESOLVED_TARGET", nid, f"transfer to {dest or 'nothing'!r}: the "
                       "extension is only known at call time", el, ref)
+        elif ref not in self.into_dialplan:  # one note per <entry>, however many keys it binds
+            self.into_dialplan.add(ref)
+            plan = " ".join(words[1:3]) or "XML default"
+            self.note("UNRESOLVED_TARGET", nid, f"transfer to extension {dest} ({plan}): "
+                      "what answers there is in the dialplan, not in this file (import the "
+                      "dialplan, or read it as a person only if it is one)", el, ref)
         return nid
 
     def external(self, nid: str, dial: str, el: Element, ref: str, fields: dict[str, Any],
@@ -489,6 +538,17 @@ def _prompt(app: str, args: str) -> tuple[str | None, float | None]:
     if app in PROMPT_APPS:
         return f"(audio: {app} {args})".replace(" )", ")"), AUDIO_SECONDS
     return None, None
+
+
+def _gateway_number(dial: str) -> str | None:
+    """The phone number of a bridge's first leg through a gateway, if written out.
+
+    >>> _gateway_number("sofia/gateway/carrier/+15551234567"), _gateway_number("user/1000")
+    ('+15551234567', None)
+    """
+    leg = _VAR_BLOCK.sub("", re.split(r",|\||:_:", dial)[0].strip())
+    m = re.fullmatch(r"sofia/gateway/[^/]+/(\+?\d{3,15})(?:@.*)?", leg)
+    return m.group(1) if m else None
 
 
 def _bridge_person(dial: str) -> str | None:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from typing import Any
 
-from ivr.formats.checks import Checker, did_you_mean
+from ivr.formats.checks import Checker, did_you_mean, name_problem, nfc
 from ivr.formats.population import read_population
 from ivr.formats.schedule import read_schedule
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import Document, Path, parse_yaml
 from ivr.gcpause import paused_gc
+from ivr.language.speech import rate_of, seconds_of
+from ivr.language.tags import TagError, normalize
 from ivr.limits import (
     MAX_AGENTS,
     MAX_INPUT_DIGITS,
@@ -28,9 +31,11 @@ from ivr.limits import (
 from ivr.model import (
     KEYPAD,
     KINDS,
+    NOTE_RULES,
     Defaults,
     Menu,
     Node,
+    Note,
     Option,
     Population,
     Schedule,
@@ -38,9 +43,10 @@ from ivr.model import (
     Staff,
 )
 
-TOP_FIELDS = ("name", "start", "description", "defaults", "schedules", "nodes", "callers")
+TOP_FIELDS = ("name", "start", "description", "language", "defaults", "schedules", "nodes",
+              "callers")
 DEFAULT_FIELDS = ("timeout", "retries", "words_per_second", "on_fail")
-COMMON_FIELDS = ("kind", "say", "seconds", "label", "note")
+COMMON_FIELDS = ("kind", "say", "seconds", "label", "note", "language")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "menu": ("options", "timeout", "retries", "on_timeout", "on_invalid", "on_fail"),
     "message": ("next",),
@@ -52,7 +58,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "transfer": ("to", "flow"),
     "hangup": (),
 }
-NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")  # the fast path: ASCII ids
 
 
 def _article(word: str) -> str:
@@ -97,19 +103,26 @@ class _MenuReader(Checker):
         if self.doc.data is None:
             self.fail((), "the file is empty", hint="a menu needs name, start and nodes")
         top = self.mapping(self.doc.data, (), "a menu file")
-        # Top-level x-... fields are free: a place for YAML anchors shared by nodes.
+        # Top-level x-... fields are free: a place for YAML anchors shared by nodes; only
+        # x-import-notes (what an importer could not resolve) is read back, for lint.
+        raw_notes = top.get("x-import-notes")
         top = {k: v for k, v in top.items() if not k.startswith("x-")}
         self.fields(top, (), TOP_FIELDS, ("name", "start", "nodes"), what="a menu file")
         name = self.text(top["name"], ("name",), "name")
         description = None
         if "description" in top:
             description = self.text(top["description"], ("description",), "description")
+        language = "en"
+        if "language" in top:
+            language = self.language(top["language"], ("language",), None)
+        self.language_tag = language
         raw_nodes = self.mapping(top["nodes"], ("nodes",), "nodes")
         if not raw_nodes:
             self.fail(("nodes",), "nodes is empty", hint="a menu needs at least one node")
         if len(raw_nodes) > MAX_NODES:
             self.fail(("nodes",), f"the menu has {len(raw_nodes):,} nodes, over the limit of "
                       f"{MAX_NODES:,}", hint="ivr.limits.MAX_NODES; split the menu into flows")
+        raw_nodes = self.composed(raw_nodes, ("nodes",))
         self.ids = raw_nodes
         start = self.ref(top["start"], ("start",), "start", None)
         defaults = self.read_defaults(top.get("defaults"))
@@ -128,7 +141,61 @@ class _MenuReader(Checker):
             schedules=schedules,
             callers=callers,
             description=description,
+            language=language,
+            notes=self.read_notes(raw_notes, nodes) if raw_notes is not None else (),
         )
+
+    def language(self, value: Any, path: Path, node: str | None) -> str:
+        """A BCP 47 tag, normalised (``hu-hu`` -> ``hu-HU``); unknown: did-you-mean."""
+        tag = self.text(value, path, "language", node)
+        try:
+            return normalize(tag)
+        except TagError as e:
+            self.fail(path, str(e), node, e.hint)
+
+    def composed(self, table: dict[str, Any], path: Path) -> dict[str, Any]:
+        """Names in NFC (a decomposed "ő" is the same id as a composed one), with their
+        positions kept."""
+        if all(k.isascii() for k in table):
+            return table
+        out: dict[str, Any] = {}
+        for raw, value in table.items():
+            name = nfc(raw)
+            if name != raw:
+                marks = self.doc.marks
+                for p, mark in [(p, m) for p, m in marks.items()
+                                if p[:len(path) + 1] == (*path, raw)]:
+                    marks.setdefault((*path, name, *p[len(path) + 1:]), mark)
+            if name in out:
+                self.fail((*path, raw), f"{name!r} is written twice (once composed, once "
+                          "with combining accents)", None, "remove or rename one of them")
+            out[name] = value
+        return out
+
+    def read_notes(self, raw: Any, nodes: dict[str, Node]) -> tuple[Note, ...]:
+        """``x-import-notes`` written by ``ivr import``: each note points at its node here
+        (or, with no node, at where the importer found it), so lint reports the same
+        findings for the written menu as for the flow it came from."""
+        p: Path = ("x-import-notes",)
+        if not isinstance(raw, list):
+            self.fail(p, "x-import-notes must be a list of {rule, node, message}")
+        notes = []
+        for i, item in enumerate(raw):
+            ip: Path = (*p, i)
+            d = self.mapping(item, ip, "an import note")
+            self.fields(d, ip, ("rule", "node", "message", "source"), ("rule", "message"),
+                        what="an import note")
+            rule = self.choice(d["rule"], (*ip, "rule"), "rule", NOTE_RULES, None)
+            message = self.text(d["message"], (*ip, "message"), "message")
+            nid = d.get("node")
+            if nid is not None:
+                nid = self.text(nid, (*ip, "node"), "node")
+            where = d.get("source")
+            source = nodes[nid].source if nid in nodes else (
+                _source_text(self.text(where, (*ip, "source"), "source"))
+                if where is not None else self.source(ip))
+            notes.append(Note(rule, nid, message, source))
+        return tuple(notes)
 
     def read_defaults(self, raw: Any) -> Defaults:
         if raw is None:
@@ -155,8 +222,9 @@ class _MenuReader(Checker):
         if raw is None:
             return {}
         table = self.mapping(raw, ("schedules",), "schedules")
-        return {name: read_schedule(self, name, value, ("schedules", name),
-                                    self.source(("schedules", name)))
+        return {self.name(name, ("schedules", name), "schedule"):
+                read_schedule(self, nfc(name), value, ("schedules", name),
+                              self.source(("schedules", name)))
                 for name, value in table.items()}
 
     def read_node(
@@ -164,8 +232,7 @@ class _MenuReader(Checker):
     ) -> Node:
         p: Path = ("nodes", nid)
         if not NODE_ID.fullmatch(nid):
-            self.fail(p, f"node id {nid!r} has characters ids cannot have", nid,
-                      "use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'")
+            self.check_id(nid, p)
         d = raw if type(raw) is dict else self.mapping(raw, p, f"node {nid!r}", nid)
         if "kind" not in d:
             self.fail(p, "the node has no kind", nid, "add kind: " + " | ".join(KINDS))
@@ -184,10 +251,13 @@ class _MenuReader(Checker):
             f["label"] = self.text(d["label"], (*p, "label"), "label", nid)
         if "note" in d:
             f["note"] = self.text(d["note"], (*p, "note"), "note", nid)
+        if "language" in d:
+            f["language"] = self.language(d["language"], (*p, "language"), nid)
         if "seconds" in d:
             f["seconds"] = self.seconds(d["seconds"], (*p, "seconds"), "seconds", nid, zero=True)
         elif "say" in d:
-            f["seconds"] = len(f["say"].split()) / defaults.words_per_second
+            lang = f.get("language") or self.language_tag
+            f["seconds"] = seconds_of(f["say"], lang, rate_of(lang, defaults.words_per_second))
         for name in _REF_FIELDS.intersection(d):
             f[name] = self.ref(d[name], (*p, name), name, nid)
         if kind in ("menu", "input"):
@@ -213,6 +283,18 @@ class _MenuReader(Checker):
         elif kind == "transfer":
             self.read_transfer(nid, d, f)
         return Node(**f)
+
+    def check_id(self, nid: str, p: Path) -> None:
+        """An id in any script: letters, marks and digits of any script, '_', '-', '.'."""
+        problem = name_problem(nid)
+        if problem:
+            self.fail(p, f"node id {nid!r}: {problem}", None,
+                      "retype the id without invisible characters")
+        if not nid or not (nid[0].isalnum() or nid[0] == "_") or not all(
+                c.isalnum() or c in "_.-" or unicodedata.category(c)[0] == "M" for c in nid):
+            self.fail(p, f"node id {nid!r} has characters ids cannot have", nid,
+                      "use letters (of any script), digits, '_', '-' and '.', starting with "
+                      "a letter, digit or '_'")
 
     def read_options(self, nid: str, raw: Any) -> tuple[Option, ...]:
         p: Path = ("nodes", nid, "options")
@@ -314,13 +396,28 @@ class _MenuReader(Checker):
     def schedule_ref(
         self, value: Any, path: Path, nid: str, schedules: dict[str, Schedule]
     ) -> str:
-        name = self.text(value, path, "schedule", nid)
+        name = nfc(self.text(value, path, "schedule", nid))
         if name not in schedules:
             hint = did_you_mean(name, schedules) or (
                 "define it under schedules:" if not schedules else
                 "defined schedules: " + ", ".join(schedules))
             self.fail(path, f"no schedule named {name!r}", nid, hint)
         return name
+
+
+def _source_text(text: str) -> Source:
+    """``file:line:col`` (as Source prints itself) back into a Source.
+
+    Examples
+    --------
+    >>> _source_text("flows/a.json:12:7"), _source_text("a.conf")
+    (Source(file='flows/a.json', line=12, column=7, ref=None), Source(file='a.conf', \
+line=None, column=None, ref=None))
+    """
+    m = re.fullmatch(r"(.+?):(\d+)(?::(\d+))?", text)
+    if m is None:
+        return Source(text)
+    return Source(m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
 
 
 def read_menu_document(doc: Document) -> Menu:
@@ -345,8 +442,8 @@ def parse_menu(text: str, file: str = "<string>") -> Menu:
     ...   main: {kind: menu, say: Press 0 for a person., options: {0: agent}}
     ...   agent: {kind: agent}
     ... ''')
-    >>> m.nodes["main"].options[0].target, m.nodes["main"].seconds
-    ('agent', 2.0)
+    >>> m.nodes["main"].options[0].target, round(m.nodes["main"].seconds, 2)
+    ('agent', 1.94)
     """
     return _read_menu_text(text, file)
 

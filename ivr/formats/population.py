@@ -36,8 +36,9 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
         check.fail(ip, f"{len(table):,} intents, over the limit of {MAX_INTENTS:,}",
                    hint="ivr.limits.MAX_INTENTS: real populations have 3-50; merge the rare ones")
     intents = []
-    for name, spec in table.items():
-        sp = (*ip, name)
+    for raw, spec in table.items():
+        sp = (*ip, raw)
+        name = check.name(raw, sp, "intent")
         s = check.mapping(spec, sp, f"intent {name!r}")
         check.fields(s, sp, ("share", "goal"), ("share", "goal"), what=f"intent {name!r}")
         share = check.number(s["share"], (*sp, "share"), f"share of {name!r}", low=0, high=1,

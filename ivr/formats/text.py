@@ -7,9 +7,12 @@ same one-line messages.
 from __future__ import annotations
 
 import os
+import re
 
 from ivr.errors import InputError
 
+#: An XML declaration naming its encoding, at the very start of the bytes.
+_XML_ENCODING = re.compile(rb"""\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z][\w.\-]{0,39})["']""")
 #: Default bound on an input file's size; ``max_bytes`` raises it.
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -28,7 +31,15 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def decode(data: bytes, file: str) -> str:
-    """Bytes -> text, or a precise InputError for binary or non-UTF-8 content."""
+    """Bytes -> text, or a precise InputError for binary or non-UTF-8 content. XML that is
+    not UTF-8 is read in the encoding its declaration names (``encoding="ISO-8859-1"``).
+
+    Examples
+    --------
+    >>> decode('<?xml version="1.0" encoding="ISO-8859-1"?><vxml>café</vxml>'
+    ...        .encode("latin-1"), "a.vxml")[-11:]
+    'café</vxml>'
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             "the file is UTF-16 text", file=file, line=1, column=1, hint="save it as UTF-8"
@@ -43,6 +54,12 @@ def decode(data: bytes, file: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        declared = _XML_ENCODING.match(data[:256])
+        if declared is not None:  # XML that says what it is in (encoding="ISO-8859-1")
+            try:
+                return data.decode(declared.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
         good = data[: exc.start].decode("utf-8", errors="replace")
         line, col = line_col(good, len(good))
         raise InputError(

@@ -18,14 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.errors import LoadError
+from ivr.formats.checks import did_you_mean
 from ivr.formats.imported import (
     AUDIO_SECONDS,
     MAX_EXPANSION,
+    UNANSWERED,
     Imported,
     expand_digits,
+    forwarded,
     node_id,
+    ring_out,
 )
 from ivr.formats.jsontext import Locator, parse_json
+from ivr.language.speech import seconds_of
 from ivr.model import Note, Source
 
 _HEAD = 8192
@@ -36,7 +41,6 @@ _LIQUID_TAG = re.compile(r"\{%.*?%\}", re.S)
 _PLACEHOLDER = re.compile(r"\{\{|\$\{|\{%")
 #: Longest typed sequence a digit pattern is expanded to (12**4 candidates at most).
 _EXPAND_LEN = 4
-_WPS = 2.5  # the native default pace; used only where ``seconds`` must be given
 
 #: Widgets that only pass the call on: type -> (the event that continues, label).
 _PASS = {
@@ -47,6 +51,13 @@ _PASS = {
     "record-call": ("success", "start or stop recording the call"),
     "fork-stream": ("next", "start or stop a media stream"),
 }
+#: Widget types of the older Studio dialect (2017-2018 exports: ``InitialState``, links by
+#: widget ``sid``), as today's Studio names them. Others are converted CamelCase -> kebab.
+_OLD_TYPES = {"InitialState": "trigger", "Gather": "gather-input-on-call",
+              "Branch": "split-based-on", "SayPlay": "say-play", "Webhook": "make-http-request",
+              "Function": "run-function", "Enqueue": "enqueue-call"}
+#: Transitions of a person's widget that come back to the flow when nobody takes the call.
+_UNANSWERED = ("failedToEnqueue", "callFailure", "failedToCreateTask")
 #: Widgets whose outcome is a back-end result: type -> what decides it.
 _RESULT = {
     "run-function": "the result of a Twilio Function",
@@ -75,9 +86,10 @@ def sniff(text: str) -> bool:
             and ('"transitions"' in head or '"initial_state"' in head))
 
 
-def read(text: str, file: str) -> Imported:
-    """Translate a Studio flow (or a FlowRevision ``{"definition": ...}``) to a menu."""
-    return _Reader(text, file).run()
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate a Studio flow (or a FlowRevision ``{"definition": ...}``) to a menu;
+    ``entry`` names the widget calls start at (default: the trigger's incomingCall)."""
+    return _Reader(text, file, entry).run()
 
 
 def _str(value: Any) -> str | None:
@@ -99,8 +111,9 @@ def _spoken(text: Any) -> str | None:
 
 
 class _Reader:
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, entry: str | None = None) -> None:
         self.text = text
+        self.entry_arg = entry
         self.file = file
         self.loc = Locator(text)
         self.nodes: dict[str, dict[str, Any]] = {}
@@ -113,6 +126,7 @@ class _Reader:
         self.missing: dict[str, str] = {}
         self.entry_name = ""
         self.names: dict[str, list[int]] | None = None
+        self.misread: dict[str, tuple[str, str]] = {}  # gather -> (split, gather it reads)
 
     # -- errors and positions -------------------------------------------------------------
     def fail(self, message: str, where: tuple[int | None, int | None] = (None, None),
@@ -156,6 +170,7 @@ class _Reader:
                             self.loc.find_key("states"),
                             "is this a Studio flow definition export?")
         states = [self.state(raw, i) for i, raw in enumerate(raw_states)]
+        self.older(raw_states, states)
         by_name: dict[str, _State] = {}
         for st in states:
             if st.name in by_name:
@@ -168,6 +183,7 @@ class _Reader:
         for st in states:
             self.ids[st.name] = node_id(st.name, self.taken)
         folded = self.folds(states, by_name)
+        self.misreads(states, by_name, folded)
         for st in states:
             if (st.name in folded.values() and st is not entry
                     and not self.referenced(st, states, folded)):
@@ -186,6 +202,28 @@ class _Reader:
         if description:
             out["description"] = description
         return Imported("twilio", self.file, out, self.origins, tuple(self.notes))
+
+    def older(self, raw_states: list[Any], states: list[_State]) -> None:
+        """Read the older dialect as Studio does: its widget types renamed, its links by
+        widget ``sid`` turned into links by name, and say so once."""
+        sids = {raw["sid"]: st.name for raw, st in zip(raw_states, states, strict=True)
+                if isinstance(raw.get("sid"), str)}
+        names = {st.name for st in states}
+        old = [st for st in states if st.type[:1].isupper()]
+        linked = [st for st in states if any(nx in sids and nx not in names
+                                             for _, nx, _ in st.transitions)]
+        if not old and not linked:
+            return
+        for st in old:
+            st.type = _OLD_TYPES.get(st.type) or re.sub(r"(?<!^)(?=[A-Z])", "-", st.type).lower()
+        for st in linked:
+            st.transitions = [(ev, sids.get(nx, nx) if nx not in names else nx, c)
+                              for ev, nx, c in st.transitions]
+        first = (old or linked)[0]
+        self.notes.append(Note("LENIENT_READ", None, "an older Studio export (widget types "
+                               "such as InitialState, Gather, Branch; transitions naming "
+                               "widget sids): read as Studio reads it today",
+                               Source(self.file, *first.where, ref=first.name)))
 
     def state(self, raw: Any, i: int) -> _State:
         where = self.loc.find_key("states")
@@ -217,6 +255,12 @@ class _Reader:
 
     def entry(self, flow: dict[str, Any], states: list[_State],
               by_name: dict[str, _State]) -> _State:
+        if self.entry_arg is not None:
+            if self.entry_arg not in by_name:
+                raise self.fail(f"--entry {self.entry_arg!r}: no state of that name",
+                                hint=did_you_mean(self.entry_arg, by_name)
+                                or "states: " + ", ".join(list(by_name)[:8]))
+            return by_name[self.entry_arg]
         initial = flow.get("initial_state")
         if isinstance(initial, str):
             if initial not in by_name:
@@ -240,6 +284,75 @@ class _Reader:
                 if re.fullmatch(digits, (_str(split.props.get("input")) or "").strip()):
                     out[st.name] = split.name
         return out
+
+    @staticmethod
+    def digits_of(split: _State, by_name: dict[str, _State]) -> str | None:
+        """The gather whose Digits a split tests, if its input is just that."""
+        m = re.fullmatch(r"\{\{\s*widgets\.(.+?)\.Digits\s*\}\}",
+                         (_str(split.props.get("input")) or "").strip())
+        gather = by_name.get(m.group(1)) if m else None
+        return gather.name if gather and gather.type == "gather-input-on-call" else None
+
+    def misreads(self, states: list[_State], by_name: dict[str, _State],
+                 folded: dict[str, str]) -> None:
+        """Gathers whose keypress goes to a split testing another gather's Digits."""
+        for st in states:
+            split = by_name.get(st.next_of("keypress") or "")
+            if st.type != "gather-input-on-call" or st.name in folded or split is None \
+                    or split.type != "split-based-on":
+                continue
+            other = self.digits_of(split, by_name)
+            if other is not None and other != st.name:
+                self.misread[st.name] = (split.name, other)
+
+    def foreign(self, split: _State, other: _State, by_name: dict[str, _State],
+                folded: dict[str, str]) -> list[tuple[str, str | None]]:
+        """The outcomes a split on ``other``'s Digits can have where it runs: for each
+        key of ``other``'s menu from which the split can be reached (not through ``other``
+        again), the transition that key matches; and an empty value if the split can be
+        reached without ``other`` running first. Empty when ``other`` collects free digits."""
+        if other.name not in folded:
+            return []
+        values: list[str] = []
+        own = by_name[folded[other.name]]
+        for ev, nx, conds in own.transitions:
+            if ev == "match" and nx and self.reaches(nx, split.name, other.name, by_name):
+                values += self.accepted(other, conds, nx)
+        if self.reaches(self.entry_name, split.name, other.name, by_name):
+            values.append("")
+        outcomes: list[tuple[str, str | None]] = []
+        for value in dict.fromkeys(values):
+            hit = next(((ev, nx) for ev, nx, conds in split.transitions if ev == "match" and (
+                value in self.accepted(other, conds, nx) if value else any(
+                    isinstance(c, dict) and c.get("type") == "is_blank" for c in conds))),
+                ("noMatch", split.next_of("noMatch")))
+            outcomes.append(hit)
+        return outcomes
+
+    @staticmethod
+    def reaches(start: str, goal: str, avoid: str, by_name: dict[str, _State]) -> bool:
+        """Whether ``goal`` follows ``start`` on some way that does not pass ``avoid``."""
+        seen, todo = {start}, [start]
+        while todo:
+            cur = todo.pop()
+            if cur == goal:
+                return True
+            st = by_name.get(cur)
+            if st is None or (cur == avoid and cur != start):
+                continue
+            for _, nx, _ in st.transitions:
+                if nx is not None and nx not in seen:
+                    seen.add(nx)
+                    todo.append(nx)
+        return False
+
+    def accepted(self, gather: _State, conds: list[Any], nxt: str | None) -> list[str]:
+        """Keys a match accepts, without repeating the notes reading it made."""
+        notes, self.notes = self.notes, []
+        try:
+            return self.keys(gather, conds, nxt)
+        finally:
+            self.notes = notes
 
     @staticmethod
     def referenced(split: _State, states: list[_State], folded: dict[str, str]) -> bool:
@@ -302,8 +415,11 @@ class _Reader:
             return self.input(st)
         if kind == "split-based-on":
             what = f"split on {_str(p.get('input')) or '(no input)'}"
-            return self.chance(st, [(ev, nx) for ev, nx, _ in st.transitions
-                                    if ev in ("match", "noMatch")], what)
+            other = self.digits_of(st, by_name)
+            outcomes = [(ev, nx) for ev, nx, _ in st.transitions if ev in ("match", "noMatch")]
+            if other is not None:
+                outcomes = self.foreign(st, by_name[other], by_name, folded) or outcomes
+            return self.chance(st, outcomes, what)
         if kind in _RESULT:
             return self.chance(st, [(ev, nx) for ev, nx, _ in st.transitions], _RESULT[kind])
         if kind in _PASS:
@@ -312,14 +428,15 @@ class _Reader:
             return {"kind": "message", "seconds": 0, "label": label,
                     "next": self.target(st, event, st.next_of(event))}
         if kind in ("send-to-flex", "enqueue-call"):
-            self.keep(st)
+            self.keep(st, *_UNANSWERED)
             queue = (_str(p.get("queue_name")) or _str(p.get("workflow"))
                      or _str(p.get("workflow_sid")) or _str(p.get("channel")))
             label = "Flex (TaskRouter workflow)" if kind == "send-to-flex" else "enqueue call"
-            return {"kind": "agent", "label": label, **({"queue": queue} if queue else {})}
+            return self.person(st, {"kind": "agent", "label": label,
+                                    **({"queue": queue} if queue else {})}, *_UNANSWERED)
         if kind == "connect-call-to":
-            self.keep(st)
-            return self.connect(st)
+            self.keep(st, "callCompleted")
+            return self.person(st, self.connect(st), "callCompleted")
         if kind == "record-voicemail":
             self.keep(st)
             return {"kind": "voicemail", "label": "record voicemail"}
@@ -341,8 +458,11 @@ class _Reader:
         say = _spoken(p.get("say"))
         if say is not None:
             out: dict[str, Any] = {"say": say}
+            lang = _str(p.get("language"))
+            if lang is not None:
+                out["language"] = lang  # checked, and made the menu's, in with_language
             if loop > 1:
-                out["seconds"] = round(len(say.split()) / _WPS * loop, 3)
+                out["seconds"] = round(seconds_of(say, lang or "en") * loop, 3)
             return out
         play = _str(p.get("play"))
         if play is not None:
@@ -403,6 +523,14 @@ class _Reader:
             out["digits"] = digits
         out["next"] = self.target(st, event, st.next_of(event))
         out["on_fail"] = self.target(st, "timeout", st.next_of("timeout"))
+        if out["on_fail"] == self.ids[st.name]:
+            self.looping(st, out["on_fail"])
+        if st.name in self.misread:
+            split, other = self.misread[st.name]
+            self.note("NO_MATCHING_KEY", st, f"what callers press here is never read: the "
+                      f"next widget {split!r} tests widgets.{other}.Digits, not "
+                      f"widgets.{st.name}.Digits (a copy-paste slip?), so its choices "
+                      "follow an earlier entry")
         return out
 
     def menu(self, gather: _State, split: _State) -> dict[str, Any]:
@@ -426,9 +554,15 @@ class _Reader:
         # on_fail; one that repeats the menu repeats it forever, so after `retries`
         # repeats callers are sent where the other failure goes.
         fallback = next((t for t in (out["on_invalid"], out["on_timeout"]) if t != me), None)
-        if fallback is not None:
-            out["on_fail"] = fallback
+        out["on_fail"] = fallback if fallback is not None else self.looping(gather, me)
         return out
+
+    def looping(self, st: _State, me: str) -> str:
+        """A gather whose every failure repeats it: Studio never hangs up there."""
+        self.note("UNRESOLVED_TARGET", st, "every timeout and wrong key sends callers back "
+                  "to this gather and Studio keeps no count: a caller who never presses a "
+                  "valid key loops here until they hang up (an unbounded loop)")
+        return me
 
     def keys(self, gather: _State, conds: list[Any], nxt: str | None) -> list[str]:
         """Keys a match transition's conditions accept (all of them must hold)."""
@@ -526,13 +660,33 @@ class _Reader:
                    "sim": "a Twilio SIM (assumed a person's mobile)"}[noun]
             queue = to if to and to.startswith(f"{noun}:") else f"{noun}:{to or '?'}"
             return {"kind": "agent", "queue": queue, "label": f"dial {who}"}
-        if to is None or _PLACEHOLDER.search(to):
+        unknown = to is None or bool(_PLACEHOLDER.search(to))
+        if unknown:
             self.note("UNRESOLVED_TARGET", st, f"connects to {to or '(nothing set)'!r}, "
                       "known only at call time")
         if noun not in ("number", "number-multi"):
             self.note("UNKNOWN_BLOCK", st, f"connect-call-to noun {noun!r}: modelled as a "
                       "transfer to its target")
-        return {"kind": "transfer", "to": to or "(not set)", "label": f"connect call ({noun})"}
+        if unknown or noun not in ("number", "number-multi"):
+            return {"kind": "transfer", "to": to or "(not set)",
+                    "label": f"connect call ({noun})"}
+        return forwarded(str(to).split(",")[0].strip(), st.name)
+
+    def person(self, st: _State, node: dict[str, Any], *unanswered: str) -> dict[str, Any]:
+        """A person's widget; where its unanswered exits are connected, a ring-out branch
+        to them (Studio goes on there when nobody takes the call)."""
+        back = [(ev, nx) for ev, nx, _ in st.transitions if ev in unanswered and nx]
+        if node["kind"] != "agent" or not back:
+            return node
+        nid = node_id(f"{st.name}.answered", self.taken)
+        self.extra[nid] = node
+        self.origins[nid] = Source(self.file, *st.where, ref=st.name)
+        targets = list(dict.fromkeys(self.target(st, ev, nx) for ev, nx in back))
+        if len(targets) == 1:
+            return ring_out(nid, targets[0], f"{st.type} {st.name}")
+        rest = {t: UNANSWERED / len(targets) for t in targets}
+        return {"kind": "branch", "chance": {nid: 1 - UNANSWERED, **rest},
+                "label": f"{st.type} {st.name}: answered, or not ({UNANSWERED:.0%} assumed)"}
 
     def unknown(self, st: _State) -> dict[str, Any]:
         exits: list[tuple[str, str | None]] = [(ev, nx) for ev, nx, _ in st.transitions]

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ivr.errors import LoadError
-from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id
+from ivr.formats.imported import AUDIO_SECONDS, Imported, node_id, refs
 from ivr.formats.xmltext import Element, parse_xml
+from ivr.language.speech import seconds_of
 from ivr.model import Note, Source
 
 FORMAT = "voicexml"
-WORDS_PER_SECOND = 2.5  # the native default pace, for prompts mixing words and audio
 #: Form children that are not form items (the FIA visits every other child in order).
 FORM_OTHER = frozenset({"catch", "noinput", "nomatch", "help", "error", "filled", "var",
                         "script", "property", "grammar", "link", "data", "meta", "metadata"})
@@ -126,8 +125,9 @@ def _key(raw: str) -> str | None:
 
 
 class _Reader:
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, entry: str | None = None) -> None:
         self.file = file
+        self.entry = entry
         self.root = parse_xml(_without_dtd(text), file)
         self.nodes: dict[str, dict[str, Any]] = {}
         self.added: list[str] = []  # node ids in the order they were first added
@@ -181,11 +181,14 @@ class _Reader:
             words.append(el.text)
             stack.extend(reversed(el.children))
         text = " ".join(" ".join(words).split())
+        own = next((e.get("lang") for e in els if e.get("lang")), None)
+        mark = {"language": own} if own else {}  # checked in with_language
         if not audio:
-            return {"say": text} if text else {}
+            return {"say": text, **mark} if text else {}
         say = " ".join([text, *(f"(audio: {a})" for a in audio)]).strip()
-        spoken = len(text.split()) / WORDS_PER_SECOND
-        return {"say": say, "seconds": round(spoken + AUDIO_SECONDS * len(audio), 2)}
+        lang = own or self.root.get("lang") or "en"
+        spoken = seconds_of(text, lang.replace("_", "-")) if text else 0.0
+        return {"say": say, "seconds": round(spoken + AUDIO_SECONDS * len(audio), 2), **mark}
 
     def prompts(self, el: Element, choices: str = "") -> dict[str, Any]:
         """What a menu or item says on its first visit (prompts with count 1)."""
@@ -216,25 +219,38 @@ class _Reader:
             nid = self.dialogs[raw] if raw is not None else node_id(f"{d.tag}{n}", self.taken)
             plan.append((d, nid, f"{d.tag}#{raw}" if raw is not None else f"{d.tag}[{n}]"))
         self.start = plan[0][1]
+        first = self.entered(plan)
         for self.dialog, (d, nid, ref) in enumerate(plan):
             if d.tag == "menu":
                 self.menu(d, nid, ref)
             else:
                 self.form(d, nid, ref)
-        self.prune(plan[0][1])
+        self.prune(first)
         stem = os.path.splitext(os.path.basename(self.file))[0] or self.file
         entries = {nid for _, nid, _ in plan}
         rank = {nid: (self.owner[nid], 0 if nid in entries else 2 if nid.endswith(".end")
                       else 1, src.line or 0, src.column or 0)
                 for nid, src in self.origins.items()}  # dialog by dialog, in document order
         nodes = {nid: self.nodes[nid] for nid in sorted(self.nodes, key=rank.__getitem__)}
-        data = {"name": stem, "start": plan[0][1], "nodes": nodes}
+        data = {"name": stem, "start": first, "nodes": nodes}
         return Imported(FORMAT, self.file, data, self.origins, tuple(self.notes))
+
+    def entered(self, plan: list[tuple[Element, str, str]]) -> str:
+        """The dialog calls enter: ``entry`` (a dialog id, ``#id`` or ``doc.vxml#id``),
+        else the first, as a VoiceXML interpreter starts a document."""
+        if self.entry is None:
+            return plan[0][1]
+        want = self.entry.rsplit("#", 1)[-1].strip()
+        if want in self.dialogs:
+            return self.dialogs[want]
+        raise LoadError(f"--entry {self.entry!r}: no <form> or <menu> with that id",
+                        file=self.file, hint="dialog ids here: " + (
+                            ", ".join(list(self.dialogs)[:8]) or "(none have an id)"))
 
     def prune(self, start: str) -> None:
         """Drop optional nodes nothing leads to (unused form ends, handlers not modelled)."""
         while True:
-            used = {t for node in self.nodes.values() for t in _refs(node)} | {start}
+            used = {t for node in self.nodes.values() for t in refs(node)} | {start}
             drop = (self.optional & self.nodes.keys()) - used
             if not drop:
                 break
@@ -610,18 +626,10 @@ def _select(hs: list[tuple[int, Element]], count: int) -> Element | None:
     return best[1] if best else None
 
 
-def _refs(node: dict[str, Any]) -> Iterator[str]:
-    for name in ("next", "on_timeout", "on_invalid", "on_fail"):
-        if name in node:
-            yield node[name]
-    for value in node.get("options", {}).values():
-        yield value["to"] if isinstance(value, dict) else value
-    yield from node.get("chance", {})
-
-
-def read(text: str, file: str) -> Imported:
-    """Translate a VoiceXML document into the native menu mapping."""
-    return _Reader(text, file).read()
+def read(text: str, file: str, *, entry: str | None = None) -> Imported:
+    """Translate a VoiceXML document into the native menu mapping; ``entry`` names the
+    dialog calls enter (default: the first)."""
+    return _Reader(text, file, entry).read()
 
 
 __all__ = ["read", "sniff"]

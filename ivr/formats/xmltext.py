@@ -6,6 +6,8 @@ module turns that, and every syntax error, into a one-line :class:`SyntaxProblem
 
 from __future__ import annotations
 
+import codecs
+import re
 import xml.sax
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,6 +97,23 @@ class _Builder(ContentHandler):
             self.stack[-1].text += content
 
 
+_DECLARED = re.compile(r"""(\s*<\?xml\s[^>]*?encoding\s*=\s*["'])([A-Za-z][\w.\-]{0,39})(["'])""")
+
+
+def _as_utf8(text: str) -> str:
+    """The text, its XML declaration saying UTF-8: it is decoded already (read_text honours
+    the declared encoding) and is handed to the parser as UTF-8. An encoding Python does
+    not know is left for the parser to refuse."""
+    m = _DECLARED.match(text)
+    if m is None or m.group(2).lower().replace("_", "-") in ("utf-8", "utf8"):
+        return text
+    try:
+        codecs.lookup(m.group(2))
+    except LookupError:
+        return text
+    return text[:m.start(2)] + "UTF-8" + text[m.end(2):]
+
+
 def parse_xml(text: str, file: str) -> Element:
     """Parse XML text into :class:`Element` records, refusing entity and DTD tricks.
 
@@ -109,6 +128,7 @@ def parse_xml(text: str, file: str) -> Element:
 (entity expansion is how XML bombs work; remove the <!ENTITY> declarations)
     """
     builder = _Builder(file)
+    text = _as_utf8(text)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate, from a bad decode upstream

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from ivr.model import Defaults, Menu, Node, Population
+from ivr.language.speech import rate_of, seconds_of
+from ivr.model import Menu, Node, Population
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -20,15 +21,19 @@ def _clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _node(node: Node, defaults: Defaults) -> dict[str, Any]:
+def _node(node: Node, menu: Menu) -> dict[str, Any]:
     d: dict[str, Any] = {"kind": node.kind}
+    if node.language is not None:
+        d["language"] = node.language
     if node.label is not None:
         d["label"] = node.label
     if node.note is not None:
         d["note"] = node.note
     if node.say is not None:
         d["say"] = node.say
-    spoken = len(node.say.split()) / defaults.words_per_second if node.say else 0.0
+    lang = menu.language_of(node)
+    spoken = (seconds_of(node.say, lang, rate_of(lang, menu.defaults.words_per_second))
+              if node.say else 0.0)
     if abs(node.seconds - spoken) > 1e-9:
         d["seconds"] = node.seconds
     if node.kind == "menu":
@@ -85,6 +90,8 @@ def menu_data(menu: Menu) -> dict[str, Any]:
     data: dict[str, Any] = {"name": menu.name}
     if menu.description:
         data["description"] = menu.description
+    if menu.language != "en":
+        data["language"] = menu.language
     data["start"] = menu.start
     data["defaults"] = {"timeout": menu.defaults.timeout, "retries": menu.defaults.retries,
                         "words_per_second": menu.defaults.words_per_second}
@@ -96,7 +103,7 @@ def menu_data(menu: Menu) -> dict[str, Any]:
                 ranges = [f"{_clock(a)}-{_clock(b)}" for d, a, b in s.hours if d == day]
                 hours[_DAYS[day]] = ", ".join(ranges) if ranges else "closed"
             data["schedules"][name] = hours
-    data["nodes"] = {nid: _node(n, menu.defaults) for nid, n in menu.nodes.items()}
+    data["nodes"] = {nid: _node(n, menu) for nid, n in menu.nodes.items()}
     if menu.callers is not None:
         data["callers"] = _population(menu.callers)
     if menu.notes:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import unicodedata
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 import matplotlib as mpl
@@ -71,23 +71,82 @@ STYLE: Any = {  # matplotlib rcParams (typed Any: its stubs list every key)
     "text.parse_math": False,  # menu names and ids are shown as written ("$5 fee")
 }
 
+#: Fonts tried, in this order, for characters DejaVu Sans lacks (Japanese, Chinese,
+#: Korean); matplotlib falls back glyph by glyph through the ones installed.
+FALLBACK_FONTS = (
+    "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",
+    "Source Han Sans", "Source Han Sans JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei", "Noto Sans JP", "Noto Sans SC", "Noto Sans KR", "IPAexGothic",
+    "IPAGothic", "Droid Sans Fallback",
+)
+_FALLBACK_FILES = ("notosanscjk", "sourcehansans", "wqy", "ipag", "ipaexg", "droidsansfallback",
+                   "notosansjp", "notosanssc", "notosanskr")
+#: Ignored when matplotlib names a missing glyph: :func:`missing_glyphs` says it once.
+_GLYPH_WARNING = r"(?s).*Glyph .* missing from"
+
 F = TypeVar("F", bound=Callable[..., Figure])
 
 
-@contextmanager
-def _no_glyph_warnings() -> Iterator[None]:
-    """Names in scripts the font lacks (Japanese, say) are drawn as boxes; matplotlib's
-    warning about each missing glyph would be printed to the user's terminal."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph .* missing from", category=UserWarning)
-        yield
+@lru_cache(maxsize=1)
+def fonts() -> tuple[str, ...]:
+    """The font family list plots use: DejaVu Sans, then the installed fallbacks."""
+    from matplotlib import font_manager
+    manager = font_manager.fontManager
+    installed = {f.name for f in manager.ttflist}
+    if not installed.intersection(FALLBACK_FONTS):
+        # matplotlib's font cache predates fonts installed since: look for them once.
+        for path in font_manager.findSystemFonts():
+            if any(k in path.lower().replace("-", "") for k in _FALLBACK_FILES):
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        installed = {f.name for f in manager.ttflist}
+    return ("DejaVu Sans", *(name for name in FALLBACK_FONTS if name in installed))
+
+
+@lru_cache(maxsize=8)
+def _charmap(family: str) -> frozenset[int]:
+    from matplotlib import font_manager, ft2font
+    path = font_manager.findfont(font_manager.FontProperties(family=family),
+                                 fallback_to_default=False)
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def missing_glyphs(texts: Iterable[str | None]) -> str | None:
+    """One line saying which characters of ``texts`` (names, ids, labels a plot shows)
+    no installed font can draw, and what to install; None when every one can.
+
+    Examples
+    --------
+    >>> missing_glyphs(["main menu", "főmenü", "Связаться"]) is None
+    True
+    """
+    have = frozenset().union(*(_charmap(f) for f in fonts()))
+    lacking = sorted({c for t in texts if t for c in t
+                      if ord(c) not in have and not c.isspace()
+                      and unicodedata.category(c)[0] in "LNS"})
+    if not lacking:
+        return None
+    cjk = any(0x2E80 <= ord(c) <= 0x9FFF or 0xAC00 <= ord(c) <= 0xD7AF or
+              0xF900 <= ord(c) <= 0xFAFF for c in lacking)
+    what = ("a CJK font: fonts-noto-cjk (Debian, Ubuntu), or Noto Sans CJK / Source Han "
+            "Sans" if cjk else "a font with these characters, such as fonts-noto-core")
+    sample = "".join(lacking[:8])
+    return (f"the plots cannot draw {len(lacking)} characters ({sample}"
+            f"{'...' if len(lacking) > 8 else ''}): they show as boxes; install {what}")
+
+
+def _style() -> Any:  # rcParams (typed Any, as STYLE)
+    return {**STYLE, "font.family": list(fonts())}
 
 
 def _styled(func: F) -> F:
     """Build the figure under the house style, without touching global settings."""
     @wraps(func)
     def inner(*args: Any, **kwargs: Any) -> Figure:
-        with mpl.rc_context(STYLE), _no_glyph_warnings():
+        with mpl.rc_context(_style()), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _GLYPH_WARNING)
             return func(*args, **kwargs)
     return inner  # type: ignore[return-value]
 
@@ -112,7 +171,8 @@ def render(fig: Figure, fmt: str = "png", dpi: int = 144) -> bytes:
     buf = io.BytesIO()
     meta: dict[str, Any] = ({"Software": None} if fmt == "png"
                             else {"Creator": None, "Date": None})
-    with mpl.rc_context({**STYLE, "svg.fonttype": "path"}), _no_glyph_warnings():
+    with mpl.rc_context({**_style(), "svg.fonttype": "path"}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _GLYPH_WARNING)
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     return buf.getvalue()
 
@@ -321,6 +381,14 @@ def _flow(chain: Chain, per_entry: np.ndarray, abandon_at: np.ndarray,
         pair = (top.ids[int(top.src[e])], top.ids[int(top.dst[e])])
         moves[pair] = moves.get(pair, 0.0) + float(per_edge[e])
     return Flow(visits, moves)
+
+
+def shown_text(menu: Menu) -> list[str]:
+    """What the plots of ``menu`` write: its name, node ids and labels, intents."""
+    out = [menu.name, *menu.nodes, *(n.label for n in menu.nodes.values() if n.label)]
+    if menu.callers is not None:
+        out += [i.name for i in menu.callers.intents]
+    return out
 
 
 def layers(top: Topology, start: str, keep: np.ndarray) -> dict[int, list[int]]:

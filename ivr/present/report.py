@@ -140,7 +140,11 @@ def report_html(menus: Sequence[Menu], population: Population | None = None, *,
         body.append(_menu_section(part, k))
     body.append(_footer())
     title = "ivr report: " + ", ".join(p.menu.name for p in parts)
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    # The menus' language when they share one (the text worth reading right is theirs:
+    # names, prompts, node ids); each menu's section also says its own.
+    langs = {p.menu.language for p in parts}
+    lang = langs.pop() if len(langs) == 1 else "en"
+    return (f"<!DOCTYPE html>\n<html lang=\"{_e(lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{_e(title)}</title>\n<style>\n{_css()}</style>\n</head>\n<body>\n"
             "<div class=\"page\">\n" + "\n".join(body) + "\n</div>\n</body>\n</html>\n")
@@ -228,7 +232,7 @@ def _footer() -> str:
 def _menu_section(p: Part, k: int) -> str:
     s = p.summary
     nodes = len(p.menu.nodes)
-    out = [f"<section class=\"menu\" id=\"menu-{k}\">",
+    out = [f"<section class=\"menu\" id=\"menu-{k}\" lang=\"{_e(p.menu.language)}\">",
            f"<h2>{_e(p.menu.name)}</h2>",
            f"<p class=\"file\"><code>{_e(p.file)}</code> · {nodes} nodes · starts at "
            f"<code>{_e(p.menu.start)}</code> · {s.callers or 0:,} callers, "

@@ -12,6 +12,7 @@ from ivr.callers.chain import OUTCOMES
 from ivr.callers.hourly import HourRow
 from ivr.callers.metrics import Agreement, Figure, Rate, Summary
 from ivr.figures import NA, clean
+from ivr.language.display import pad, width
 from ivr.queueing.erlang import QueueFigures
 
 #: Outcomes in the order a contact-center reader looks for them.
@@ -72,21 +73,21 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
         lines.extend(queue_lines(s.queues))
     lines.append("")
     shown = [o for o in ORDER if any(row[o].value > 0 for row in s.by_intent.values())]
-    width = max(8, *(len(i) for i in s.by_intent))
-    lines.append("  " + f"{'intent':<{width}}" + "".join(f" {o[:11]:>11}" for o in shown))
+    iw = max(8, *(width(i) for i in s.by_intent))
+    lines.append("  " + pad("intent", iw) + "".join(f" {o[:11]:>11}" for o in shown))
     for intent, row in s.by_intent.items():
-        lines.append("  " + f"{intent:<{width}}" + "".join(f" {pct(row[o].value):>11}"
+        lines.append("  " + pad(intent, iw) + "".join(f" {pct(row[o].value):>11}"
                                                            for o in shown))
     if s.funnel and funnel_rows:
         lines.append("")
         lines.append(f"  funnel (busiest {min(funnel_rows, len(s.funnel))} of "
                      f"{len(s.funnel)} nodes; per caller)")
-        nw = max(4, *(len(f.node) for f in s.funnel[:funnel_rows]))
-        lines.append(f"  {'node':<{nw}}  {'kind':<12} {'visits':>6} {'abandon':>8}  left by")
+        nw = max(4, *(width(f.node) for f in s.funnel[:funnel_rows]))
+        lines.append(f"  {pad('node', nw)}  {'kind':<12} {'visits':>6} {'abandon':>8}  left by")
         for f in s.funnel[:funnel_rows]:
             exits = ", ".join(f"{label} {pct(x / f.visits) if f.visits else '-'}"
                               for label, x in f.exits[:4])
-            lines.append(f"  {f.node:<{nw}}  {f.kind:<12} {f.visits:6.2f} "
+            lines.append(f"  {pad(f.node, nw)}  {f.kind:<12} {f.visits:6.2f} "
                          f"{pct(f.abandoned / f.visits) if f.visits else '-':>8}  {exits}")
     return "\n".join(lines)
 
@@ -96,13 +97,13 @@ def queue_lines(queues: tuple[QueueFigures, ...]) -> list[str]:
     q0 = queues[0]
     model = ("Erlang C: callers never give up" if q0.model == "erlang_c" else
              "Erlang A: callers give up after their patience")
-    w = max(5, *(len(q.node) for q in queues))
+    w = max(5, *(width(q.node) for q in queues))
     out = [f"  queues ({model}; {q0.target:g} s service-level target)",
            f"  {'agent':<{w}}  {'calls/h':>7} {'agents':>6} {'handle':>7} {'wait':>6} "
            f"{'ASA':>7} {'in ' + format(q0.target, 'g') + ' s':>7} {'abandon':>7} "
            f"{'busy':>5}"]
     for q in queues:
-        out.append(f"  {q.node:<{w}}  {q.calls_per_hour:7.1f} {q.agents:6d} "
+        out.append(f"  {pad(q.node, w)}  {q.calls_per_hour:7.1f} {q.agents:6d} "
                    f"{q.handle_time:6.0f}s {pct(q.p_wait):>6} {secs(q.asa):>7} "
                    f"{pct(q.service_level):>7} {pct(q.p_abandon):>7} {pct(q.occupancy):>5}")
     return out

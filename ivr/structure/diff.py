@@ -215,7 +215,7 @@ def diff_menus(a: Menu, b: Menu, config: LintConfig | None = None) -> MenuDiff:
     >>> for line in diff_menus(a, b).lines(): print(line)
     + node desk (agent)
     + main: option 0 -> 'desk'
-    ~ main: prompt 2.4 s (was 1.6 s): {+Or 0.+}
+    ~ main: prompt 1.9 s (was 1.1 s): {+Or 0.+}
     - finding error NO_PATH_TO_HUMAN [main] fixed
     - finding warning NO_ZERO_OUT [main] fixed
     """
@@ -228,6 +228,9 @@ def diff_menus(a: Menu, b: Menu, config: LintConfig | None = None) -> MenuDiff:
         if va != vb:
             defaults[name] = (va, vb)
             changes.append(Change("defaults changed", None, name, _text(va), _text(vb)))
+    if a.language != b.language:  # every prompt is timed in the new language
+        defaults["language"] = (a.language, b.language)
+        changes.append(Change("defaults changed", None, "language", a.language, b.language))
     for name in sorted(a.schedules.keys() | b.schedules.keys()):
         sa, sb = a.schedules.get(name), b.schedules.get(name)
         if sa is None or sb is None or (sa.tz, sa.hours) != (sb.tz, sb.hours):
@@ -236,7 +239,7 @@ def diff_menus(a: Menu, b: Menu, config: LintConfig | None = None) -> MenuDiff:
                 for nid, node in b.nodes.items() if nid not in a.nodes]
     changes += [Change("node removed", nid, None, node.kind, None)
                 for nid, node in a.nodes.items() if nid not in b.nodes]
-    pace = "words_per_second" in defaults
+    pace = "words_per_second" in defaults or "language" in defaults
     for nid, node in a.nodes.items():
         other = b.nodes.get(nid)
         if other is not None:

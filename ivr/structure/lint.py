@@ -16,6 +16,7 @@ import numpy as np
 from ivr.errors import ConfigError
 from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
+from ivr.language.phrases import merge, read_table
 from ivr.limits import MAX_NUMBER, shown
 from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
 from ivr.structure.topology import Routes, Step, Topology, describe
@@ -67,6 +68,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "imported: a digit pattern that no single key press can match"),
     Rule("NO_VOICE_ENTRY", "warning",
          "imported: the flow has no entry for phone calls (SMS, chat or API only)"),
+    Rule("LENIENT_READ", "warning",
+         "imported: the file breaks its format where the platform is lenient (a malformed "
+         "line it skips, an unescaped &, an older dialect); read as the platform reads it"),
 )}
 
 
@@ -90,6 +94,9 @@ class LintConfig:
     disabled: frozenset[str] = frozenset()
     severity: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: Phrases added to ivr's per-language lists (``phrases:`` in .ivr-lint.yaml):
+    #: language -> kind -> phrases, read by the rules and audit checks that read prompts.
+    phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def param(self, rule: str, name: str) -> float:
         return self.params.get(rule, {}).get(name, RULES[rule].params[name])
@@ -136,11 +143,18 @@ class LintConfig:
 
         if not isinstance(data, dict):
             fail((), "a lint config must be a mapping with disable and rules")
-        unknown = [k for k in data if k not in ("disable", "rules")]
+        unknown = [k for k in data if k not in ("disable", "rules", "phrases")]
         if unknown:
             fail((unknown[0],) if isinstance(unknown[0], str) else (),
                  f"unknown config field {shown(unknown[0])}",
-                 "use disable: [RULE, ...] and rules: {RULE: {...}}")
+                 "use disable: [RULE, ...], rules: {RULE: {...}} and "
+                 "phrases: {LANGUAGE: {person: [...]}}")
+        phrases = self.phrases
+        if "phrases" in data:
+            table, problem = read_table(data["phrases"])
+            if problem:
+                fail(("phrases",), problem, "phrases: {ru: {person: [оператор*]}}")
+            phrases = merge(phrases, table)
         disabled = set(self.disabled)
         severity = dict(self.severity)
         params = {k: dict(v) for k, v in self.params.items()}
@@ -182,7 +196,8 @@ class LintConfig:
                 else:
                     allowed = ", ".join(["severity", "enabled", *RULES[rid].params])
                     fail(at, f"{rid} has no setting {shown(name)}", f"settings: {allowed}")
-        return replace(self, disabled=frozenset(disabled), severity=severity, params=params)
+        return replace(self, disabled=frozenset(disabled), severity=severity, params=params,
+                       phrases=phrases)
 
 
 def _scalar(text: str) -> Any:

@@ -41,7 +41,7 @@ def paths(menu: Menu, topology: Topology | None = None) -> list[Route]:
     ... name: T
     ... start: main
     ... nodes:
-    ...   main: {kind: menu, say: One two three four five, options: {1: sub, 0: agent},
+    ...   main: {kind: menu, seconds: 2, options: {1: sub, 0: agent},
     ...          on_fail: agent}
     ...   sub: {kind: menu, seconds: 1, options: {2: info, 0: agent}, on_fail: agent}
     ...   info: {kind: self_service}
