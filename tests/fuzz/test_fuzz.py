@@ -422,7 +422,7 @@ def mutated(draw: st.DrawFn) -> tuple[Path, bytes]:
 
 
 def reader_of(src: Path) -> str:
-    if src.parent.name in ("connect", "twilio", "freeswitch", "voicexml", "asterisk"):
+    if src.parent.name in ("connect", "twilio", "freeswitch", "voicexml", "asterisk", "genesys"):
         return src.parent.name
     return {"journeys": "journeys", "policies": "policy"}.get(src.parent.name, "native")
 
