@@ -108,6 +108,8 @@ def check(r: Run, reader: str, inputs: list[str], *, text_output: bool = True,
                 EXIT2["without position"] += 1
                 raise AssertionError(f"{what}: no file:line:col in {lines[0]!r}")
         return None
+    # A deliberate notice ("warning: the plots cannot draw ...") is one line of its own.
+    lines = [x for x in lines if not x.startswith("warning: ")]
     if any(a in ("-o", "--output", "--junit") for a in r.argv):  # says what it wrote
         assert len(lines) <= 1 and "error" not in r.err, f"{what}: stderr {r.err!r}"
     else:
