@@ -226,3 +226,10 @@ def test_errors_name_a_position_for_empty_files(tmp_path: Path) -> None:
     with pytest.raises(IvrError) as info:
         load_menu(empty)
     assert info.value.line == 1 and info.value.column == 1
+
+
+def test_an_overloaded_queue_keeps_occupancy_within_one() -> None:
+    """The answered rate of an overloaded queue is N mu up to rounding: occupancy <= 1."""
+    chain = compile_chain(load_menu(DATA / "queue_overloaded.yaml"))
+    s = summarize(simulate(chain, 300, seed=1))
+    assert s.queues and all(0 <= q.occupancy <= 1 for q in s.queues)

@@ -289,7 +289,8 @@ def figures(w: OfferedWait, *, node: str, handle_time: float,
         calls_per_hour=w.arrivals * 3600.0, p_wait=w.p_wait,
         asa=wait1 / answered if answered > 0 else math.nan,
         service_level=w.answered_within(target), target=target,
-        p_abandon=1.0 - answered, occupancy=w.arrivals * answered * handle_time / w.agents,
+        p_abandon=1.0 - answered,
+        occupancy=min(w.arrivals * answered * handle_time / w.agents, 1.0),  # rounding past 1
         model="erlang_c" if w.erlang_c else "erlang_a", queue_seconds=w.queue_seconds())
 
 
