@@ -233,3 +233,16 @@ def test_an_overloaded_queue_keeps_occupancy_within_one() -> None:
     chain = compile_chain(load_menu(DATA / "queue_overloaded.yaml"))
     s = summarize(simulate(chain, 300, seed=1))
     assert s.queues and all(0 <= q.occupancy <= 1 for q in s.queues)
+
+
+def test_a_line_of_millions_is_refused_before_it_is_built() -> None:
+    """1,000,000 calls an hour, 100,000 agents of 12-hour calls, patience of 17 hours: a
+    line of 17 million callers, which took minutes per figure; the queue model refuses it
+    (and the audit says its queue figures are not available) at once."""
+    from ivr.errors import ConfigError
+    from ivr.queueing.erlang import MAX_LINE
+
+    with pytest.raises(ConfigError, match=f"{MAX_LINE:,}"):
+        offered_wait(1e6 / 3600, 100_000, 1 / 43224.6, 1 / 61128.1)
+    menu = load_menu(DATA / "queue_line_millions.yaml")
+    assert menu.nodes["desk"].staff is not None

@@ -32,7 +32,7 @@ TARGET = 20.0
 #: Waiting-line probabilities below exp(-TAIL) of the largest are dropped.
 TAIL = 46.0
 #: The longest waiting line an Erlang A state space may need.
-MAX_LINE = 5_000_000
+MAX_LINE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -220,15 +220,15 @@ def _line_logs(arrivals: float, rate: float, abandon: float) -> np.ndarray:
     mode = max(0.0, (arrivals - rate) / abandon)
     size = int(mode + 12.0 * math.sqrt(arrivals / abandon + 1.0)) + 64
     while True:
+        if size > MAX_LINE:  # before allocating it: a line of millions takes minutes
+            raise ConfigError(f"the waiting line would grow past {MAX_LINE:,} callers",
+                              hint="patience this long behaves like none: check the "
+                                   "agents and handle time")
         i = np.arange(1, size)
         logs = np.concatenate(([0.0], np.cumsum(np.log(arrivals / (rate + i * abandon)))))
         if logs[-1] < logs.max() - TAIL:
             keep = np.flatnonzero(logs >= logs.max() - TAIL)
             return logs[: keep[-1] + 1]
-        if size > MAX_LINE:
-            raise ConfigError("the waiting line would grow past 5,000,000 callers",
-                              hint="patience this long behaves like none: check the "
-                                   "agents and handle time")
         size *= 2
 
 
