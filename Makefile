@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck bench analysis clean
+.PHONY: setup demo test lint typecheck bench fuzz analysis clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,13 @@ bench: setup
 	$(BIN)/python benchmarks/bench_startup.py --write BENCHMARKS.md
 	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sim.py --write BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_limits.py --write BENCHMARKS.md
+
+# The fuzz suite (tests/fuzz) for FUZZ_MINUTES (default 30), in rounds with fresh seeds;
+# `make test` runs the same tests with a few inputs each.
+FUZZ_MINUTES ?= 30
+fuzz: setup
+	$(BIN)/python tests/fuzz/run.py --minutes $(FUZZ_MINUTES)
 
 # The studies in analysis/: each run.py rewrites its REPORT.md (same seed, same numbers).
 analysis: setup

@@ -49,7 +49,23 @@ class IvrError(Exception):
             parts.append(f"node {self.node!r}")
         text = self.message if not self.hint else f"{self.message} ({self.hint})"
         parts.append(text)
-        return ": ".join(parts)
+        return one_line(": ".join(parts))
+
+
+#: Characters that end a line for ``str.splitlines`` (and for terminals and log readers).
+_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break written as its escape, so a message naming a file or
+    a value with a break in it still reads as one line.
+
+    Examples
+    --------
+    >>> one_line("menu 'a\\nb'")
+    "menu 'a\\\\nb'"
+    """
+    return text.translate(_BREAKS)
 
 
 class InputError(IvrError):

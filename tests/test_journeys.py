@@ -333,15 +333,17 @@ def test_ivr_test_json_junit_and_steps(tmp_path: Path, capsys: pytest.CaptureFix
     assert failed["failures"] == ["ended as disconnected at (hangup), expected human"]
     assert failed["keys"] == ["1", "7", "7", "7"] and failed["line"] == 9
     assert [s["event"] for s in failed["steps"]] == ["option", "invalid", "invalid", "fail"]
+    assert not junit.exists() and not list(junit.parent.iterdir())  # exit 2: no output file
+    assert main(["test", str(BROKEN), "--junit", str(junit)]) == 1
+    capsys.readouterr()
     root = ET.parse(junit).getroot()
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "1", "1")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "0")
     cases = root.findall(".//testcase")
     assert [c.get("name") for c in cases][:3] == [
         "zero reaches customer service", "three wrong keys in billing reach a person",
         "billing balance"]
     fail = cases[1].find("failure")
     assert fail is not None and "expected human" in (fail.get("message") or "")
-    assert cases[3].find("error") is not None
     assert main(["test", str(BROKEN), "--steps"]) == 1
     out = capsys.readouterr().out
     assert re.search(r"billing\s+7 \(invalid 3/3\)\s+-> \(hangup\)\s+6\.7 s\s+26\.1 s", out)

@@ -149,7 +149,7 @@ def plain_text(s: str) -> bool:
 WORDS = st.lists(st.sampled_from(["press", "one", "for", "billing", "zero", "an", "agent"]),
                  max_size=30).map(" ".join)
 TEXT = WORDS | st.text(max_size=20).filter(plain_text)
-SECONDS = st.integers(0, 60) | st.floats(0, 60, allow_nan=False)
+SECONDS = st.integers(0, 60) | st.floats(0.001, 60, allow_nan=False)  # ivr.limits.MIN_SECONDS
 POSITIVE = st.integers(1, 30) | st.floats(0.5, 30, allow_nan=False)
 SPLITS = {1: [1.0], 2: [0.5, 0.5], 3: [0.25, 0.25, 0.5], 4: [0.25, 0.25, 0.25, 0.25]}
 

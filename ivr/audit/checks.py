@@ -367,7 +367,8 @@ def check_zero_reaches_person(f: Facts, p: Params) -> Outcome:
         steps = f.to_person[t]
         if steps > within:
             bad.append(f.at(i, _no_person_behind(f, i, "0", t, within),
-                            figure=float(steps), threshold=within, unit="actions"))
+                            figure=float(steps) if np.isfinite(steps) else None,
+                            threshold=within, unit="actions"))
     if bad:
         return failed(f"{len(bad)} of {plural(len(menus), 'menu')}: 0 does not reach a "
                       "person", *bad)

@@ -23,6 +23,7 @@ from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import read_text
 from ivr.formats.yamltext import Path, parse_yaml
 from ivr.language.phrases import PHRASES_SCHEMA, read_table
+from ivr.limits import MAX_NUMBER, shown
 from ivr.model import Source
 from ivr.structure.lint import RULES
 
@@ -338,13 +339,14 @@ class _PolicyReader(Checker):
                 continue
             value, at, what = d[name], (*path, name), f"{rid}: {name}"
             if spec.kind == "number":
-                out[name] = self.number(value, at, what, low=spec.low, high=spec.high,
-                                        low_open=spec.low_open)
+                out[name] = self.number(value, at, what, low=spec.low,
+                                        high=MAX_NUMBER if spec.high is None else spec.high,
+                                        low_open=spec.low_open, limit_hint="ivr.limits")
             elif spec.kind == "integer":
                 out[name] = self.integer(value, at, what, low=int(spec.low or 0))
             elif spec.kind == "bool":
                 if not isinstance(value, bool):
-                    self.fail(at, f"{what} must be true or false, not {value!r}")
+                    self.fail(at, f"{what} must be true or false, not {shown(value)}")
                 out[name] = value
             elif spec.kind == "choice":
                 out[name] = self.choice(value, at, what, spec.choices)

@@ -40,7 +40,7 @@ from ivr.audit.verdict import (
     passed,
     plural,
 )
-from ivr.callers.calendar import week
+from ivr.callers.calendar import used, week
 from ivr.callers.chain import HUMAN, Chain, compile_chain, default_population
 from ivr.callers.exact import applies, solve
 from ivr.callers.metrics import Summary, summarize, summarize_exact, wilson
@@ -48,6 +48,8 @@ from ivr.callers.queues import AgentQueues
 from ivr.callers.reach import PersonHours, open_moves, schedule_of
 from ivr.callers.simulate import BIN, SimResult, simulate
 from ivr.errors import IvrError
+from ivr.figures import available
+from ivr.figures import text as text_of
 from ivr.model import Intent, Menu, Patience, Population
 from ivr.queueing.erlang import QueueFigures
 from ivr.structure.topology import Routes, Step, Topology, describe
@@ -79,7 +81,7 @@ def open_profile(menu: Menu) -> np.ndarray | None:
     hours the rules speak of); None (flat) for a menu without opening hours."""
     if not menu.schedules:
         return None
-    w = week(menu.schedules)
+    w = week(used(menu))
     count = w.sets.sum(axis=1)[w.of_minute]
     return (count == count.max()).astype(float)
 
@@ -144,6 +146,9 @@ class TimeFacts:
                 "callers.calls_per_hour set?)"
             return None, f"the queue wait at {agent!r} is not known: {why}"
         model = "Erlang C" if q.model == "erlang_c" else "Erlang A"
+        if not available(q.asa):
+            return None, f"the queue wait at {agent!r} is not known: no caller was " \
+                "answered there (raise -n?)"
         return float(q.asa), f"{q.asa:.0f} s expected wait at {agent!r} ({model}, " \
             f"{q.agents} agents)"
 
@@ -337,13 +342,17 @@ class TimeFacts:
         if reach <= 0 or not np.isfinite(menu_mean):
             return self.no_person(method)
         share = self.answered_at(summary)
-        unknown = [a for a in share if self.wait(a)[0] is None]
-        wait = sum(w * (self.wait(a)[0] or 0.0) for a, w in share.items())
+        unknown = [a for a in share if not available(self.wait(a)[0])]
+        wait = sum(w * (self.wait(a)[0] or 0.0) for a, w in share.items() if a not in unknown)
         if wait:
             method += " + queue model (expected waits)"
         mean = menu_mean + wait
+        if not np.isfinite(mean):  # a queue whose wait is not known: never PASS on it
+            return not_applicable("the mean time to a person is not known (a queue's "
+                                  "expected wait is not available)", method=method)
         spread = "" if summary.method == "exact" else \
-            f" [{summary.human_seconds.low + wait:.0f}, {summary.human_seconds.high + wait:.0f}]"
+            f" [{text_of(summary.human_seconds.low + wait, '.0f')}, " \
+            f"{text_of(summary.human_seconds.high + wait, '.0f')}]"
         waits = f", {wait:.0f} s of it in queues" if wait else ""
         text = (f"callers who want a person, {self.calling(where)}, reach one in "
                 f"{mean:.0f} s{spread} on average{waits} ({reach:.1%} of them reach one)")
@@ -380,7 +389,10 @@ class TimeFacts:
             left = limit - (np.arange(len(hist)) + 1) * BIN  # time left after the menu
             for a, w in known.items():
                 k += w * float((hist * self._within_grid(a, left)).sum())
-        rate = wilson(int(round(k)), sim.n)
+        if not np.isfinite(k):
+            return not_applicable("the share answered in time is not known (a queue's "
+                                  "waits are not available)", method=method)
+        rate = wilson(min(max(int(round(k)), 0), sim.n), sim.n)
         low, high = rate.low, rate.high
         text = (f"{rate.value:.1%} [{low:.1%}, {high:.1%}] of callers who want a person, "
                 f"{self.calling(where)}, reach one within {limit:g} s")

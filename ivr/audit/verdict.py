@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ivr.figures import checked
 from ivr.model import Source
 
 STATUSES = ("passed", "failed", "not-applicable")
@@ -25,6 +26,13 @@ class Evidence:
     threshold: float | None = None
     unit: str | None = None
     source: Source | None = None
+
+    def __post_init__(self) -> None:  # the figure is checked where it is made
+        if self.figure is not None:
+            low, high = (0.0, 1.0) if self.unit == "share" else (None, None)
+            figure = checked(self.figure, f"evidence figure ({self.message})", low, high,
+                             na=False)
+            object.__setattr__(self, "figure", figure if figure == figure else None)
 
 
 @dataclass(frozen=True, slots=True)

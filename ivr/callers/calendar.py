@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from ivr.model import Schedule
+from ivr.model import Menu, Schedule
 from ivr.week import WEEK_MINUTES, offset
 
 
@@ -39,7 +40,19 @@ class Week:
     level: np.ndarray = field(default_factory=lambda: np.ones(WEEK_MINUTES))
 
     def is_open(self, k: int, schedule: str) -> bool:
-        return bool(self.sets[k, self.names.index(schedule)])
+        return bool(self.sets[k, self.column[schedule]])
+
+    @cached_property
+    def column(self) -> dict[str, int]:
+        """Schedule name -> its column of ``sets`` (one lookup, not a search per call)."""
+        return {name: i for i, name in enumerate(self.names)}
+
+
+def used(menu: Menu) -> dict[str, Schedule]:
+    """The schedules nodes name: the only ones that change what callers meet (a menu may
+    define thousands it never uses)."""
+    named = {node.schedule for node in menu.nodes.values() if node.schedule is not None}
+    return {name: s for name, s in menu.schedules.items() if name in named}
 
 
 def to_utc(local: np.ndarray, tz: str) -> np.ndarray:
@@ -98,12 +111,21 @@ def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
     if not names and not by_level:
         return Week((), np.zeros((1, 0), dtype=bool), np.ones(1),
                     np.zeros(WEEK_MINUTES, dtype=np.int64), weights, level)
-    grid = np.stack([_open_minutes(schedules[n]) for n in names], axis=1) if names else \
-        np.zeros((WEEK_MINUTES, 0), dtype=bool)
-    keys = np.concatenate([grid.astype(float), level[:, None]], axis=1) if by_level \
-        else grid
+    # One column per distinct definition (many names may share opening hours), packed
+    # eight to a byte: linear in the schedules, not quadratic.
+    kinds: dict[tuple[str, tuple[tuple[int, int, int], ...]], int] = {}
+    kind_of = np.array([kinds.setdefault((schedules[n].tz, schedules[n].hours), len(kinds))
+                        for n in names], dtype=np.int64)
+    defs = list(kinds)
+    grid = np.zeros((WEEK_MINUTES, len(defs)), dtype=bool)
+    for j, (tz, hours) in enumerate(defs):
+        grid[:, j] = _open_minutes(Schedule("", tz, hours))
+    packed = np.packbits(grid, axis=1)
+    keys = np.concatenate([packed.astype(float), level[:, None]], axis=1) if by_level \
+        else packed
     rows, of_minute = distinct_rows(keys)
-    sets = rows[:, :len(names)].astype(bool)
+    sets = np.unpackbits(rows[:, :packed.shape[1]].astype(np.uint8), axis=1,
+                         count=len(defs)).astype(bool)[:, kind_of]
     share = np.bincount(of_minute, weights=weights, minlength=len(rows))
     share = share / share.sum()
     return Week(names, sets, share, of_minute.astype(np.int64), weights, level)
@@ -132,4 +154,4 @@ def distinct_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranked[new], of
 
 
-__all__ = ["Week", "clock", "distinct_rows", "hourly_profile", "to_utc", "week"]
+__all__ = ["Week", "clock", "distinct_rows", "hourly_profile", "to_utc", "used", "week"]

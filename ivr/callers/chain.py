@@ -16,10 +16,11 @@ from functools import cached_property
 
 import numpy as np
 
-from ivr.callers.calendar import Week, clock, hourly_profile, week
+from ivr.callers.calendar import Week, clock, hourly_profile, used, week
 from ivr.errors import LoadError
 from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
 from ivr.structure.prompt import first_word_share, heard_shares, prefix_seconds
+from ivr.structure.search import strong_components
 from ivr.structure.topology import KIND_CODES, Topology
 
 OUTCOMES = ("served", "human", "voicemail", "transferred", "misrouted", "abandoned",
@@ -105,7 +106,8 @@ def default_population(menu: Menu) -> Population:
     goals += [(n.id, (n.id,)) for n in nodes if n.kind in kinds][:50]
     if not goals:
         raise LoadError("the menu has no ending callers could aim for, and no callers section",
-                        file=menu.source.file, hint="add a callers section or --callers FILE")
+                        file=menu.source.file, line=menu.source.line,
+                        column=menu.source.column, hint="add a callers section or --callers FILE")
     share = 1.0 / len(goals)
     return Population(tuple(Intent(name, share, g) for name, g in goals))
 
@@ -150,7 +152,7 @@ def compile_chain(menu: Menu, population: Population | None = None, *,
     top = top or Topology.of(menu)
     if profile is None and pop.arrivals is not None:
         profile = hourly_profile(pop.arrivals.hourly, pop.arrivals.tz or clock(menu.schedules))
-    wk = week(menu.schedules, profile=profile, at=at,
+    wk = week(used(menu), profile=profile, at=at,
               by_level=pop.calls_per_hour > 0 and continues(menu))
     return _Compiler(menu, pop, top, wk).run()
 
@@ -196,8 +198,24 @@ class _Compiler:
         self.sched_index = {name: i for i, name in enumerate(wk.names)}
         self.node_sched = np.full(n, -1, dtype=np.int64)
         for i, node in enumerate(self.nodes):
-            if node.schedule is not None:
+            if node.schedule is not None and node.schedule in self.sched_index:
                 self.node_sched[i] = self.sched_index[node.schedule]
+        # Endings per caller class, from arrays made once: self-service nodes (and which
+        # intents each serves), agents.
+        self.ss = np.array([i for i, nd in enumerate(self.nodes) if nd.kind == "self_service"],
+                           dtype=np.int64)
+        self.agents = np.array([i for i, nd in enumerate(self.nodes) if nd.kind == "agent"],
+                               dtype=np.int64)
+        self.resolvers: dict[str, list[int]] = {}
+        self.ss_by_goal: set[int] = set()
+        for i in self.ss.tolist():
+            resolves = self.nodes[i].resolves
+            if resolves is None:
+                self.ss_by_goal.add(i)
+            else:
+                for name in resolves:
+                    self.resolvers.setdefault(name, []).append(i)
+        self._serving: dict[int, np.ndarray] = {}
 
     def classes(self) -> list[CallerClass]:
         out = []
@@ -222,19 +240,28 @@ class _Compiler:
             parts.append(part)
             starts.append(part["start"])
             offset += len(part["node"])
-        cat = {k: np.concatenate([p[k] for p in parts]) for k in
+        # Each part is freed as soon as it is joined, each joined array once it is sorted:
+        # a large menu's entries are held twice at most, not three times.
+        cat = {k: np.concatenate([p.pop(k) for p in parts]) for k in
                ("node", "fail", "cls", "e_state", "e_dst", "e_prob", "e_secs", "e_event", "e_edge")}
+        arrive = np.stack([p["arrive"] for p in parts])
+        del parts
         keep = cat["e_prob"] > 0
         order = np.argsort(cat["e_state"][keep], kind="stable")
         pick = np.flatnonzero(keep)[order]
+        del keep, order
         n_states = offset
+        state, dst, prob, secs = (cat.pop(k)[pick] for k in ("e_state", "e_dst", "e_prob",
+                                                               "e_secs"))
+        entries = resolve_zero_time_cycles(
+            n_states, self.top.kind[cat["node"]] == _K["branch"], state, dst, prob, secs,
+            cat.pop("e_event")[pick].astype(np.int8), cat.pop("e_edge")[pick])
+        del state, dst, prob, secs
         indptr = np.zeros(n_states + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cat["e_state"][pick], minlength=n_states), out=indptr[1:])
-        arrive = np.stack([p["arrive"] for p in parts])
+        np.cumsum(np.bincount(entries[0], minlength=n_states), out=indptr[1:])
         return Chain(self.menu, self.pop, self.top, self.week, tuple(classes),
                      np.asarray(starts, dtype=np.int64), cat["node"], cat["fail"], cat["cls"],
-                     indptr, cat["e_dst"][pick], cat["e_prob"][pick], cat["e_secs"][pick],
-                     cat["e_event"][pick].astype(np.int8), cat["e_edge"][pick], arrive)
+                     indptr, *entries[1:], arrive)
 
     # -- per class ---------------------------------------------------------------------
 
@@ -258,15 +285,13 @@ class _Compiler:
         code[kinds == _K["transfer"]] = -1 - TRANSFERRED
         code[kinds == _K["callback"]] = -1 - CALLBACK
         code[(kinds == _K["hangup"]) | (kinds == _K["(hangup)"])] = -1 - DISCONNECTED
-        for i, node in enumerate(self.nodes):
-            if node.kind == "self_service":
-                serves = (intent.name in node.resolves if node.resolves is not None
-                          else node.id in intent.goals)
-                code[i] = -1 - (SERVED if serves else MISROUTED)
-            elif node.kind == "agent":
-                closed = node.schedule is not None and not self.week.is_open(
-                    cls.open_set, node.schedule)
-                code[i] = 0 if closed else -1 - (HUMAN if reachable else MISROUTED)
+        code[self.ss] = -1 - MISROUTED
+        code[self.serving(cls.intent)] = -1 - SERVED
+        code[self.agents] = -1 - (HUMAN if reachable else MISROUTED)
+        sched = self.node_sched[self.agents]
+        if self.week.names and len(sched):
+            closed = (sched >= 0) & ~self.week.sets[cls.open_set][np.maximum(sched, 0)]
+            code[self.agents[closed]] = 0
         for g in intent.goals:  # reaching a goal that is not an ending satisfies the caller
             i = top.index[g]
             if not self.nodes[i].terminal:
@@ -279,6 +304,18 @@ class _Compiler:
         if key in KEYPAD:
             return self.opt[top.keycode[self.opt] == KEYPAD.index(key)]
         return np.array(sorted(e for e, k in top.typed.items() if k == key), dtype=np.int64)
+
+    def serving(self, intent: int) -> np.ndarray:
+        """The self-service nodes that serve an intent: those that list it in ``resolves``,
+        and those without ``resolves`` that are its goal (once per intent, not per node
+        and class)."""
+        if intent not in self._serving:
+            it = self.pop.intents[intent]
+            index = self.top.index
+            by_goal = [index[g] for g in it.goals if index[g] in self.ss_by_goal]
+            self._serving[intent] = np.array(self.resolvers.get(it.name, []) + by_goal,
+                                             dtype=np.int64)
+        return self._serving[intent]
 
     def aims(self, cls: CallerClass, live: np.ndarray, belief: str | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
@@ -484,6 +521,88 @@ def _column(x: np.ndarray | float, m: int, dtype: type) -> np.ndarray:
     """``x`` as ``m`` values (a number repeated)."""
     a: np.ndarray = np.asarray(x, dtype)
     return a if a.ndim else np.full(m, a)
+
+
+#: A cycle of branches resolved exactly needs a dense solve of (states x exits) values; past
+#: this many, its callers are left to the step cap (the simulator says how many it decided).
+MAX_RESOLVED = 10_000_000
+
+Entries = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def resolve_zero_time_cycles(n: int, zero_time: np.ndarray, state: np.ndarray,
+                             dst: np.ndarray, prob: np.ndarray, secs: np.ndarray,
+                             event: np.ndarray, edge: np.ndarray) -> Entries:
+    """Entries (sorted by state) with every cycle of zero-time states resolved exactly.
+
+    A branch (``chance`` or ``schedule``) takes no time and no action, so callers going
+    round a cycle of branches (a chance that returns to itself with 0.999999) leave it by
+    one of its exits with the chance that the cycle's absorption gives: each state of the
+    cycle gets one entry per exit, ``(I - Q)^-1 R``. Exact and simulated then agree, where
+    a simulated caller would otherwise go round a million times and meet the step cap. A
+    cycle with no exit at all is a trap: its callers end ``stuck`` at once.
+
+    Examples
+    --------
+    >>> st, d, p, s, ev, ed = resolve_zero_time_cycles(
+    ...     2, np.array([True, False]), np.array([0, 0, 1]), np.array([0, 1, -1]),
+    ...     np.array([0.9, 0.1, 1.0]), np.zeros(3), np.zeros(3, np.int8), np.arange(3))
+    >>> st.tolist(), d.tolist(), p.round(12).tolist(), ed.tolist()
+    ([0, 1], [1, -1], [1.0, 1.0], [1, 2])
+    """
+    out = (state, dst, prob, secs, event, edge)
+    inner = (dst >= 0) & zero_time[state] & zero_time[np.maximum(dst, 0)] & (secs == 0)
+    if not inner.any():
+        return out
+    label = strong_components(n, state[inner], dst[inner])
+    size = np.bincount(label, minlength=n)
+    loops = state[inner & (state == dst)]
+    cyclic = np.zeros(n, dtype=bool)
+    cyclic[zero_time & (size[label] > 1)] = True
+    cyclic[loops] = True
+    if not cyclic.any():
+        return out
+    drop = cyclic[state]
+    new: list[tuple[np.ndarray, ...]] = []
+    groups = np.unique(label[cyclic])
+    rows = np.flatnonzero(drop)
+    by_group = label[state[rows]]
+    for g in groups.tolist():
+        mine = rows[by_group == g]
+        members = np.unique(state[mine])
+        local = {int(s): i for i, s in enumerate(members.tolist())}
+        k = len(members)
+        inside = (dst[mine] >= 0) & (label[np.maximum(dst[mine], 0)] == g) & \
+            cyclic[np.maximum(dst[mine], 0)]
+        leave = mine[~inside]
+        if k * max(len(leave), 1) > MAX_RESOLVED:
+            drop[mine] = False  # too large to resolve: left as it was
+            continue
+        a = np.eye(k)
+        stay = mine[inside]
+        np.add.at(a, ([local[int(s)] for s in state[stay].tolist()],
+                      [local[int(s)] for s in dst[stay].tolist()]), -prob[stay])
+        if len(leave):
+            r = np.zeros((k, len(leave)))
+            r[[local[int(s)] for s in state[leave].tolist()], np.arange(len(leave))] = \
+                prob[leave]
+            x = np.linalg.lstsq(a, r, rcond=None)[0] if k > 1 or a[0, 0] < 1e-300 \
+                else r / a[0, 0]
+            x = np.clip(x, 0.0, None)
+            x /= np.maximum(x.sum(axis=1, keepdims=True), 1e-300)
+        if not len(leave) or not np.isfinite(x).all():  # a closed loop: stuck at once
+            new.append((members, np.full(k, -1 - STUCK), np.ones(k), np.zeros(k),
+                        np.full(k, event[mine[0]], dtype=np.int8), np.full(k, -1)))
+            continue
+        si, ji = np.nonzero(x > 0)
+        new.append((members[si], dst[leave][ji], x[si, ji], secs[leave][ji],
+                    event[leave][ji], edge[leave][ji]))
+    if not new:
+        return out
+    keep = ~drop
+    parts = [np.concatenate([a[keep], *(p[i] for p in new)]) for i, a in enumerate(out)]
+    order = np.argsort(parts[0], kind="stable")
+    return tuple(p[order].astype(o.dtype) for p, o in zip(parts, out, strict=True))  # type: ignore[return-value]
 
 
 __all__ = ["CALLBACK", "OUTCOMES", "CallerClass", "Chain", "compile_chain", "continues",

@@ -53,6 +53,8 @@ from ivr.structure.topology import reaching
 #: Fixed-point iterations of the queues' arrival rates, and their relative tolerance.
 MAX_ROUNDS = 500
 ROUND_TOL = 1e-10
+#: A chance of reaching a person below this is rounding noise: its mean time is N/A.
+TINY = 1e-12
 
 
 @dataclass(frozen=True)
@@ -320,8 +322,11 @@ def solve(chain: Chain) -> ExactResult:
     t_h = float((v_src * rows["t1"] * h_end)[live].sum())
     t2_h = float((v_src * (rows["t2"] * h_end + 2 * rows["t1"] * th_end))[live].sum())
     s_h = float((v_src * go * h_end * rows["step"])[live].sum())
-    mean_h = t_h / p_human if p_human > 0 else math.nan
-    var_h = t2_h / p_human - mean_h ** 2 if p_human > 0 else math.nan
+    if p_human <= TINY:  # no caller (or only rounding noise) reaches a person: N/A
+        p_human = max(float(p_human), 0.0)
+    known = p_human > TINY
+    mean_h = t_h / p_human if known else math.nan
+    var_h = t2_h / p_human - mean_h ** 2 if known else math.nan
     n_e = len(chain.dst)
     node = chain.state_node
     menu_src = chain.entry_state
@@ -343,8 +348,8 @@ def solve(chain: Chain) -> ExactResult:
         seconds=float((v_src * rows["spent"])[live].sum()),
         human=float(p_human),
         human_seconds=mean_h,
-        human_seconds_sd=math.sqrt(max(var_h, 0.0)) if p_human > 0 else math.nan,
-        human_steps=s_h / p_human if p_human > 0 else math.nan,
+        human_seconds_sd=math.sqrt(max(var_h, 0.0)) if known else math.nan,
+        human_steps=s_h / p_human if known else math.nan,
         visits={nid: float(visits[i]) for i, nid in enumerate(chain.top.ids) if visits[i] > 0},
         flow=flow[:n_e],
         abandon_at=abandon_at,
@@ -410,13 +415,13 @@ def _by_intent(chain: Chain, state_cls: np.ndarray, v: np.ndarray, flow: np.ndar
     for c, s in enumerate(chain.start.tolist()):
         if s < 0 and start_q[c] < 0:
             table[c, -1 - s] += chain.classes[c].weight
-    out = {}
-    for i, intent in enumerate(chain.population.intents):
-        rows = [c for c, k in enumerate(chain.classes) if k.intent == i]
-        total = table[rows].sum(axis=0)
-        w = total.sum()
-        out[intent.name] = {o: float(x / w) if w > 0 else 0.0
-                            for o, x in zip(OUTCOMES, total, strict=True)}
+    intents = chain.population.intents
+    per_intent = np.zeros((len(intents), len(OUTCOMES)))  # one pass, not one per intent
+    np.add.at(per_intent, np.array([k.intent for k in chain.classes], dtype=np.int64), table)
+    w = per_intent.sum(axis=1, keepdims=True)
+    shares = np.divide(per_intent, w, out=np.zeros_like(per_intent), where=w > 0).tolist()
+    out = {intent.name: dict(zip(OUTCOMES, row, strict=True))
+           for intent, row in zip(intents, shares, strict=True)}
     weights = chain.weights()
     return out, table / np.where(weights > 0, weights, 1.0)[:, None]
 

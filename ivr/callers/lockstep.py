@@ -166,7 +166,7 @@ class Tally:
         np.add.at(self.counts, cls * n_out + outcome, 1)
         self.sec_sum += np.bincount(outcome, weights=elapsed, minlength=n_out)
         self.sec_sq += np.bincount(outcome, weights=elapsed * elapsed, minlength=n_out)
-        b = np.minimum((elapsed / BIN).astype(np.int64), BINS)
+        b = np.minimum(elapsed / BIN, BINS).astype(np.int64)  # clipped before the cast
         b += outcome * (BINS + 1)
         np.add.at(self.sec_hist, b, 1)
         np.add.at(self.step_hist, outcome * (cap + 1) + np.minimum(steps, cap), 1)
@@ -208,6 +208,7 @@ class Lane:
         self.entry_counts = np.zeros(walk.n_entries, dtype=np.int64)
         self.abandon_at = np.zeros(walk.n_nodes, dtype=np.int64)
         self.caller_steps = 0
+        self.capped = 0  # callers the step cap stopped (counted stuck)
         self.held: list[tuple[np.ndarray, ...]] = []
         self.traces: dict[int, list[tuple[int, bool]]] = {
             i: [] for i in range(lo, lo + self.traced)} if source is None else {
@@ -356,7 +357,9 @@ class Lane:
                 seconds[quit_] = patience[done[quit_]]
                 self.begun.append(e[done[quit_]])
             if capped is not None:
-                outcome[capped[done]] = STUCK
+                stopped = capped[done]
+                outcome[stopped] = STUCK
+                self.capped += int(stopped.sum())
             self.finish(cid[done], cls[done], outcome, seconds, st[done].astype(np.int64),
                         e[done])
             m = self.refill(done, m, live)

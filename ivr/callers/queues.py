@@ -139,7 +139,9 @@ class AgentQueues:
                 asa=float((w * self.wait1[q]).sum()) / served if served > 0 else math.nan,
                 service_level=float((w * self.within[q]).sum()), target=self.target,
                 p_abandon=float((w * self.abandoned[q]).sum()),
-                occupancy=float((hours * busy).sum()),
+                # agents are busy at most all the time: an overloaded queue's answered rate
+                # is N mu to rounding (a few parts in a million past it)
+                occupancy=min(float((hours * busy).sum()), 1.0),
                 model="erlang_c" if math.isinf(self.patience) else "erlang_a",
                 queue_seconds=float((w * self.seconds[q]).sum()),
                 p_callback=float((w * self.callback[q]).sum()),

@@ -89,6 +89,9 @@ class SimResult:
     queues: AgentQueues | None = None
     queue_abandon_at: np.ndarray | None = None
     queue_tally: np.ndarray | None = None
+    #: Callers the step cap stopped (and counted stuck), and the cap.
+    capped: int = 0
+    step_cap: int = STEP_CAP
 
     def outcome_counts(self) -> dict[str, int]:
         tot = self.counts.sum(axis=0)
@@ -162,6 +165,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         finals.update(lane.finals)
     n_cls, n_out = walk.n_classes, len(OUTCOMES)
     caller_steps = sum(lane.caller_steps for lane in runs)
+    capped = sum(lane.capped for lane in runs)
     resolved = lines.resolve(walk.picker, tally.counts.reshape(n_cls, n_out),
                              [p for lane in runs for p in lane.held], entry_counts, kept,
                              len(traces))
@@ -171,6 +175,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
             entry_counts += lane.entry_counts
             abandon_at += lane.abandon_at
             caller_steps += lane.caller_steps
+            capped += lane.capped
             finals.update(lane.finals)
         for cid, cls, outcome, seconds, _ in resolved.finished:
             for i in np.flatnonzero(cid < len(traces)).tolist():
@@ -182,7 +187,7 @@ def simulate(chain: Chain, n: int = 100_000, *, seed: int = DEFAULT_SEED, trace:
         seconds_sum=tally.sec_sum, seconds_sq=tally.sec_sq,
         seconds_hist=tally.sec_hist.reshape(n_out, -1),
         steps_hist=tally.step_hist.reshape(n_out, -1), entry_counts=entry_counts,
-        abandon_at=abandon_at, caller_steps=caller_steps,
+        abandon_at=abandon_at, caller_steps=caller_steps, capped=capped, step_cap=step_cap,
         traces=_traces(chain, traces, finals, waits), callers=kept, queues=lines.queues,
         queue_abandon_at=None if resolved is None else resolved.lost_at,
         queue_tally=None if resolved is None else resolved.tally,

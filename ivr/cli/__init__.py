@@ -12,15 +12,39 @@ the library it needs when it runs); ``ivr --help`` builds them all.
 
 from __future__ import annotations
 
-import argparse
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
-from importlib import import_module
-from types import ModuleType
-from typing import TYPE_CHECKING
 
-from ivr import __version__
-from ivr.errors import IvrError
+INTERRUPTED = "ivr: interrupted"
+
+
+def _interrupted_at_start(signum: int, frame: object) -> None:  # pragma: no cover
+    """Ctrl-C while ivr itself is imported: one line and 130, not a traceback."""
+    sys.stderr.write(INTERRUPTED + "\n")
+    os._exit(130)
+
+
+_DEFAULT_SIGINT = signal.getsignal(signal.SIGINT)
+if _DEFAULT_SIGINT is signal.SIG_IGN:  # a caller that ignores Ctrl-C: keep ignoring it
+    _DEFAULT_SIGINT = None
+else:
+    try:  # until the imports below are done (only the main thread may set a handler)
+        signal.signal(signal.SIGINT, _interrupted_at_start)
+    except ValueError:  # pragma: no cover
+        _DEFAULT_SIGINT = None
+
+import argparse  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from importlib import import_module  # noqa: E402
+from types import ModuleType  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from ivr import __version__  # noqa: E402
+from ivr.errors import IvrError  # noqa: E402
+
+if _DEFAULT_SIGINT is not None:
+    signal.signal(signal.SIGINT, _DEFAULT_SIGINT)
 
 if TYPE_CHECKING:
     from ivr.cli.common import Out
@@ -76,20 +100,27 @@ def build_parser(argv: Sequence[str] | None = None, *,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(argv, every=False)
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        build_parser().print_help()
-        return 2
-    from ivr.cli.common import Out
-
-    out = Out(sys.stdout)
+    args = argparse.Namespace(debug=False)
+    for stream in (sys.stdout, sys.stderr):  # a terminal that is not UTF-8 gets escapes
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in (
+                "utf-8", "utf8"):
+            stream.reconfigure(errors="backslashreplace")
     try:
-        return int(args.func(args, out))
+        # The command's module is imported here, inside the handlers: Ctrl-C while it
+        # loads is one line too.
+        parser = build_parser(argv, every=False)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            build_parser().print_help()
+            return 2
+        from ivr.cli.common import Out
+
+        return int(args.func(args, Out(sys.stdout)))
     except IvrError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # whatever was being written is left whole or not at all
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -27,6 +26,7 @@ from ivr.cli.common import (
     write_atomically,
 )
 from ivr.errors import ConfigError, IvrError
+from ivr.figures import dumps
 from ivr.model import Source
 
 _MARK = {"passed": ("PASS", "ok"), "failed": ("FAIL", "error"),
@@ -126,9 +126,9 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
     counts = _counts(audits)
     unreadable = sum(a.error is not None for a in audits)
     if args.format == "sarif":
-        text = json.dumps(sarif_log(audits, policies, root=args.root or repo_root()), indent=2)
+        text = dumps(sarif_log(audits, policies, root=args.root or repo_root()), indent=2)
     elif args.format == "json":
-        text = json.dumps({
+        text = dumps({
             "policies": [_policy_json(p) for p in policies],
             "files": [{"file": a.file, "menu": a.menu, "error": a.error,
                        "verdicts": [_verdict_json(v) for v in a.verdicts]} for a in audits],
@@ -148,7 +148,7 @@ def cmd_audit(args: argparse.Namespace, out: Out) -> int:
                    + (f", {unreadable} unreadable" if unreadable else ""))
         report.line(report.paint(summary, "error" if counts["failed"] or unreadable else "ok"))
         text = buffer.getvalue()
-    if args.output:
+    if args.output and not unreadable:  # exit 2 (a file could not be read) writes nothing
         write_atomically(args.output, text if text.endswith("\n") else text + "\n")
         print(f"{args.output}: {counts['failed']} failed, {counts['passed']} passed, "
               f"{counts['not-applicable']} not applicable", file=sys.stderr)

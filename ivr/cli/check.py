@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,8 @@ from ivr.cli.common import (
     repo_root,
     write_atomically,
 )
-from ivr.errors import ConfigError, IvrError
+from ivr.errors import ConfigError, IvrError, one_line
+from ivr.figures import dumps
 
 if TYPE_CHECKING:
     from ivr.model import Menu
@@ -88,16 +88,16 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
                f"{count(counts['warning'], 'warning')}, {counts['info']} info"
                + (f", {unreadable} unreadable" if unreadable else ""))
     if args.format == "json":
-        report.line(json.dumps({"files": reports, "counts": counts, "unreadable": unreadable},
-                               indent=2))
+        report.line(dumps({"files": reports, "counts": counts, "unreadable": unreadable},
+                          indent=2))
     elif args.format == "sarif":
         from ivr.audit.sarif import lint_log
 
-        report.line(json.dumps(lint_log(found, root=args.root or repo_root()), indent=2))
+        report.line(dumps(lint_log(found, root=args.root or repo_root()), indent=2))
     else:
         bad = counts["error"] or unreadable
         report.line(report.paint(summary, "error" if bad else "ok"))
-    if args.output:
+    if args.output and not unreadable:  # exit 2 (a file could not be read) writes nothing
         assert isinstance(report.stream, io.StringIO)
         write_atomically(args.output, report.stream.getvalue())
         print(f"{args.output}: {summary}", file=sys.stderr)
@@ -116,7 +116,7 @@ def cmd_paths(args: argparse.Namespace, out: Out) -> int:
     menu = load(args)
     routes = paths(menu)
     if args.format == "json":
-        out.line(json.dumps([{
+        out.line(dumps([{
             "node": r.node, "kind": r.kind, "keys": r.keys, "seconds": r.seconds,
             "fastest_keys": r.fastest_keys, "fastest_seconds": r.fastest_seconds,
             "steps": [asdict(s) for s in r.steps],
@@ -173,8 +173,8 @@ def cmd_import(args: argparse.Namespace, out: Out) -> int:
         others = sorted({os.path.basename(n.source.file) for n in menu.nodes.values()}
                         - {os.path.basename(args.file)})
         linked = f"; linked flows inlined: {', '.join(others)}" if others else ""
-        print(f"{args.file}: {menu.format} flow '{menu.name}' -> {args.output} "
-              f"({count(len(menu.nodes), 'node')}{notes}{linked})", file=sys.stderr)
+        print(one_line(f"{args.file}: {menu.format} flow {menu.name!r} -> {args.output} "
+                       f"({count(len(menu.nodes), 'node')}{notes}{linked})"), file=sys.stderr)
     else:
         out.stream.write(text)
     return 0

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ivr.callers import DEFAULT_SEED
@@ -57,10 +59,42 @@ def write_atomically(path: str, data: str | bytes) -> None:
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # an OS error, or Ctrl-C: never leave the hidden file
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
+        raise
+
+
+def write_folder(folder: str, files: Mapping[str, str | bytes]) -> list[str]:
+    """Write several files into ``folder`` whole or not at all: they are written to a
+    hidden temporary folder beside it, which becomes the folder (or whose files are moved
+    into it when it exists) only once every file is written. Returns the paths written."""
+    parent = os.path.dirname(os.path.abspath(folder))
+    tmp = None
+    try:
+        tmp = tempfile.mkdtemp(prefix=".ivr-", dir=parent)
+        mask = os.umask(0)
+        os.umask(mask)
+        for name, data in files.items():
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            with open(os.path.join(tmp, name), "wb") as fh:
+                fh.write(raw)
+            os.chmod(os.path.join(tmp, name), 0o666 & ~mask)
+        if not os.path.exists(folder):
+            os.chmod(tmp, 0o777 & ~mask)
+            os.rename(tmp, folder)
+            tmp = None
+        else:
+            for name in files:
+                os.replace(os.path.join(tmp, name), os.path.join(folder, name))
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=folder) from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return [os.path.join(folder, name) for name in files]
 
 
 def menu_files(targets: Sequence[str]) -> Iterator[str]:
@@ -202,7 +236,7 @@ def lint_config(args: argparse.Namespace) -> LintConfig:
     path = args.config or (CONFIG_NAME if os.path.exists(CONFIG_NAME) else None)
     if path:
         doc = parse_yaml(read_text(path), path)
-        config = config.merged(doc.data or {}, path)
+        config = config.merged(doc.data or {}, path, doc)
     return config.changed(getattr(args, "disable", None) or (), getattr(args, "set", None) or ())
 
 

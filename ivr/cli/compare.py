@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 import sys
 from dataclasses import asdict
@@ -22,6 +21,7 @@ from ivr.cli.common import (
     max_bytes,
     sampling,
 )
+from ivr.figures import clean, dumps
 from ivr.formats.native import load_population
 from ivr.present.compare import (
     Comparison,
@@ -172,7 +172,7 @@ def comparison_csv(c: Comparison) -> str:
             cells: list[Any] = [m.metric, letter(k), v.file, m.values[k], e]
             cells += (["", "", "", "", "", ""] if d is None else
                       [d.value, d.low, d.high, d.significant, d.exact, d.p])
-            w.writerow(["" if x is None else x for x in cells])
+            w.writerow(["" if x is None else x for x in clean(cells)])
     return buf.getvalue()
 
 
@@ -191,7 +191,7 @@ def cmd_compare(args: argparse.Namespace, out: Out) -> int:
         bar.close()
     gate = evaluate(conditions, result)
     if args.format == "json":
-        out.line(json.dumps(comparison_dict(result, gate), indent=2))
+        out.line(dumps(comparison_dict(result, gate), indent=2))
     elif args.format == "csv":
         out.stream.write(comparison_csv(result))
     else:

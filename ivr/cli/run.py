@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from ivr.cli.common import (
     sampling,
 )
 from ivr.errors import ConfigError
+from ivr.figures import dumps
 
 if TYPE_CHECKING:
     from ivr.callers.chain import Chain
@@ -62,15 +62,15 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
                               f"solution does not apply to {dist}")
         rows = agreement(summary, summarize_exact(chain, solve(chain)))
         if args.format == "json":
-            out.line(json.dumps([asdict(r) for r in rows], indent=2))
+            out.line(dumps([asdict(r) for r in rows], indent=2))
         else:
-            out.line(agreement_text(rows, args.file, args.n, CHECK_LIMIT))
+            out.line(agreement_text(rows, args.file, args.n, CHECK_LIMIT, summary))
         return 1 if any(abs(r.z) > CHECK_LIMIT for r in rows) else 0
     if args.format == "json":
         d = summary_dict(summary, args.file)
         d["at"] = when
         d["traces"] = [asdict(t) for t in result.traces]
-        out.line(json.dumps(d, indent=2))
+        out.line(dumps(d, indent=2))
     elif args.format == "csv":
         out.stream.write(summary_csv([(args.file, summary)]))
     else:
@@ -111,7 +111,7 @@ def cmd_solve(args: argparse.Namespace, out: Out) -> int:
         if hours is not None:
             d["by_hour"] = {"span": args.by_hour, "tz": clock(chain.menu.schedules),
                             "hours": [asdict(r) for r in hours]}
-        out.line(json.dumps(d, indent=2))
+        out.line(dumps(d, indent=2))
     elif args.format == "csv":
         out.stream.write(summary_csv([(args.file, summary)]))
         if hours is not None:

@@ -25,6 +25,7 @@ from ivr.cli.common import (
     menu_files,
     sampling,
     write_atomically,
+    write_folder,
 )
 from ivr.errors import InputError
 from ivr.formats.native import load_population
@@ -107,14 +108,10 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
     # Everything is drawn before the first file is written: a failure leaves no half set.
     drawn = {f"{name}.{fmt}": render(fig, fmt) for name, fig in figures.items()
              for fmt in FORMATS}
-    try:
-        os.makedirs(args.output, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the folder: {exc.strerror or exc}",
-                         file=args.output) from None
-    for name, data in drawn.items():
-        path = os.path.join(args.output, name)
-        write_atomically(path, data)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise InputError("is a file, not a folder", file=args.output,
+                         hint="name a folder for the images")
+    for path in write_folder(args.output, drawn):
         out.line(path)
     return 0
 

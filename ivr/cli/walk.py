@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -23,6 +22,7 @@ from ivr.cli.common import (
     write_atomically,
 )
 from ivr.errors import ConfigError, InputError, IvrError, LoadError
+from ivr.figures import dumps
 from ivr.formats.journeys import (
     SILENCE,
     THEN,
@@ -192,10 +192,10 @@ def cmd_test(args: argparse.Namespace, out: Out) -> int:
             _report_text(reports[-1], out, args.steps)
     passed = sum(r.passed for r in reports)
     failed = sum(r.failed for r in reports)
-    if args.junit:
+    if args.junit and not broken:  # exit 2 (a file could not be read) writes nothing
         write_atomically(args.junit, _junit(reports, broken))
     if args.format == "json":
-        out.line(json.dumps({
+        out.line(dumps({
             "files": [{"file": r.file, "menu_file": r.menu_file, "menu": r.menu,
                        "at": r.when,
                        "journeys": [_result_json(x) for x in r.results]} for r in reports],
@@ -314,7 +314,7 @@ def cmd_call(args: argparse.Namespace, out: Out) -> int:
         walk = walker.run(args.keys, then=args.then, branch=args.branch or (),
                           seed=args.seed)
         if args.format == "json":
-            out.line(json.dumps({"file": args.file, "menu": menu.name,
+            out.line(dumps({"file": args.file, "menu": menu.name,
                                  "keys": list(args.keys), **_walk_json(walk)}, indent=2))
             return 0
     _header(walker, out, args.file, interactive=args.keys is None)

@@ -188,7 +188,8 @@ def _pattern(name: str, file: str, line: int) -> re.Pattern[str]:
         return re.compile("".join(out))
     except re.error:
         raise SyntaxProblem(f"extension pattern {name!r} cannot be read", file=file,
-                            line=line, hint="write ranges low-high, e.g. _[1-5]XX") from None
+                            line=line, column=1 if line else None,
+                            hint="write ranges low-high, e.g. _[1-5]XX") from None
 
 
 def _uncomment(line: str) -> str:
@@ -214,7 +215,7 @@ class Plan:
         self._parse(text)
 
     def fail(self, message: str, line: int, hint: str, col: int | None = None) -> NoReturn:
-        raise SyntaxProblem(message, file=self.file, line=line, column=col, hint=hint)
+        raise SyntaxProblem(message, file=self.file, line=line, column=col or 1, hint=hint)
 
     def _parse(self, text: str) -> None:
         if "\x00" in text:
@@ -897,7 +898,7 @@ def _entry_exten(plan: Plan, chosen: Ctx) -> Pos:
            if 1 in e.prios and not _handler(e.name)]
     if not own:
         raise LoadError(f"[{chosen.name}] has no extension to start at (only i/t/h "
-                        "handlers)", file=plan.file, line=chosen.line,
+                        "handlers)", file=plan.file, line=chosen.line or 1, column=1,
                         hint="give it an s extension, or name another with --entry")
 
     def menu(e: Ext) -> bool:
@@ -941,7 +942,7 @@ def choose_start(plan: Plan, start: str | None = None) -> Start:
         ranked.append((-score, n, c, why))
     if not ranked:
         raise LoadError("no extension has priority 1: a call cannot start anywhere",
-                        file=plan.file, hint="add exten => s,1,...")
+                        file=plan.file, line=1, column=1, hint="add exten => s,1,...")
     ranked.sort(key=lambda r: r[:2])
     best, why = ranked[0][2], ranked[0][3]
     # Other roots with evidence of their own: a reader should know the choice was made.

@@ -15,10 +15,11 @@ from typing import Any, NoReturn
 
 from ivr.errors import LoadError
 from ivr.formats.yamltext import Document, Path, key_text
+from ivr.limits import MAX_NUMBER, MAX_SECONDS, MIN_SECONDS, digits, shown
 from ivr.model import Source
 
 #: Larger numbers are refused: no menu setting is anywhere near, and floats overflow past it.
-HUGE = 10**12
+HUGE = MAX_NUMBER
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
@@ -81,7 +82,8 @@ def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value)"
     if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+        return f"the number {value!r}" if not isinstance(value, int) or \
+            abs(value) < 10**100 else shown(value)
     if isinstance(value, str):
         return f"the text {value!r}"
     if isinstance(value, dict):
@@ -135,7 +137,7 @@ class Checker:
         for k, v in value.items():
             name = key_text(k)
             if name is None:
-                self.fail(path, f"{what} has a key that is not text: {k!r}", node,
+                self.fail(path, f"{what} has a key that is not text: {shown(k)}", node,
                           "keys are plain words or digits")
             if name in out:
                 self.fail((*path, name), f"duplicate key {name!r}", node,
@@ -192,30 +194,49 @@ class Checker:
         low: float | None = None,
         high: float | None = None,
         low_open: bool = False,
+        limit_hint: str | None = None,
     ) -> float:
         """A finite number within [low, high] (or (low, high] with ``low_open``)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(path, f"{what} must be a number, not {_type_name(value)}", node)
         if isinstance(value, int) and abs(value) > HUGE:
-            self.fail(path, f"{what} is far too large ({len(str(abs(value)))} digits)", node)
+            self.fail(path, f"{what} is far too large ({digits(value):,} digits)", node,
+                      f"numbers here are at most {HUGE:,}")
         if not math.isfinite(value):
             self.fail(path, f"{what} must be a finite number, not {value!r}", node)
         if low is not None and (value < low or (low_open and value == low)):
             bound = f"more than {low:g}" if low_open else f"at least {low:g}"
             self.fail(path, f"{what} must be {bound}, not {value!r}", node)
         if high is not None and value > high:
-            self.fail(path, f"{what} must be at most {high:g}, not {value!r}", node)
+            self.fail(path, f"{what} must be at most {high:g}, not {value!r}", node, limit_hint)
         return float(value)
 
+    def seconds(
+        self, value: Any, path: Path, what: str, node: str | None = None, *, zero: bool = False
+    ) -> float:
+        """A duration in seconds within ivr's limits (ivr.limits): ``zero`` allows 0."""
+        v = self.number(value, path, what, node, low=0, low_open=not zero, high=MAX_SECONDS,
+                        limit_hint="the limit is a day (ivr.limits.MAX_SECONDS)")
+        if 0 < v < MIN_SECONDS:
+            self.fail(path, f"{what} must be {'0 or ' if zero else ''}at least "
+                      f"{MIN_SECONDS:g} s, not {value!r}", node,
+                      "ivr.limits.MIN_SECONDS: no telephone times a thousandth of a second")
+        return v
+
     def integer(
-        self, value: Any, path: Path, what: str, node: str | None = None, *, low: int = 0
+        self, value: Any, path: Path, what: str, node: str | None = None, *, low: int = 0,
+        high: int | None = None, limit_hint: str | None = None,
     ) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(path, f"{what} must be a whole number, not {_type_name(value)}", node)
         if abs(value) > HUGE:
-            self.fail(path, f"{what} is far too large ({len(str(abs(value)))} digits)", node)
+            self.fail(path, f"{what} is far too large ({digits(value):,} digits)", node,
+                      f"numbers here are at most {HUGE:,}")
         if value < low:
             self.fail(path, f"{what} must be at least {low}, not {value}", node)
+        if high is not None and value > high:
+            self.fail(path, f"{what} must be at most {high:,}, not {value:,}", node,
+                      limit_hint)
         return int(value)
 
     def choice(

@@ -18,6 +18,7 @@ from ivr.formats.native import read_menu_document
 from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
 from ivr.language.tags import TagError, normalize
+from ivr.limits import MAX_INPUT_DIGITS, MAX_RETRIES, MAX_SECONDS, MIN_SECONDS
 from ivr.model import KEYPAD, Menu, Note, Source
 
 #: Prompt length assumed for a recorded prompt whose words are unknown (an audio file).
@@ -65,7 +66,7 @@ def to_menu(imported: Imported) -> Menu:
     """
     marks = {("nodes", nid): (src.line, src.column or 1)
              for nid, src in imported.origins.items() if src.line is not None}
-    doc = Document(imported.file, imported.data, marks, fine=False)
+    doc = Document(imported.file, within_limits(imported.data), marks, fine=False)
     with paused_gc():
         menu = read_menu_document(doc)
     nodes = {}
@@ -78,6 +79,39 @@ def to_menu(imported: Imported) -> Menu:
                    source=Source(imported.file, 1, 1))
 
 
+#: Node fields platforms may set past ivr's limits, and the range each is brought into.
+_CLAMPED = {"retries": (1, MAX_RETRIES), "digits": (1, MAX_INPUT_DIGITS),
+            "timeout": (MIN_SECONDS, MAX_SECONDS), "seconds": (0.0, MAX_SECONDS)}
+
+
+def within_limits(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The mapping with platform values past ivr's limits (ivr.limits) brought to them:
+    FreeSWITCH's ``max-failures="2147483647"`` means "without limit", which 100 retries
+    model as well; a native file with such a value is refused instead.
+
+    Examples
+    --------
+    >>> within_limits({"nodes": {"m": {"kind": "menu", "retries": 2**31 - 1}}})["nodes"]
+    {'m': {'kind': 'menu', 'retries': 100}}
+    """
+    nodes = data.get("nodes")
+    if not isinstance(nodes, dict):
+        return data
+    changed: dict[str, Any] = {}
+    for nid, node in nodes.items():
+        if not isinstance(node, dict) or not _CLAMPED.keys() & node.keys():
+            continue
+        fixed = dict(node)
+        for name, (low, high) in _CLAMPED.items():
+            value = fixed.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and value == value and not low <= value <= high:
+                fixed[name] = type(value)(min(max(value, low), high)) if value > 0 else value
+        if fixed != node:
+            changed[nid] = fixed
+    if not changed:
+        return data
+    return {**data, "nodes": {**nodes, **changed}}
 _TAG = r"([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)"
 #: Where each platform says what language its prompts are in (first match wins).
 LANGUAGE_MARKS: dict[str, tuple[re.Pattern[str], ...]] = {

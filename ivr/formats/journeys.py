@@ -19,6 +19,7 @@ from ivr.errors import IvrError, LoadError
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import Document, Path, parse_yaml
+from ivr.limits import MAX_JOURNEY_STEPS, MAX_JOURNEYS, MAX_NUMBER, MAX_PRESSES, digits
 from ivr.model import HANGUP, Menu, Source
 from ivr.week import parse_at
 
@@ -246,6 +247,9 @@ class _Reader(Checker):
         if not isinstance(raw, list) or not raw:
             self.fail(("journeys",), "journeys must be a non-empty list of journeys",
                       hint="- name: ..., keys: ..., expect: {...}")
+        if len(raw) > MAX_JOURNEYS:
+            self.fail(("journeys",), f"{len(raw):,} journeys, over the limit of "
+                      f"{MAX_JOURNEYS:,}", hint="ivr.limits.MAX_JOURNEYS; split the file")
         journeys = [self.journey(j, ("journeys", i), i) for i, j in enumerate(raw)]
         seen: dict[str, Journey] = {}
         for i, j in enumerate(journeys):
@@ -309,10 +313,12 @@ class _Reader(Checker):
             out["outcome"] = names
         if "within" in d:
             out["within"] = self.number(d["within"], (*path, "within"), "expect.within",
-                                        low=0)
+                                        low=0, high=MAX_NUMBER, limit_hint="ivr.limits")
         if "max_steps" in d:
             out["max_steps"] = self.integer(d["max_steps"], (*path, "max_steps"),
-                                            "expect.max_steps", low=1)
+                                            "expect.max_steps", low=1,
+                                            high=MAX_JOURNEY_STEPS,
+                                            limit_hint="ivr.limits.MAX_JOURNEY_STEPS")
         return Expect(**out)
 
     def node_ref(self, value: Any, path: Path, what: str) -> str:
@@ -334,12 +340,19 @@ class _Reader(Checker):
         if value is None:
             return ()
         if isinstance(value, list):
+            if len(value) > MAX_PRESSES:
+                self.fail(path, f"keys: {len(value):,} presses, over the limit of "
+                          f"{MAX_PRESSES:,}", hint="ivr.limits.MAX_PRESSES")
             return tuple(self.key(v, (*path, k), item=True) for k, v in enumerate(value))
         if isinstance(value, str):
             try:
-                return parse_keys(value)
+                keys = parse_keys(value)
             except ValueError as exc:
                 self.fail(path, f"keys: {exc}")
+            if len(keys) > MAX_PRESSES:
+                self.fail(path, f"keys: {len(keys):,} presses, over the limit of "
+                          f"{MAX_PRESSES:,}", hint="ivr.limits.MAX_PRESSES")
+            return keys
         return (self.key(value, path, item=False),)
 
     def key(self, value: Any, path: Path, *, item: bool) -> str:
@@ -347,6 +360,9 @@ class _Reader(Checker):
             self.fail(path, f"keys: {value!r} is not a key", hint=_KEYS_HINT if not isinstance(
                 value, float) else "write several keys as text: keys: \"2,1\"")
         if isinstance(value, int):
+            if digits(value) > MAX_PRESSES:
+                self.fail(path, f"keys: a number of {digits(value):,} digits",
+                          hint=f"a journey presses at most {MAX_PRESSES:,} keys (ivr.limits)")
             raw = self.raw_scalar(path, item)
             if value < 0 or (raw is not None and raw != str(value)):
                 self.fail(path, f"keys: {raw or value} would be read as the number {value}",

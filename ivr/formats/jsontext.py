@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
 from typing import Any
 
@@ -29,8 +30,52 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+class _Refused(Exception):
+    """A value JSON parsers differ on: ``pattern`` finds it in the text for its position."""
+
+    def __init__(self, message: str, pattern: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.pattern, self.hint = message, pattern, hint
+
+
 def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise _Refused(f"{name} is not valid JSON", r"(?<![\w\"])" + re.escape(name) + r"(?![\w\"])",
+                   "use null or a number")
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _Refused(f"a number of {len(text.lstrip('-')):,} digits",
+                       r"-?[0-9]{" + str(MAX_DIGITS + 1) + ",}",
+                       f"numbers in a flow have at most {MAX_DIGITS} digits")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"{text} is too large for a number", re.escape(text),
+                       "numbers in a flow are far smaller")
+    return value
+
+
+#: Digits of a whole number in an exported flow (Python refuses to read past 4,300).
+MAX_DIGITS = 100
+#: A UTF-16 surrogate escape, or a valid pair of them.
+_SURROGATES = re.compile(r"(\\+)u([dD][89abAB][0-9a-fA-F]{2})(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+                         r"|(\\+)u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Offset of the first ``\\udXXX`` escape that is not half of a pair: legal JSON, but
+    not a character (it cannot be written out as UTF-8)."""
+    for m in _SURROGATES.finditer(text):
+        slashes = m.group(1) or m.group(3)
+        if len(slashes) % 2 == 0:  # an escaped backslash, then plain text "u..."
+            continue
+        if m.group(3) is not None or m.end() - m.start() < len(slashes) + 11:
+            return m.start() + len(slashes) - 1
+    return None
 
 
 def parse_json(text: str, file: str) -> Any:
@@ -46,16 +91,31 @@ def parse_json(text: str, file: str) -> Any:
 in an object)
     """
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant,
+                          parse_int=_integer, parse_float=_float)
+        if "\\u" in text:
+            lone = _lone_surrogate(text)
+            if lone is not None:
+                line, col = line_col(text, lone)
+                raise SyntaxProblem("a \\u escape of half a UTF-16 pair is not a character",
+                                    file=file, line=line, column=col,
+                                    hint="remove it, or give both halves (\\ud83d\\ude00)")
+        return data
     except json.JSONDecodeError as exc:
         raise SyntaxProblem(f"not valid JSON: {exc.msg}", file=file, line=exc.lineno,
                             column=exc.colno, hint=_hint(exc)) from None
     except _Duplicate as exc:
-        line, col = _second(text, exc.key)
-        raise SyntaxProblem(f"duplicate key {exc.key!r}", file=file, line=line, column=col,
+        at = _second(text, exc.key)
+        raise SyntaxProblem(f"duplicate key {exc.key!r}", file=file, line=at[0], column=at[1],
                             hint="each key may appear once in an object") from None
+    except _Refused as exc:
+        m = re.search(exc.pattern, text)
+        at = line_col(text, m.start()) if m else (1, 1)
+        raise SyntaxProblem(exc.message, file=file, line=at[0], column=at[1],
+                            hint=exc.hint) from None
     except ValueError as exc:
-        raise SyntaxProblem(str(exc), file=file, hint="use null or a number") from None
+        raise SyntaxProblem(str(exc), file=file, line=1, column=1,
+                            hint="use null or a number") from None
     except RecursionError:
         raise SyntaxProblem("JSON nested too deeply", file=file,
                             hint="an exported flow is a few levels deep") from None
@@ -69,12 +129,11 @@ def _hint(exc: json.JSONDecodeError) -> str | None:
     return None
 
 
-def _second(text: str, key: str) -> tuple[int | None, int | None]:
-    """Best guess at the repeated key: its second spelling as a key in the text."""
+def _second(text: str, key: str) -> tuple[int, int]:
+    """Best guess at the repeated key: its second spelling as a key in the text (escapes
+    can spell it differently: then the first, else the start of the file)."""
     hits = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
-    if len(hits) < 2:
-        return None, None
-    return line_col(text, hits[1])
+    return line_col(text, hits[min(1, len(hits) - 1)]) if hits else (1, 1)
 
 
 class Locator:

@@ -19,6 +19,15 @@ from ivr.formats.yamltext import Document, Path, parse_yaml
 from ivr.gcpause import paused_gc
 from ivr.language.speech import rate_of, seconds_of
 from ivr.language.tags import TagError, normalize
+from ivr.limits import (
+    MAX_AGENTS,
+    MAX_INPUT_DIGITS,
+    MAX_NODES,
+    MAX_OPTIONS,
+    MAX_RETRIES,
+    MAX_WORDS_PER_SECOND,
+    MIN_WORDS_PER_SECOND,
+)
 from ivr.model import (
     ESTIMATE,
     KEYPAD,
@@ -93,6 +102,10 @@ _ALLOWED = {kind: frozenset(COMMON_FIELDS + KIND_FIELDS[kind]) for kind in KINDS
 
 
 class _MenuReader(Checker):
+    def retries(self, value: Any, path: Path, nid: str | None) -> int:
+        return self.integer(value, path, "retries", nid, low=1, high=MAX_RETRIES,
+                            limit_hint="ivr.limits.MAX_RETRIES: real menus allow 1-5")
+
     def read(self) -> Menu:
         if self.doc.data is None:
             self.fail((), "the file is empty", hint="a menu needs name, start and nodes")
@@ -113,6 +126,9 @@ class _MenuReader(Checker):
         raw_nodes = self.mapping(top["nodes"], ("nodes",), "nodes")
         if not raw_nodes:
             self.fail(("nodes",), "nodes is empty", hint="a menu needs at least one node")
+        if len(raw_nodes) > MAX_NODES:
+            self.fail(("nodes",), f"the menu has {len(raw_nodes):,} nodes, over the limit of "
+                      f"{MAX_NODES:,}", hint="ivr.limits.MAX_NODES; split the menu into flows")
         raw_nodes = self.composed(raw_nodes, ("nodes",))
         self.ids = raw_nodes
         self.raw_nodes: dict[str, Any] = raw_nodes
@@ -197,12 +213,14 @@ class _MenuReader(Checker):
         self.fields(d, p, DEFAULT_FIELDS, what="defaults")
         base = Defaults()
         return Defaults(
-            timeout=self.number(d["timeout"], (*p, "timeout"), "timeout", low=0, low_open=True)
+            timeout=self.seconds(d["timeout"], (*p, "timeout"), "timeout")
             if "timeout" in d else base.timeout,
-            retries=self.integer(d["retries"], (*p, "retries"), "retries", low=1)
+            retries=self.retries(d["retries"], (*p, "retries"), None)
             if "retries" in d else base.retries,
-            words_per_second=self.number(d["words_per_second"], (*p, "words_per_second"),
-                                         "words_per_second", low=0, low_open=True)
+            words_per_second=self.number(
+                d["words_per_second"], (*p, "words_per_second"), "words_per_second",
+                low=MIN_WORDS_PER_SECOND, high=MAX_WORDS_PER_SECOND,
+                limit_hint="people speak 2-3 words a second (ivr.limits)")
             if "words_per_second" in d else base.words_per_second,
             on_fail=self.ref(d["on_fail"], (*p, "on_fail"), "on_fail", None)
             if "on_fail" in d else None,
@@ -244,16 +262,16 @@ class _MenuReader(Checker):
         if "language" in d:
             f["language"] = self.language(d["language"], (*p, "language"), nid)
         if "seconds" in d:
-            f["seconds"] = self.number(d["seconds"], (*p, "seconds"), "seconds", nid, low=0)
+            f["seconds"] = self.seconds(d["seconds"], (*p, "seconds"), "seconds", nid, zero=True)
         elif "say" in d:
             lang = f.get("language") or self.language_tag
             f["seconds"] = seconds_of(f["say"], lang, rate_of(lang, defaults.words_per_second))
         for name in _REF_FIELDS.intersection(d):
             f[name] = self.ref(d[name], (*p, name), name, nid)
         if kind in ("menu", "input"):
-            f["timeout"] = (self.number(d["timeout"], (*p, "timeout"), "timeout", nid, low=0,
-                                        low_open=True) if "timeout" in d else defaults.timeout)
-            f["retries"] = (self.integer(d["retries"], (*p, "retries"), "retries", nid, low=1)
+            f["timeout"] = (self.seconds(d["timeout"], (*p, "timeout"), "timeout", nid)
+                            if "timeout" in d else defaults.timeout)
+            f["retries"] = (self.retries(d["retries"], (*p, "retries"), nid)
                             if "retries" in d else defaults.retries)
             f.setdefault("on_fail", defaults.on_fail)
         if kind == "menu":
@@ -261,7 +279,9 @@ class _MenuReader(Checker):
             f["on_invalid"] = f.get("on_invalid", nid)
             f["options"] = self.read_options(nid, d.get("options", {}))
         elif kind == "input" and "digits" in d:
-            f["digits"] = self.integer(d["digits"], (*p, "digits"), "digits", nid, low=1)
+            f["digits"] = self.integer(d["digits"], (*p, "digits"), "digits", nid, low=1,
+                                       high=MAX_INPUT_DIGITS,
+                                       limit_hint="ivr.limits.MAX_INPUT_DIGITS")
         elif kind == "branch":
             self.read_branch(nid, d, f, schedules)
         elif kind == "agent":
@@ -293,6 +313,9 @@ class _MenuReader(Checker):
             table = raw
         else:
             table = self.mapping(raw, p, "options", nid)
+        if len(table) > MAX_OPTIONS:
+            self.fail(p, f"the menu has {len(table):,} options, over the limit of "
+                      f"{MAX_OPTIONS:,}", nid, "ivr.limits.MAX_OPTIONS; split it into menus")
         fine = self.doc.fine
         ids = self.ids
         options = []
@@ -363,9 +386,10 @@ class _MenuReader(Checker):
             s = self.mapping(d["staff"], sp, "staff", nid)
             self.fields(s, sp, ("agents", "handle_time"), ("agents", "handle_time"), nid, "staff")
             f["staff"] = Staff(
-                agents=self.integer(s["agents"], (*sp, "agents"), "agents", nid, low=1),
-                handle_time=self.number(s["handle_time"], (*sp, "handle_time"), "handle_time",
-                                        nid, low=0, low_open=True),
+                agents=self.integer(s["agents"], (*sp, "agents"), "agents", nid, low=1,
+                                    high=MAX_AGENTS, limit_hint="ivr.limits.MAX_AGENTS"),
+                handle_time=self.seconds(s["handle_time"], (*sp, "handle_time"), "handle_time",
+                                         nid),
             )
         self.read_line(nid, d, f)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.schedule import DAYS, day_spec
 from ivr.formats.yamltext import Path
+from ivr.limits import MAX_CALLS_PER_HOUR, MAX_INTENTS, MAX_SHAPE, MAX_WEIGHT_RATIO, MIN_SHAPE
 from ivr.model import Arrivals, Intent, Patience, Population
 
 POPULATION_FIELDS = ("intents", "patience", "mistake_rate", "confusion", "zero_out", "silence",
@@ -33,6 +34,9 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
     table = check.mapping(d["intents"], ip, "intents")
     if not table:
         check.fail(ip, "intents is empty", hint="give at least one intent with share and goal")
+    if len(table) > MAX_INTENTS:
+        check.fail(ip, f"{len(table):,} intents, over the limit of {MAX_INTENTS:,}",
+                   hint="ivr.limits.MAX_INTENTS: real populations have 3-50; merge the rare ones")
     intents = []
     for raw, spec in table.items():
         sp = (*ip, raw)
@@ -61,7 +65,9 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
     rates = {r: check.number(d[r], (*path, r), r, low=0, high=1) for r in RATES if r in d}
     if "calls_per_hour" in d:
         rates["calls_per_hour"] = check.number(d["calls_per_hour"], (*path, "calls_per_hour"),
-                                               "calls_per_hour", low=0)
+                                               "calls_per_hour", low=0,
+                                               high=MAX_CALLS_PER_HOUR,
+                                               limit_hint="ivr.limits.MAX_CALLS_PER_HOUR")
     arrivals = _arrivals(check, d["arrivals"], (*path, "arrivals")) if "arrivals" in d \
         else None
     return Population(intents=tuple(intents), patience=patience, source=check.source(path),
@@ -115,6 +121,11 @@ def _arrivals(check: Checker, raw: Any, path: Path) -> Arrivals:
     if not any(hourly):
         check.fail(hp, "arrivals.hourly is all zeros: no call would ever arrive", None,
                    "weights are relative: give the busy hours more")
+    used = [w for w in hourly if w > 0]
+    if max(used) > MAX_WEIGHT_RATIO * min(used):
+        check.fail(hp, f"arrival weights range over more than {MAX_WEIGHT_RATIO:g} times", None,
+                   "weights are relative: write 0 for an hour without calls "
+                   "(ivr.limits.MAX_WEIGHT_RATIO)")
     tz = None
     if "tz" in d:
         tz = check.text(d["tz"], (*path, "tz"), "arrivals.tz")
@@ -148,8 +159,12 @@ def _patience(check: Checker, raw: Any, path: Path) -> Patience:
             if name not in needs:
                 check.fail((*path, name), f"{dist} patience takes no {name!r}", None,
                            f"{dist} needs: {', '.join(needs) or 'nothing'}")
-            values[name] = check.number(d[name], (*path, name), f"patience {name}", low=0,
-                                        low_open=True)
+            if name == "shape":
+                values[name] = check.number(d[name], (*path, name), "patience shape",
+                                            low=MIN_SHAPE, high=MAX_SHAPE,
+                                            limit_hint="real fits fall in 0.5-3 (ivr.limits)")
+            else:
+                values[name] = check.seconds(d[name], (*path, name), f"patience {name}")
         elif name in needs:
             if name == "mean" and dist == "exponential":
                 values["mean"] = Patience().mean

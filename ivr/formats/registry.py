@@ -91,6 +91,7 @@ def read_any(text: str, file: str, fmt: str | None = None, entry: str | None = N
             except IvrError as exc:
                 raise LoadError(
                     "not a menu or an exported flow ivr recognizes", file=file,
+                    line=exc.line or 1, column=exc.column or 1,
                     hint=f"read as a native menu: {exc.message}; ivr imports "
                     + ", ".join(f.title for f in IMPORTERS)
                     + "; force one with --from NAME") from None

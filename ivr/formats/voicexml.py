@@ -130,6 +130,11 @@ class _Reader:
         self.entry = entry
         self.root = parse_xml(_without_dtd(text), file)
         self.nodes: dict[str, dict[str, Any]] = {}
+        self.added: list[str] = []  # node ids in the order they were first added
+        # Per scope element, computed once: its catch handlers and its timeout property
+        # (a document of 10,000 forms would otherwise be scanned again for every field).
+        self._scope_handlers: dict[int, list[Element]] = {}
+        self._scope_timeout: dict[int, tuple[bool, float | None]] = {}
         self.origins: dict[str, Source] = {}
         self.notes: list[Note] = []
         self.taken: set[str] = set()
@@ -146,6 +151,8 @@ class _Reader:
         return LoadError(message, file=self.file, line=el.line, column=el.column, hint=hint)
 
     def add(self, nid: str, el: Element, ref: str, **fields: Any) -> str:
+        if nid not in self.nodes:
+            self.added.append(nid)
         self.nodes[nid] = {k: v for k, v in fields.items() if v is not None}
         self.owner[nid] = self.dialog
         self.origins[nid] = Source(self.file, el.line, el.column, ref)
@@ -521,9 +528,11 @@ class _Reader:
         """Catch handlers for ``event`` with their counts, innermost scope first."""
         out = []
         for scope in scopes:
-            for h in scope.children:
-                if h.tag not in HANDLER_TAGS:
-                    continue
+            found = self._scope_handlers.get(id(scope))
+            if found is None:
+                found = [h for h in scope.children if h.tag in HANDLER_TAGS]
+                self._scope_handlers[id(scope)] = found
+            for h in found:
                 names = (h.get("event") or "").split() if h.tag == "catch" else [h.tag]
                 if not names or any(event == n or event.startswith(n + ".") for n in names):
                     out.append((_count(h, self.file), h))
@@ -550,7 +559,7 @@ class _Reader:
         becomes ``retries`` and its target ``on_fail``.
         """
         nid = ctx.base
-        before = set(self.nodes)
+        before = len(self.added)
         out: dict[str, Any] = {}
         leaves: list[tuple[int, int, str]] = []
         endless = []
@@ -588,7 +597,7 @@ class _Reader:
                            "retries (on_fail is the node itself)")
         else:
             out["on_fail"] = out.get("on_invalid", nid)
-        self.optional |= self.nodes.keys() - before
+        self.optional.update(self.added[before:])
         for event, h in endless:
             self.note("UNRESOLVED_TARGET", nid, f"the {event} handler (line {h.line}) neither "
                       "exits nor jumps: the FIA re-visits the item with no limit, so a caller who "
@@ -597,9 +606,14 @@ class _Reader:
 
     def timeout(self, scopes: tuple[Element, ...]) -> float | None:
         for scope in scopes:
-            for p in scope.findall("property"):
-                if p.get("name") == "timeout":
-                    return _seconds(p.get("value"))
+            known = self._scope_timeout.get(id(scope))
+            if known is None:
+                values = [p.get("value") for p in scope.findall("property")
+                          if p.get("name") == "timeout"]
+                known = (bool(values), _seconds(values[0]) if values else None)
+                self._scope_timeout[id(scope)] = known
+            if known[0]:
+                return known[1]
         return None
 
 

@@ -145,7 +145,7 @@ def parse_xml(text: str, file: str) -> Element:
         raise SyntaxProblem("the XML refers to an external resource, which ivr refuses",
                             file=file, hint="remove the SYSTEM or PUBLIC reference") from None
     except defusedxml.DTDForbidden:  # pragma: no cover - DTDs themselves are allowed
-        raise SyntaxProblem("the XML has a DTD", file=file) from None
+        raise SyntaxProblem("the XML has a DTD", file=file, line=1, column=1) from None
     except xml.sax.SAXParseException as exc:
         message = exc.getMessage()
         hint = "the file ends early: is it truncated?" if "no element found" in message \
@@ -158,9 +158,9 @@ def parse_xml(text: str, file: str) -> Element:
                             file=file, line=1, column=1,
                             hint='files are read as UTF-8; write encoding="UTF-8"') from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops it first
-        raise SyntaxProblem("XML nested too deeply", file=file) from None
+        raise SyntaxProblem("XML nested too deeply", file=file, line=1, column=1) from None
     if builder.root is None:
-        raise SyntaxProblem("the file has no XML element", file=file)
+        raise SyntaxProblem("the file has no XML element", file=file, line=1, column=1)
     return builder.root
 
 

@@ -43,8 +43,9 @@ class Document:
     marks: dict[Path, Mark] = field(default_factory=dict)
     fine: bool = True  # every key marked; False: top-level keys and node ids only
 
-    def where(self, path: Path) -> Mark | tuple[None, None]:
-        """Line and column of the key at ``path``, else of its nearest marked ancestor."""
+    def where(self, path: Path) -> Mark:
+        """Line and column of the key at ``path``, else of its nearest marked ancestor (the
+        document itself starts at 1:1, even when it is empty or only comments)."""
         mark = self.marks.get(path)
         if mark is not None:
             return mark
@@ -54,7 +55,7 @@ class Document:
             if mark is not None:
                 return mark
             if not p:
-                return (None, None)
+                return (1, 1)
             p = p[:-1]
 
 
@@ -65,7 +66,7 @@ def key_text(key: Any) -> str | None:
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, int):
-        return str(key)
+        return str(key) if abs(key) < 10**100 else None  # not a key anyone wrote to read
     return None
 
 
@@ -86,7 +87,7 @@ def parse_yaml(text: str, file: str, *, marks_bytes: int = MARKS_BYTES) -> Docum
     except yaml_rs.YAMLDecodeError as exc:
         raise _syntax_problem(str(exc), text, file) from None
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        raise SyntaxProblem(f"YAML cannot be read: {exc}", file=file) from None
+        raise SyntaxProblem(f"YAML cannot be read: {exc}", file=file, line=1, column=1) from None
     if isinstance(data, list) and _documents(text) > 1:
         raise SyntaxProblem(
             "the file holds several YAML documents",
@@ -184,7 +185,7 @@ def _syntax_problem(message: str, text: str, file: str) -> SyntaxProblem:
             file=file, line=at[0] if at else None, column=at[1] if at else None,
             hint="an alias bomb? write the values out instead of nesting aliases",
         )
-    return SyntaxProblem(f"invalid YAML: {last}", file=file)
+    return SyntaxProblem(f"invalid YAML: {last}", file=file, line=1, column=1)
 
 
 def _hint(message: str, source_line: str, previous: str = "") -> str | None:
@@ -205,8 +206,8 @@ def _hint(message: str, source_line: str, previous: str = "") -> str | None:
 def _duplicate(message: str, text: str, file: str) -> SyntaxProblem:
     shown = message.split(":", 1)[1].strip()
     try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
+        root = yaml.compose(_composable(text), Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, RecursionError, ValueError):
         root = None
     for _node, first, second in _duplicates(root):
         return SyntaxProblem(
@@ -216,7 +217,12 @@ def _duplicate(message: str, text: str, file: str) -> SyntaxProblem:
             column=second.start_mark.column + 1,
             hint="YAML would keep only the last one; remove or rename one of them",
         )
-    return SyntaxProblem(f"duplicate key {shown}", file=file,
+    key = shown.strip("'\"")
+    found = [m.start() for m in re.finditer(
+        r"(?m)^[ \t]*[\"']?" + re.escape(key) + r"[\"']?[ \t]*:|[{,][ \t]*[\"']?"
+        + re.escape(key) + r"[\"']?[ \t]*:", text)]
+    line, col = line_col(text, found[min(1, len(found) - 1)]) if found else (1, 1)
+    return SyntaxProblem(f"duplicate key {shown}", file=file, line=line, column=col,
                          hint="remove or rename one of them")
 
 
@@ -272,13 +278,26 @@ class _Scan:
     problem: tuple[str, Mark, str] | None = None  # message, position, hint
 
 
+#: A UTF-16 surrogate escape (``\\ud83d``): yaml_rs joins a pair into one character,
+#: PyYAML refuses every one of them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _composable(text: str) -> str:
+    """The text with each surrogate escape replaced by one of the same length, so PyYAML
+    composes it and every mark stays where it was."""
+    return _SURROGATE_ESCAPE.sub(r"\\u0020", text) if "\\u" in text else text
+
+
 def _composed_marks(text: str) -> _Scan:
     """Marks of every key; also the first scalar yaml_rs would read differently from YAML 1.2,
-    and recursive aliases (which yaml_rs reads as null)."""
+    and recursive aliases (which yaml_rs reads as null). Where PyYAML cannot compose what
+    yaml_rs accepted, the marks of a line scan (top-level keys and node ids)."""
+    text = _composable(text)
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return _Scan({})
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return _Scan(_scanned_marks(text))
     scan = _Scan({})
     if root is None:
         return scan

@@ -11,6 +11,7 @@ from typing import Any
 from ivr.callers.chain import OUTCOMES
 from ivr.callers.hourly import HourRow
 from ivr.callers.metrics import Agreement, Figure, Rate, Summary
+from ivr.figures import NA, clean
 from ivr.language.display import pad, width
 from ivr.queueing.erlang import QueueFigures
 
@@ -20,11 +21,11 @@ ORDER = ("human", "callback", "served", "voicemail", "transferred", "misrouted",
 
 
 def pct(x: float) -> str:
-    return "-" if not math.isfinite(x) else f"{100 * x:.1f}%"
+    return NA if not math.isfinite(x) else f"{100 * x:.1f}%"
 
 
 def secs(x: float | None) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.1f} s"
+    return "-" if x is None else NA if not math.isfinite(x) else f"{x:.1f} s"
 
 
 def _rate(r: Rate, exact: bool) -> str:
@@ -34,7 +35,7 @@ def _rate(r: Rate, exact: bool) -> str:
 
 
 def num(x: float | None) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.1f}"
+    return "-" if x is None else NA if not math.isfinite(x) else f"{x:.1f}"
 
 
 def _whole(x: float | None) -> str:
@@ -48,7 +49,7 @@ def _figure(f: Figure, unit: str) -> str:
     if f.p50 is not None:
         point = fmt if unit == "s" else _whole
         text += f" (p50 {point(f.p50)}, p90 {point(f.p90)})"
-    if f.high > f.low:
+    if math.isfinite(f.high - f.low) and f.high > f.low:
         text += f" ±{(f.high - f.low) / 2:.2f}"
     return text
 
@@ -73,6 +74,8 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8,
                  f"{_figure(s.human_seconds, 's')}; steps {_figure(s.human_steps, '')}")
     if headline:
         lines.append(f"  {headline}")
+    if capped_text(s):
+        lines.append(capped_text(s) or "")
     lines.append(f"  time in the menu{' and queue' if s.queues else ''}: "
                  f"{_figure(s.seconds, 's')}; steps {_figure(s.steps, '')}")
     if s.queues:
@@ -148,22 +151,36 @@ def by_hour_text(rows: tuple[HourRow, ...], tz: str) -> str:
     return "\n".join(lines)
 
 
+def _row(cells: list[Any]) -> list[Any]:
+    """A CSV row: a figure that is not available is an empty cell, never "nan"."""
+    return ["" if x is None else x for x in clean(cells)]
+
+
 def by_hour_csv(rows: tuple[HourRow, ...], file: str) -> str:
     """By-hour rows as CSV lines in the summary's columns (scope: the hour)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for r in rows:
-        w.writerow([file, "exact", r.hour, "calls", r.calls, r.calls, r.calls])
+        w.writerow(_row([file, "exact", r.hour, "calls", r.calls, r.calls, r.calls]))
         for o in OUTCOMES:
             v = r.outcomes[o]
-            w.writerow([file, "exact", r.hour, o, v, v, v])
-        w.writerow([file, "exact", r.hour, "closed_routes", r.closed, r.closed, r.closed])
+            w.writerow(_row([file, "exact", r.hour, o, v, v, v]))
+        w.writerow(_row([file, "exact", r.hour, "closed_routes", r.closed, r.closed, r.closed]))
         if r.asa is not None:
-            w.writerow([file, "exact", r.hour, "queue.asa", r.asa, r.asa, r.asa])
+            w.writerow(_row([file, "exact", r.hour, "queue.asa", r.asa, r.asa, r.asa]))
     return buf.getvalue()
 
 
-def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float) -> str:
+def capped_text(s: Summary) -> str | None:
+    """What the step cap decided, when it decided anything."""
+    if not s.capped:
+        return None
+    return (f"  the step cap decided {s.capped:,} of {s.callers or 0:,} callers: stopped after "
+            f"{s.step_cap} steps in a loop, counted stuck")
+
+
+def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float,
+                   sim: Summary | None = None) -> str:
     lines = [f"{file}: simulated ({n:,} callers) vs exact",
              f"  {'figure':<20} {'simulated':>10}  {'95% CI':<18} {'exact':>9} {'z':>7}"]
     for r in rows:
@@ -173,17 +190,11 @@ def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float)
         lines.append(f"  {r.metric:<20} {show(r.simulated):>10}  "
                      f"[{show(r.low)}, {show(r.high)}]".ljust(52)
                      + f" {show(r.exact):>9} {r.z:+7.2f}{flag}")
+    capped = capped_text(sim) if sim is not None else None
+    if capped and any(abs(r.z) > limit for r in rows):
+        lines.append(capped + "; the exact solution follows callers through every loop, "
+                     "so the cap explains the difference (raise it, or break the loop)")
     return "\n".join(lines)
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
 
 
 def summary_dict(s: Summary, file: str) -> dict[str, Any]:
@@ -192,7 +203,7 @@ def summary_dict(s: Summary, file: str) -> dict[str, Any]:
     d["file"] = file
     d["funnel"] = [{"node": f.node, "kind": f.kind, "visits": f.visits,
                     "abandoned": f.abandoned, "exits": dict(f.exits)} for f in s.funnel]
-    return dict(_clean(d))
+    return dict(clean(d))
 
 
 def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
@@ -203,17 +214,17 @@ def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
     for file, s in summaries:
         for o in OUTCOMES:
             r = s.outcomes[o]
-            w.writerow([file, s.method, "all", o, r.value, r.low, r.high])
+            w.writerow(_row([file, s.method, "all", o, r.value, r.low, r.high]))
         for intent, row in s.by_intent.items():
             for o in OUTCOMES:
                 r = row[o]
-                w.writerow([file, s.method, intent, o, r.value, r.low, r.high])
+                w.writerow(_row([file, s.method, intent, o, r.value, r.low, r.high]))
         for name in ("seconds", "steps", "human_seconds", "human_steps"):
             f: Figure = getattr(s, name)
-            w.writerow([file, s.method, "all", f"{name}.mean", f.mean, f.low, f.high])
+            w.writerow(_row([file, s.method, "all", f"{name}.mean", f.mean, f.low, f.high]))
             if f.p50 is not None:
-                w.writerow([file, s.method, "all", f"{name}.p50", f.p50, "", ""])
-                w.writerow([file, s.method, "all", f"{name}.p90", f.p90, "", ""])
+                w.writerow(_row([file, s.method, "all", f"{name}.p50", f.p50, "", ""]))
+                w.writerow(_row([file, s.method, "all", f"{name}.p90", f.p90, "", ""]))
         for q in s.queues:
             for name in ("calls_per_hour", "p_wait", "asa", "service_level", "p_abandon",
                          "occupancy", "queue_seconds", "p_callback", "p_timeout", "p_balk",
@@ -221,7 +232,7 @@ def summary_csv(summaries: list[tuple[str, Summary]]) -> str:
                 value = getattr(q, name)
                 if value is None:
                     continue
-                w.writerow([file, s.method, q.node, f"queue.{name}", value, value, value])
+                w.writerow(_row([file, s.method, q.node, f"queue.{name}", value, value, value]))
     return buf.getvalue()
 
 

@@ -34,7 +34,7 @@ TARGET = 20.0
 #: Waiting-line probabilities below exp(-TAIL) of the largest are dropped.
 TAIL = 46.0
 #: The longest waiting line an Erlang A state space may need.
-MAX_LINE = 5_000_000
+MAX_LINE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,27 @@ class OfferedWait:
         edges = (1.0 - self.p_wait) + np.cumsum(self.ahead)
         j = np.minimum(np.searchsorted(edges, u[waiting], side="right"), len(self.ahead) - 1)
         rate = self.agents * self.service
-        for i in range(int(j.max()) + 1 if len(j) else 0):
-            which = waiting[j >= i]
+        # A caller with j ahead waits for j + 1 departures at rates N mu + i theta: the time a
+        # birth process with immigration N mu takes to reach j + 1, so 1 - exp(-theta V)
+        # is Beta(j + 1, N mu / theta). Short lines add their exponentials one by one (as
+        # ever, the same numbers); long ones invert that Beta with one uniform, so a line of
+        # thousands costs one draw, not thousands of passes over every waiting caller.
+        short = j < STAGES
+        for i in range(int(j[short].max()) + 1 if short.any() else 0):
+            which = waiting[short & (j >= i)]
             v[which] += -np.log1p(-stage(i, which)) / (rate + i * self.abandon)
+        if not short.all():
+            from scipy.special import betaincinv  # imported on use, as scipy.stats is
+
+            which = waiting[~short]
+            # 1 - B ~ Beta(N mu / theta, j + 1): its logarithm keeps precision for long waits.
+            rest = betaincinv(rate / self.abandon, j[~short] + 1.0, 1.0 - stage(STAGES, which))
+            v[which] = -np.log(np.maximum(rest, 1e-300)) / self.abandon
         return v
+
+
+#: Lines shorter than this are sampled one exponential per departure; longer ones at once.
+STAGES = 64
 
 
 def offered_wait(arrivals: float, agents: int, service: float,
@@ -249,15 +266,15 @@ def _line_logs(arrivals: float, rate: float, abandon: float) -> np.ndarray:
     mode = max(0.0, (arrivals - rate) / abandon)
     size = int(mode + 12.0 * math.sqrt(arrivals / abandon + 1.0)) + 64
     while True:
+        if size > MAX_LINE:  # before allocating it: a line of millions takes minutes
+            raise ConfigError(f"the waiting line would grow past {MAX_LINE:,} callers",
+                              hint="patience this long behaves like none: check the "
+                                   "agents and handle time")
         i = np.arange(1, size)
         logs = np.concatenate(([0.0], np.cumsum(np.log(arrivals / (rate + i * abandon)))))
         if logs[-1] < logs.max() - TAIL:
             keep = np.flatnonzero(logs >= logs.max() - TAIL)
             return logs[: keep[-1] + 1]
-        if size > MAX_LINE:
-            raise ConfigError("the waiting line would grow past 5,000,000 callers",
-                              hint="patience this long behaves like none: check the "
-                                   "agents and handle time")
         size *= 2
 
 
@@ -318,7 +335,8 @@ def figures(w: OfferedWait, *, node: str, handle_time: float,
         calls_per_hour=w.arrivals * 3600.0, p_wait=w.p_wait,
         asa=wait1 / answered if answered > 0 else math.nan,
         service_level=w.answered_within(target), target=target,
-        p_abandon=1.0 - answered, occupancy=w.arrivals * answered * handle_time / w.agents,
+        p_abandon=1.0 - answered,
+        occupancy=min(w.arrivals * answered * handle_time / w.agents, 1.0),  # rounding past 1
         model="erlang_c" if w.erlang_c else "erlang_a", queue_seconds=w.queue_seconds())
 
 

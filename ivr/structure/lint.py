@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from ivr.errors import ConfigError
+from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
 from ivr.language.phrases import merge, read_table
+from ivr.limits import MAX_NUMBER, shown
 from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
 from ivr.structure import detours, hangups
 from ivr.structure.hangups import DropShares
@@ -89,39 +91,60 @@ class LintConfig:
             data["rules"].setdefault(rule.strip(), {})[param.strip()] = _scalar(value.strip())
         return self.merged(data, "--set")
 
-    def merged(self, data: Any, file: str) -> LintConfig:
-        """Apply a config mapping ``{disable: [...], rules: {RULE: {param: value}}}``."""
+    def merged(self, data: Any, file: str, doc: Document | None = None) -> LintConfig:
+        """Apply a config mapping ``{disable: [...], rules: {RULE: {param: value}}}``;
+        ``doc`` (the parsed file) lets errors name their line and column."""
+        marks = doc or Document(file, data)
+
+        def fail(path: tuple[Any, ...], message: str, hint: str | None = None) -> NoReturn:
+            line, col = marks.where(path)
+            raise ConfigError(message, file=file, line=line, column=col, hint=hint)
+
+        def rule_id(rule: Any, path: tuple[Any, ...]) -> str:
+            rid = rule.upper() if isinstance(rule, str) else None
+            if rid not in RULES:
+                from ivr.formats.checks import did_you_mean
+
+                fail(path, f"no lint rule named {shown(rule)}",
+                     (did_you_mean(rid, RULES) if rid else None) or "see `ivr lint --rules`")
+            return rid
+
         if not isinstance(data, dict):
-            raise ConfigError("a lint config must be a mapping with disable and rules", file=file)
-        unknown = set(data) - {"disable", "rules", "phrases"}
+            fail((), "a lint config must be a mapping with disable and rules")
+        unknown = [k for k in data if k not in ("disable", "rules", "phrases")]
         if unknown:
-            raise ConfigError(f"unknown config field {sorted(unknown)[0]!r}", file=file,
-                              hint="use disable: [RULE, ...], rules: {RULE: {...}} and "
-                              "phrases: {LANGUAGE: {person: [...]}}")
+            fail((unknown[0],) if isinstance(unknown[0], str) else (),
+                 f"unknown config field {shown(unknown[0])}",
+                 "use disable: [RULE, ...], rules: {RULE: {...}} and "
+                 "phrases: {LANGUAGE: {person: [...]}}")
         phrases = self.phrases
         if "phrases" in data:
             table, problem = read_table(data["phrases"])
             if problem:
-                raise ConfigError(problem, file=file,
-                                  hint="phrases: {ru: {person: [оператор*]}}")
+                fail(("phrases",), problem, "phrases: {ru: {person: [оператор*]}}")
             phrases = merge(phrases, table)
         disabled = set(self.disabled)
         severity = dict(self.severity)
         params = {k: dict(v) for k, v in self.params.items()}
-        for rule in data.get("disable") or []:
-            disabled.add(_rule_id(rule, file))
+        disable = data.get("disable") or []
+        if not isinstance(disable, list):
+            disable = [disable]
+        for i, rule in enumerate(disable):
+            disabled.add(rule_id(rule, ("disable", i)))
         rules = data.get("rules") or {}
         if not isinstance(rules, dict):
-            raise ConfigError("rules must be a mapping of RULE -> settings", file=file)
+            fail(("rules",), "rules must be a mapping of RULE -> settings")
         for rule, settings in rules.items():
-            rid = _rule_id(rule, file)
+            rp = ("rules", rule)
+            rid = rule_id(rule, rp)
             if not isinstance(settings, dict):
-                raise ConfigError(f"settings of {rid} must be a mapping", file=file)
+                fail(rp, f"settings of {rid} must be a mapping")
             for name, value in settings.items():
+                at = (*rp, name)
                 if name == "severity":
-                    if value not in SEVERITIES:
-                        raise ConfigError(f"{rid}: severity {value!r} is not one of "
-                                          + ", ".join(SEVERITIES), file=file)
+                    if not isinstance(value, str) or value not in SEVERITIES:
+                        fail(at, f"{rid}: severity {shown(value)} is not one of "
+                             + ", ".join(SEVERITIES))
                     severity[rid] = value
                 elif name == "enabled":
                     if value is False:
@@ -129,27 +152,20 @@ class LintConfig:
                     elif value is True:
                         disabled.discard(rid)
                     else:
-                        raise ConfigError(f"{rid}: enabled must be true or false", file=file)
-                elif name in RULES[rid].params:
+                        fail(at, f"{rid}: enabled must be true or false")
+                elif isinstance(name, str) and name in RULES[rid].params:
                     if isinstance(value, bool) or not isinstance(value, (int, float)):
-                        raise ConfigError(f"{rid}: {name} must be a number", file=file)
+                        fail(at, f"{rid}: {name} must be a number")
+                    if not (isinstance(value, int) and 0 <= value <= MAX_NUMBER) and not (
+                            isinstance(value, float) and 0 <= value <= MAX_NUMBER):
+                        fail(at, f"{rid}: {name} must be a number from 0 to {MAX_NUMBER:,}, "
+                             f"not {shown(value)}", "ivr.limits.MAX_NUMBER")
                     params.setdefault(rid, {})[name] = float(value)
                 else:
                     allowed = ", ".join(["severity", "enabled", *RULES[rid].params])
-                    raise ConfigError(f"{rid} has no setting {name!r}", file=file,
-                                      hint=f"settings: {allowed}")
+                    fail(at, f"{rid} has no setting {shown(name)}", f"settings: {allowed}")
         return replace(self, disabled=frozenset(disabled), severity=severity, params=params,
                        phrases=phrases)
-
-
-def _rule_id(rule: Any, file: str) -> str:
-    rid = str(rule).upper()
-    if rid not in RULES:
-        from ivr.formats.checks import did_you_mean
-
-        raise ConfigError(f"no lint rule named {rule!r}", file=file,
-                          hint=did_you_mean(rid, RULES) or "see `ivr lint --rules`")
-    return rid
 
 
 def _scalar(text: str) -> Any:

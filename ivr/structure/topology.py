@@ -273,6 +273,10 @@ class Topology:
         return [part.tolist() for part in np.split(nodes, cuts)] if len(nodes) else []
 
 
+#: Routes memoised every this many steps along a chain (see Routes.steps).
+MEMO_EVERY = 64
+
+
 class Routes:
     """Shortest routes from one node under a per-edge weight, with memoised step lists."""
 
@@ -301,13 +305,21 @@ class Routes:
         while v not in memo:
             chain.append(v)
             v = int(top.src[self.best[v]])
-        path = memo[v]
-        for v in reversed(chain):
-            e = int(self.best[v])
-            path = (*path, Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v],
-                                top.key(e), float(top.seconds[e])))
-            memo[v] = path
-        return path
+        path = list(memo[v])
+        # Every node's whole route memoised would hold n^2/2 steps on a chain of n messages:
+        # keep every MEMO_EVERY-th (and the one asked for), so a later call walks few links.
+        for k, v in enumerate(reversed(chain), 1):
+            path.append(self._step(v))
+            if k % MEMO_EVERY == 0:
+                memo[v] = tuple(path)
+        memo[i] = tuple(path)
+        return memo[i]
+
+    def _step(self, v: int) -> Step:
+        """The last step of the route to ``v``: its best edge."""
+        top, e = self.top, int(self.best[v])
+        return Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v], top.key(e),
+                    float(top.seconds[e]))
 
     def keys(self, i: int) -> str:
         """:func:`describe` of :meth:`steps` ``(i)``, each node's words kept for the nodes
@@ -324,8 +336,7 @@ class Routes:
                 v = int(self.top.src[self.best[v]])
             done = words[v]
             for v in reversed(chain):
-                step = self._memo[v][-1]
-                word = step_words(step, self.top.menu)
+                word = step_words(self._step(v), self.top.menu)
                 done = done if word is None else (*done, word)
                 words[v] = done
         found = words[i]

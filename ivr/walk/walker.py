@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ivr.callers.calendar import clock, week
+from ivr.callers.calendar import clock, used, week
 from ivr.callers.chain import MISROUTED, OUTCOMES, SERVED, compile_chain
 from ivr.callers.rng import seed_key, uniforms
 from ivr.callers.simulate import STEP_CAP
@@ -145,6 +145,7 @@ def walker_population(menu: Menu) -> Population:
     if not endings:
         raise LoadError("the menu has no ending (agent, self_service, voicemail, transfer or "
                         "hangup) a call could reach", file=menu.source.file,
+                        line=menu.source.line, column=menu.source.column,
                         hint="ivr lint shows where callers are trapped")
     return Population((Intent("walk", 1.0, endings),), Patience("none", None),
                       mistake_rate=0.5, confusion=0.5, zero_out=0.0, silence=0.5)
@@ -166,7 +167,7 @@ def default_at(menu: Menu) -> int | None:
     >>> week_time(default_at(m))
     'mon 08:00'
     """
-    wk = week(menu.schedules)
+    wk = week(used(menu))
     if not wk.names:
         return None
     counts = wk.sets.sum(axis=1)
