@@ -109,6 +109,8 @@ class Ports:
         self.theta = 0.0 if math.isinf(self.mean) else 1.0 / self.mean
         self.system = _System(chain, self.mean)
         self.names = tuple(chain.top.ids[i] for i in self.system.nodes.tolist())
+        self._lines = [(name, chain.menu.nodes[name], has_rules(chain.menu.nodes[name]))
+                       for name in self.names]
         self.fast = self._open()
         self._memo: dict[tuple[Any, ...], tuple[float, ...]] = {}
         self._segs: dict[tuple[Any, ...], tuple[np.ndarray, ...]] = {}
@@ -218,6 +220,7 @@ class Ports:
             if to != np.iinfo(np.int64).min:
                 self.onward_out[q] = -1 - to
         self.limits = np.where(np.isfinite(sy.limits) & (sy.limits > 0), sy.limits, 0.0)
+        self._limited = bool(self.limits.any())
         wk = chain.week
         sets = np.array([c.open_set for c in chain.classes], dtype=np.int64)
         self._sets = sets
@@ -267,8 +270,8 @@ class Ports:
         return self._fast(staffs, cph)
 
     def _fast(self, staffs: tuple[Staff | None, ...], cph: float) -> Figures:
-        chain, sy = self.chain, self.system
-        n_q = sy.n_q
+        chain = self.chain
+        n_q = len(self.names)
         seg_set, seg_level, seg_share, seg_minutes, of_minute, mix, calls1, back1 = \
             self._segments(staffs)
         n_seg = len(seg_set)
@@ -279,36 +282,38 @@ class Ports:
         backs = cph * back1
         lined = cph > 0
         agents_q = []
-        agents_seg: list[int] = []
-        for q, name in enumerate(self.names):
-            node = chain.menu.nodes[name]
+        agents_seg = np.zeros((n_q, n_seg), dtype=np.int64)
+        memo = self._memo
+        for q, (name, node, rules) in enumerate(self._lines):
             st = staffs[q]
             is_lined = lined and st is not None
-            plain = not has_rules(node) and not backs[q].any()
-            hourly = st.hourly if st is not None else None
-            seg_agents = self._seg_agents(st, of_minute, n_seg) if hourly is not None \
-                else None
+            plain = not rules and not backs[q].any()
+            if st is not None and st.hourly is not None:
+                agents_seg[q] = self._seg_agents(st, of_minute, n_seg)
+            elif st is not None:
+                agents_seg[q] = st.agents
+            handle = None if st is None else st.handle_time
+            rates, rets, counts = calls[q].tolist(), backs[q].tolist(), agents_seg[q].tolist()
             peak = 0
+            row = values[q]
             for g in range(n_seg):
-                rate, ret = float(calls[q, g]), float(backs[q, g])
-                n = int(seg_agents[g]) if seg_agents is not None else \
-                    (st.agents if st is not None else 0)
-                agents_seg.append(n)
+                rate = rates[g]
                 if rate > 0:
-                    peak = max(peak, n)
-                if rate <= 0 and (is_lined or not has_rules(node)):
+                    peak = max(peak, counts[g])
+                elif is_lined or not rules:
                     continue
-                key = (q, rate, ret, n, None if st is None else st.handle_time)
-                got = self._memo.get(key)
+                key = (q, rate, rets[g], counts[g], handle)
+                got = memo.get(key)
                 if got is None:
-                    w, said = line_wait(rate, ret, n, st, self.theta, node, name,
+                    w, said = line_wait(rate, rets[g], counts[g], st, self.theta, node, name,
                                         lined=is_lined, plain=plain,
                                         when=_when(chain, of_minute, g))
-                    got = line_values(w, said, self.target)
-                    self._memo[key] = got
-                values[q, g] = got
+                    got = memo[key] = line_values(w, said, self.target)
+                row[g] = got
             agents_q.append(peak)
-        per_class = np.einsum("cg,qgk->cqk", mix, values)
+        k = len(LINE_VALUES)
+        per_class = (mix @ values.transpose(1, 0, 2).reshape(n_seg, n_q * k)).reshape(
+            len(mix), n_q, k)
         ans = per_class[..., _V["served"]]
         cb = per_class[..., _V["callback"]]
         out = per_class[..., _V["timed_out"]]
@@ -318,11 +323,13 @@ class Ports:
         table[:, HUMAN] += (a * ans).sum(axis=1)
         table[:, CALLBACK] += (a * cb).sum(axis=1)
         table[:, ABANDONED] += (a * ab).sum(axis=1)
-        np.add.at(table.T, self.onward_out, (a * out).T)
-        to_human = (self.onward_out == HUMAN)[None, :]
-        h_q = ans + np.where(to_human, out, 0.0)
-        tt1 = per_class[..., _V["wait1"]] + np.where(to_human, out * self.limits, 0.0)
-        tt2 = per_class[..., _V["wait2"]] + np.where(to_human, out * self.limits ** 2, 0.0)
+        h_q, tt1, tt2 = ans, per_class[..., _V["wait1"]], per_class[..., _V["wait2"]]
+        if self._limited:
+            np.add.at(table.T, self.onward_out, (a * out).T)
+            to_human = (self.onward_out == HUMAN)[None, :]
+            h_q = ans + np.where(to_human, out, 0.0)
+            tt1 = tt1 + np.where(to_human, out * self.limits, 0.0)
+            tt2 = tt2 + np.where(to_human, out * self.limits ** 2, 0.0)
         outcomes = table.sum(axis=0)
         p_human = float(outcomes[HUMAN])
         t1 = self.t1_h + float((self.m1 * h_q + a * tt1).sum())
@@ -332,8 +339,8 @@ class Ports:
         mean_h = t1 / p_human if p_human > 0 else math.nan
         var_h = t2 / p_human - mean_h ** 2 if p_human > 0 else math.nan
         handle = np.array([math.nan if st is None else st.handle_time for st in staffs])
-        weekly = _weekly(values, calls, backs, seg_share, seg_level, seg_minutes,
-                         np.array(agents_seg).reshape(n_q, n_seg), handle)
+        weekly = _weekly(values, calls, backs, seg_share, seg_level, seg_minutes, agents_seg,
+                         handle)
         return Figures(
             outcomes=dict(zip(OUTCOMES, (float(x) for x in outcomes), strict=True)),
             human_seconds=mean_h,

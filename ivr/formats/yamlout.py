@@ -102,7 +102,7 @@ def _population(pop: Population) -> dict[str, Any]:
 def week_rows(hours: Sequence[Any]) -> Any:
     """168 hourly values as the format writes them: 24 when every day is alike, else
     days to 24 values, alike days joined (``mon-fri``, ``sat,sun``)."""
-    days = [list(hours[24 * d:24 * d + 24]) for d in range(7)]
+    days = [_Row(hours[24 * d:24 * d + 24]) for d in range(7)]
     if all(d == days[0] for d in days):
         return days[0]
     groups: list[list[int]] = []
@@ -173,7 +173,21 @@ def to_yaml(menu: Menu) -> str:
                   "# Each node's origin in that file is in x-origins.\n")
         data["x-origins"] = {nid: f"{n.source}" + (f" ({n.source.ref})" if n.source.ref else "")
                              for nid, n in menu.nodes.items()}
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                              width=100)
+
+
+class _Row(list):  # type: ignore[type-arg]
+    """24 hourly values, written on one line."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Row, lambda d, row: d.represent_sequence("tag:yaml.org,2002:seq", list(row),
+                                              flow_style=True))
 
 
 __all__ = ["menu_data", "to_yaml"]
