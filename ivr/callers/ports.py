@@ -292,7 +292,7 @@ class Ports:
                 agents_seg[q] = self._seg_agents(st, of_minute, n_seg)
             elif st is not None:
                 agents_seg[q] = st.agents
-            handle = None if st is None else st.handle_time
+            handle_time = None if st is None else st.handle_time
             rates, rets, counts = calls[q].tolist(), backs[q].tolist(), agents_seg[q].tolist()
             peak = 0
             row = values[q]
@@ -302,7 +302,7 @@ class Ports:
                     peak = max(peak, counts[g])
                 elif is_lined or not rules:
                     continue
-                key = (q, rate, rets[g], counts[g], handle)
+                key = (q, rate, rets[g], counts[g], handle_time)
                 got = memo.get(key)
                 if got is None:
                     w, said = line_wait(rate, rets[g], counts[g], st, self.theta, node, name,

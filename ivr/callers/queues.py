@@ -27,10 +27,10 @@ import numpy as np
 from ivr.callers.calendar import clock, distinct_rows, staffing_minutes
 from ivr.callers.chain import CALLBACK, HUMAN, Chain
 from ivr.errors import ConfigError
-from ivr.week import WEEK_MINUTES, offset
 from ivr.model import ESTIMATE, Node, Staff
 from ivr.queueing.erlang import TARGET, QueueFigures, check_stable, offered_wait
 from ivr.queueing.limits import LimitedWait, LineRules, limited_wait
+from ivr.week import WEEK_MINUTES, offset
 
 #: What one arrival at a line can become, in the order of the outcome arrays of
 #: :class:`AgentQueues`: answered, took the callback, sent on at the longest wait, gave up
@@ -519,7 +519,7 @@ def offered_waits(queues: AgentQueues, queue: np.ndarray, segment: np.ndarray,
     return v
 
 
-__all__ = ["FATES", "TALLY", "AgentQueues", "agent_queues", "callback_queue", "ending_queue",
-           "LINE_VALUES", "has_rules", "line_rules", "line_values", "line_wait", "mean_offered", "offered_waits", "onward_callback",
-           "onward_of",
-           "onward_queue", "staffed", "tallied"]
+__all__ = ["FATES", "LINE_VALUES", "TALLY", "AgentQueues", "agent_queues", "callback_queue",
+           "ending_queue", "has_rules", "line_rules", "line_values", "line_wait", "mean_offered",
+           "offered_waits", "onward_callback", "onward_of", "onward_queue", "staffed",
+           "tallied"]

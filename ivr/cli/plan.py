@@ -118,7 +118,7 @@ def _pct(x: float) -> str:
     return "-" if not math.isfinite(x) else f"{100 * x:.1f}%"
 
 
-def _staff_text(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, ...]],
+def _staff_text(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, str, str, str]],
                 out: Out) -> None:
     targets = "; ".join((f"{t.rule}: " if t.rule else "") + t.label() for t in plan.targets)
     out.line(f"{args.file}: {plan.menu.name}: agents that meet {targets}")
@@ -169,7 +169,7 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _staff_json(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, ...]]
+def _staff_json(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, str, str, str]]
                 ) -> dict[str, Any]:
     return {
         "file": args.file,

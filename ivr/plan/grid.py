@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ivr.errors import ConfigError
 from ivr.formats.checks import did_you_mean
@@ -241,16 +242,17 @@ def apply(menu: Menu, varies: Sequence[Vary], values: Sequence[float]) -> Menu:
             else:
                 if not 0 <= x <= 1:
                     raise ConfigError(f"--vary {v.path}: {x:g} is not a share from 0 to 1")
-                pop = replace(pop, **{parts[1]: float(x)})
+                rate: dict[str, Any] = {parts[1]: float(x)}
+                pop = replace(pop, **rate)
         elif parts[0] == "defaults":
             field = parts[1]
             old = getattr(defaults, field)
-            new = int(_at_least(v.path, x, 1, whole=True)) if field == "retries" else \
-                _positive(v.path, x)
+            new: dict[str, Any] = {field: int(_at_least(v.path, x, 1, whole=True))
+                                   if field == "retries" else _positive(v.path, x)}
             for nid, node in nodes.items():
                 if node.kind in ("menu", "input") and getattr(node, field) == old:
-                    nodes[nid] = replace(node, **{field: new})
-            defaults = replace(defaults, **{field: new})
+                    nodes[nid] = replace(node, **new)
+            defaults = replace(defaults, **new)
         else:
             nodes[parts[1]] = _node_field(nodes[parts[1]], ".".join(parts[2:]), v.path, x)
     return replace(menu, nodes=nodes, callers=pop, defaults=defaults)
@@ -269,9 +271,9 @@ def _node_field(node: Node, field: str, path: str, x: float) -> Node:
         if node.kind not in ("menu", "input"):
             raise ConfigError(f"--vary {path}: {node.id!r} is a {node.kind}, which has no "
                               f"{field}")
-        value: float = int(_at_least(path, x, 1, whole=True)) if field == "retries" else \
-            _positive(path, x)
-        return replace(node, **{field: value})
+        value: dict[str, Any] = {field: int(_at_least(path, x, 1, whole=True))
+                                 if field == "retries" else _positive(path, x)}
+        return replace(node, **value)
     if field == "seconds":
         return replace(node, seconds=_at_least(path, x, 0))
     if field == "max_wait":

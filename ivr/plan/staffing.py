@@ -42,7 +42,7 @@ from ivr.callers.chain import HUMAN
 from ivr.callers.queues import AgentQueues, has_rules, line_values, line_wait
 from ivr.callers.simulate import BIN
 from ivr.errors import ConfigError
-from ivr.model import Menu, Staff
+from ivr.model import Menu, Node, Staff
 from ivr.queueing.erlang import TARGET
 from ivr.structure.topology import Topology
 from ivr.week import WEEK_MINUTES, offset
@@ -287,7 +287,8 @@ def staff(menu: Menu, targets: Sequence[Target], *, n: int, seed: int,
             break
         again, unreached = _size(model, menu, criteria)
         rounds += 1
-        if all(np.array_equal(again[k], needed.get(k)) for k in again):
+        if again.keys() == needed.keys() and all(np.array_equal(again[k], needed[k])
+                                                  for k in again):
             break
         needed = {k: np.maximum(again[k], needed.get(k, 0)) for k in again}
     staffed = _with_hours(menu, needed)
@@ -322,7 +323,8 @@ def _size(model: AgentQueues, menu: Menu, criteria: _Criteria
             if rate <= 0 and ret <= 0:
                 continue
 
-            def ok(agents: int, rate: float = rate, ret: float = ret) -> bool:
+            def ok(agents: int, rate: float = rate, ret: float = ret, st: Staff = st,
+                   node: Node = node, name: str = name, plain: bool = plain) -> bool:
                 try:
                     w, _ = line_wait(rate, ret, agents, st, theta, node, name, lined=True,
                                      plain=plain, when=lambda: "")
