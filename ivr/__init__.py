@@ -28,12 +28,14 @@ _API = {
     "paths": "ivr.structure.paths",
     "compile_chain": "ivr.callers.chain", "solve": "ivr.callers.exact",
     "simulate": "ivr.callers.simulate", "summarize": "ivr.callers.metrics",
+    "lint_menu": "ivr.callers.dropped", "person_hours": "ivr.callers.reach",
 }
 
 __all__ = [
     "ConfigError", "InputError", "IvrError", "LoadError", "Menu", "Node", "Option",
-    "Population", "SyntaxProblem", "compile_chain", "lint", "load_any", "load_menu",
-    "load_population", "parse_menu", "paths", "simulate", "solve", "summarize", "to_graph",
+    "Population", "SyntaxProblem", "compile_chain", "lint", "lint_menu", "load_any",
+    "load_menu", "load_population", "parse_menu", "paths", "person_hours", "simulate",
+    "solve", "summarize", "to_graph",
 ]
 
 
@@ -52,8 +54,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from ivr.callers.chain import compile_chain
+    from ivr.callers.dropped import lint_menu
     from ivr.callers.exact import solve
     from ivr.callers.metrics import summarize
+    from ivr.callers.reach import person_hours
     from ivr.callers.simulate import simulate
     from ivr.errors import ConfigError, InputError, IvrError, LoadError, SyntaxProblem
     from ivr.formats.native import load_menu, load_population, parse_menu

@@ -24,6 +24,7 @@ from ivr.callers.simulate import simulate
 from ivr.cli import main
 from ivr.errors import ConfigError
 from ivr.model import KEYPAD, Menu
+from ivr.present.tables import summary_text
 from ivr.structure.paths import paths
 
 SLOW = settings(max_examples=25, deadline=None,
@@ -72,6 +73,61 @@ def test_a_careful_caller_follows_exactly_the_shortest_path() -> None:
             assert [(node, key) for node, _, key, _, _ in t.steps] == expected
             assert t.seconds == pytest.approx(19.0)
     assert sim.outcome_counts()["human"] + sim.outcome_counts()["abandoned"] == 2000
+
+
+def test_percentiles_of_steps_are_counts_that_occur() -> None:
+    """Every caller takes one step: p50 and p90 of steps are 1, not 1.5 and 1.9 (a count
+    interpolated inside its bin); seconds stay interpolated."""
+    m = menu("""\
+        name: One step
+        start: desk_menu
+        nodes:
+          desk_menu: {kind: menu, seconds: 3, options: {0: desk}}
+          desk: {kind: agent}
+        callers:
+          intents: {talk: {share: 1, goal: desk}}
+          patience: {distribution: none}
+          mistake_rate: 0
+          confusion: 0
+          silence: 0
+        """)
+    s = summarize(simulate(compile_chain(m), 5000, seed=1))
+    assert (s.steps.p50, s.steps.p90) == (1.0, 1.0)
+    assert (s.human_steps.p50, s.human_steps.p90) == (1.0, 1.0)
+    assert "steps 1.0 (p50 1, p90 1)" in summary_text(s, "one.yaml")
+
+
+def test_callers_plan_only_over_moves_they_can_make() -> None:
+    """At a ``retries: 1`` menu a silence goes to on_fail, never to on_timeout: a route
+    through on_timeout is not one a caller can follow. Planned over it, callers pressed 9
+    ("repeat", then wait for the timeout) forever and were all stuck; they press 1."""
+    m = menu("""\
+        name: Repeat trap
+        start: main
+        nodes:
+          main:
+            kind: menu
+            seconds: 3
+            retries: 1
+            options: {1: more, 9: main}
+            on_timeout: desk
+          more: {kind: menu, seconds: 3, options: {1: more2}, on_fail: desk}
+          more2: {kind: menu, seconds: 3, options: {1: desk}, on_fail: desk}
+          desk: {kind: agent}
+        callers:
+          intents: {talk: {share: 1, goal: desk}}
+          patience: {distribution: none}
+          mistake_rate: 0
+          confusion: 0
+          silence: 0
+        """)
+    chain = compile_chain(m)
+    exact = solve(chain)
+    assert exact.outcomes["human"] == pytest.approx(1.0)
+    assert exact.outcomes["stuck"] == pytest.approx(0.0, abs=1e-12)
+    sim = summarize(simulate(chain, 2000, seed=2))
+    assert sim.outcomes["human"].value == 1.0
+    assert [r.keys for r in paths(m) if r.node == "desk"] == ["1, 1, 1"]
 
 
 def test_abandonment_on_a_path_of_t_seconds_is_one_minus_exp() -> None:
@@ -241,8 +297,16 @@ def _weights(m: Menu) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_nodes_from(m.nodes)
     for node in m.nodes.values():
+        retries = node.retries or 1
         for ex in node.exits():
             if ex.target is None:
+                continue
+            # Only moves callers can make: at a retries-1 menu the first failure goes to
+            # on_fail; on_fail is reached only when failures retry the menu.
+            if ex.event in ("timeout", "invalid") and retries == 1:
+                continue
+            if ex.event == "fail" and retries > 1 and node.id not in (
+                    node.on_invalid or node.id, node.on_timeout or node.id):
                 continue
             actions = 1 if ex.event in ("option", "timeout", "invalid") else 0
             secs = node.seconds + ((node.timeout or 0) if ex.event == "timeout" else 0)
@@ -274,13 +338,15 @@ def brute_force(m: Menu) -> dict[str, float]:
     return out
 
 
-def _ending(m: Menu, intent: Any, nid: str | None) -> str | None:
+def _ending(m: Menu, intent: Any, nid: str | None, reachable: bool = True) -> str | None:
     if nid is None:
         return "disconnected"
     node = m.nodes[nid]
     if nid in intent.goals and not node.terminal:
         return "served"
-    return {"agent": "human", "voicemail": "voicemail", "transfer": "transferred",
+    # Callers whose goal cannot be reached are not served by another person.
+    person = "human" if reachable else "misrouted"
+    return {"agent": person, "voicemail": "voicemail", "transfer": "transferred",
             "hangup": "disconnected"}.get(node.kind) or (
         ("served" if nid in intent.goals else "misrouted") if node.kind == "self_service"
         else None)
@@ -293,7 +359,8 @@ def _walk(m: Menu, intent: Any, zero: bool, dist: dict[str, float],
     mean = pop.patience.mean or 1.0
     out: dict[str, float] = defaultdict(float)
     here = {(m.start, 0): 1.0}
-    first = _ending(m, intent, m.start)
+    reachable = math.isfinite(dist.get(m.start, math.inf))
+    first = _ending(m, intent, m.start, reachable)
     if first:
         return {first: 1.0}
     for _ in range(5000):
@@ -303,7 +370,7 @@ def _walk(m: Menu, intent: Any, zero: bool, dist: dict[str, float],
             for target, q, secs, retry in _moves(node, fails, intent, zero, dist, g, pop):
                 keep = math.exp(-secs / mean)
                 out["abandoned"] += p * q * (1 - keep)
-                end = _ending(m, intent, target) if not retry else None
+                end = _ending(m, intent, target, reachable) if not retry else None
                 if end:
                     out[end] += p * q * keep
                 else:

@@ -91,7 +91,7 @@ def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
     assert re.search(r"ivr lint .*Passed", good.stdout)
     bad = try_repo("ivr-lint", "menus/bank.yaml", "menus/trap.yaml")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "menus/trap.yaml:25:3: error TRAP [info]" in bad.stdout
+    assert "menus/trap.yaml:26:3: error TRAP [info]" in bad.stdout
     audit = try_repo("ivr-audit", "menus/trap.yaml")
     assert audit.returncode == 1, audit.stdout + audit.stderr
     assert "FAIL" in audit.stdout and "gethuman" in audit.stdout

@@ -457,6 +457,12 @@ def test_compare_text_output_and_exit_codes(capsys: pytest.CaptureFixture[str]) 
                  "human_rate < 0", "--fail-if", "human_rate > 10%"]) == 1
     out = capsys.readouterr().out
     assert "pass human_rate < 0" in out and "FAIL human_rate > 10%" in out
+    # The figure is in the unit of the table (pp) however the threshold was written.
+    shown = {line.split(":")[0].split(None, 1)[1]: line for line in out.splitlines()
+             if line.strip().startswith(("pass", "FAIL"))}
+    assert shown["human_rate < 0"].endswith("pp (exact difference)")
+    assert shown["human_rate > 10%"].endswith("pp (exact difference)")
+    assert shown["human_rate < 0"].split(": ")[1] == shown["human_rate > 10%"].split(": ")[1]
 
 
 def test_compare_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

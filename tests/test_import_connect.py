@@ -79,7 +79,8 @@ def test_flow_language_menu_with_retry_loop() -> None:
     assert nodes["To_the_shop.ok"].queue == "phone +15550100"  # forwarded: a person
     assert dict(nodes["Set_sales_queue"].chance) == {"Queue": 1 - ERRORS, "Goodbye": ERRORS}
     assert nodes["Hang_up"].kind == "hangup"
-    assert lint(menu) == []
+    # The one finding: running out of retries plays Goodbye and the system hangs up.
+    assert found(lint(menu)) == {("DROPPED_CALLS", "Goodbye")}
 
 
 def test_origins_point_at_the_identifier_line() -> None:
@@ -101,6 +102,9 @@ def test_unknowns_become_notes() -> None:
         ("NO_ZERO_OUT", "menu"),
         ("UNRESOLVED_TARGET", "lookup"),
         ("UNRESOLVED_TARGET", "compare"),
+        # hang-ups: outside the hours a message then Disconnect; an unknown result ends
+        ("DROPPED_CALLS", "closed"),
+        ("DROPPED_CALLS", "compare"),
         ("UNRESOLVED_TARGET", "queue"),
     }
     nodes = menu.nodes
@@ -141,8 +145,11 @@ def test_wrapped_content_string() -> None:
     assert end(menu, "Orders").flow == "bakery_orders"
     assert end(menu, "Enqueue").kind == "agent" and end(menu, "Enqueue").queue == "helpdesk"
     assert nodes["Greeting"].say == "Hello, caf\u00e9 customer."
+    # Failed transfers (queue at capacity, flow not found) end in the flow's Disconnect.
     assert found(lint(menu)) == {("UNRESOLVED_TARGET", "Dynamic_flow"),
-                                 ("DISCONNECT_ON_FAIL", "Pick"), ("NO_ZERO_OUT", "Pick")}
+                                 ("DISCONNECT_ON_FAIL", "Pick"), ("NO_ZERO_OUT", "Pick"),
+                                 ("DROPPED_CALLS", "Dynamic_flow"), ("DROPPED_CALLS", "Enqueue"),
+                                 ("DROPPED_CALLS", "Orders")}
     assert end(menu, "Dynamic_flow").flow == "${FALLBACK_FLOW_ARN}"
 
 
@@ -194,6 +201,10 @@ def test_legacy_menu() -> None:
         ("UNRESOLVED_TARGET", "CheckHoursOfOperation_d0a3cb7f"),
         ("NO_ZERO_OUT", "GetUserInput_ee7860d9"),
         ("UNRESOLVED_TARGET", "Transfer_8fa4ca4e"),
+        # the check's error exit and the closed message end the call, and so do retries
+        ("DROPPED_CALLS", "CheckHoursOfOperation_d0a3cb7f"),
+        ("DROPPED_CALLS", "PlayPrompt_8b92b9f1"),
+        ("DROPPED_CALLS", "PlayPrompt_6492c6be"),
     }
     src = main.source
     assert (src.line, src.ref) == (4, "ee7860d9-1fbb-5034-b771-49c9e92def57")

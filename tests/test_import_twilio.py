@@ -138,7 +138,8 @@ def test_odd_fixture_findings() -> None:
         ("DISCONNECT_ON_FAIL", "menu"), ("NO_MATCHING_KEY", "menu"), ("NO_ZERO_OUT", "menu"),
         ("UNREACHABLE", "dial_out"), ("UNRESOLVED_TARGET", "dynamic"),
         ("UNKNOWN_BLOCK", "gadget"), ("UNRESOLVED_TARGET", "sub"),
-        ("UNRESOLVED_TARGET", "redirect")}
+        ("UNRESOLVED_TARGET", "redirect"),
+        ("DROPPED_CALLS", "menu")}  # a wrong key hangs up
     missing = next(n for n in imported.notes if n.rule == "MISSING_TARGET")
     assert missing.source is not None
     assert missing.source.line == line_of(DATA / "odd.json", '"next": "ghost"')
@@ -516,7 +517,7 @@ def test_the_older_studio_dialect_is_read_with_a_note() -> None:
     assert welcome.kind == "menu" and {o.key: o.target for o in welcome.options} == {
         "1": "appointments", "0": "front_desk"}
     assert menu.nodes["front_desk"].kind == "agent" and menu.nodes[menu.start].next == "welcome"
-    assert found(lint(menu)) == {("LENIENT_READ", None)}
+    assert found(lint(menu)) == {("LENIENT_READ", None), ("DROPPED_CALLS", "appointments")}
 
 
 def test_ring_time_and_queue_timeout_send_callers_on() -> None:

@@ -25,6 +25,7 @@ from ivr.formats.journeys import (
     JOURNEY_FIELDS,
     WALK_OUTCOMES,
     Expect,
+    check_against,
     is_journeys,
     load_journeys,
     parse_journeys,
@@ -158,8 +159,6 @@ def test_menu_path_is_relative_to_the_journeys_file(tmp_path: Path) -> None:
 
 BAD = {
     "bad_at": "5:5: cannot read 'someday 25:00' as a time of the week",
-    "bad_branch": "6:14: branch 'account_lookup' cannot lead to 'account_not_fund' "
-                  "(did you mean 'account_not_found'?)",
     "bad_key": "5:5: keys: '2 1' is not a key (separate keys with commas: 2,1)",
     "bad_outcome": "6:14: expect.outcome 'humen' is not one of: served, human, voicemail, "
                    "transferred, disconnected, stuck (did you mean 'human'?)",
@@ -172,8 +171,6 @@ BAD = {
     "missing_menu": "missing_menu.yaml:2:1: menu menus/bnak.yaml: no such file",
     "no_menu": "no_menu.yaml:1:1: the journeys file names no menu",
     "unknown_field": "6:14: unknown field 'nodes' in expect (did you mean 'node'?)",
-    "unknown_node": "6:14: expect.node names 'lost_card_notic', which is not a node of "
-                    "menus/bank.yaml (did you mean 'lost_card_notice'?)",
     "wrong_type": "6:38: expect.within must be a number, not the text 'soon'",
 }
 
@@ -196,17 +193,47 @@ def test_bad_journeys_files_are_one_line_errors(name: str, capsys: pytest.Captur
     assert "1 unreadable" in captured.out
 
 
-def test_unknown_nodes_anywhere_are_caught() -> None:
+def test_unknown_nodes_anywhere_fail_their_journey_only() -> None:
     for field, text in [("expect.ending", "expect: {ending: desc}"),
                         ("expect.not_node", "expect: {not_node: [main, dsk]}"),
-                        ("branch", "branch: {mian: x}\n    expect: {node: main}")]:
-        jf = journeys(f"journeys:\n  - name: a\n    {text}\n")
-        with pytest.raises(LoadError, match=f"{re.escape(field)} names") as exc:
-            run_file(jf, MENU, menu_file="t.yaml")
-        assert exc.value.line is not None and exc.value.hint
-    jf = journeys("journeys:\n  - name: a\n    branch: {main: sub}\n    expect: {node: main}\n")
-    with pytest.raises(LoadError, match="not a chance branch"):
-        run_file(jf, MENU, menu_file="t.yaml")
+                        ("branch", "branch: {mian: x}\n    expect: {node: main}"),
+                        ("not a chance branch", "branch: {main: sub}\n    expect: {node: main}")]:
+        jf = journeys(f"journeys:\n  - name: a\n    {text}\n"
+                      "  - name: b\n    keys: [1]\n    expect: {node: sub}\n")
+        report = run_file(jf, MENU, menu_file="t.yaml")
+        stale, fine = report.results
+        assert fine.passed and not stale.passed and report.failed == 1
+        (reason,) = stale.failures
+        assert field in reason and reason.startswith("j.yaml:") and "\n" not in reason
+        assert not stale.walk.steps
+        if field.startswith("expect"):
+            assert "did you mean" in reason
+    with pytest.raises(LoadError, match="expect.ending names"):
+        check_against(journeys("journeys:\n  - name: a\n    expect: {ending: desc}\n"), MENU)
+
+
+STALE = {
+    "unknown_node": "7:14: expect.node names 'lost_card_notic', which is not a node of "
+                    "menus/bank.yaml (did you mean 'lost_card_notice'?)",
+    "bad_branch": "6:14: branch 'account_lookup' cannot lead to 'account_not_fund' "
+                  "(did you mean 'account_not_found'?)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STALE))
+def test_a_stale_node_name_fails_that_journey_not_the_file(
+        name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    file = f"tests/data/journeys/stale/{name}.yaml"
+    assert main(["test", file]) == 1
+    captured = capsys.readouterr()
+    assert not captured.err
+    assert f"{file}:{STALE[name]}" in captured.out
+    assert "PASS  zero out" in captured.out and "2 journeys: 1 passed, 1 failed" in captured.out
+    assert main(["test", file, "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    stale, fine = doc["files"][0]["journeys"]
+    assert not stale["passed"] and fine["passed"] and stale["failures"][0].startswith(file)
 
 
 # ------------------------------------------------------------ expectations
@@ -275,9 +302,11 @@ def test_ivr_test_forms_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
     assert "  PASS  report a lost card  [human at fraud_agent, 34.7 s]" in out
     assert "  PASS  after hours, zero leaves a voicemail  [at sun 03:00 America/Chicago; " \
            "voicemail at general_voicemail, 31.1 s]" in out
-    # The menu named first overrides the file's: the bank's journeys fail on another menu.
-    assert main(["test", str(ROOT / "menus" / "utility.yaml"), bank_j]) == 2
-    assert "not a node of" in capsys.readouterr().err
+    # The menu named first overrides the file's: the bank's journeys fail on another menu,
+    # those naming its nodes each with the reason, and the file is still run.
+    assert main(["test", str(ROOT / "menus" / "utility.yaml"), bank_j]) == 1
+    captured = capsys.readouterr()
+    assert "not a node of" in captured.out and not captured.err
     assert main(["test", str(ROOT / "menus" / "bank.yaml"), bank_j]) == 0
     capsys.readouterr()
     assert main(["test", str(ROOT / "menus" / "bank.yaml")]) == 2
@@ -292,7 +321,7 @@ def test_ivr_test_forms_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
 def test_ivr_test_json_junit_and_steps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     junit = tmp_path / "out" / "junit.xml"
     junit.parent.mkdir()
-    bad = DATA / "bad" / "unknown_node.yaml"
+    bad = DATA / "bad" / "bad_key.yaml"
     assert main(["test", str(BROKEN), str(bad), "--format", "json", "--junit", str(junit)]) == 2
     captured = capsys.readouterr()
     d = json.loads(captured.out)

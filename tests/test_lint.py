@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import valid_menus
 
-from ivr import ConfigError, Menu, load_menu, parse_menu
-from ivr.model import NOTE_RULES
+from ivr import ConfigError, IvrError, Menu, load_menu, parse_menu
+from ivr.callers.chain import compile_chain, default_population
+from ivr.callers.dropped import drop_shares
+from ivr.callers.exact import solve
+from ivr.callers.reach import person_hours
+from ivr.model import HANGUP, NOTE_RULES
+from ivr.structure.hangups import into_hangups
 from ivr.structure.lint import RULES, Finding, LintConfig, lint
+from ivr.structure.topology import Topology
 
 DATA = Path(__file__).resolve().parent / "data" / "lint"
 SEVERITIES = ("error", "warning", "info")
@@ -47,6 +58,12 @@ EXPECTED: dict[str, tuple[str, str | None, set[tuple[str, str]]]] = {
     "KEY_CONVENTIONS": ("billing", "1", set()),
     "CLOSED_NO_FALLBACK": ("desk", "0", set()),
     "LONG_PROMPT": ("billing", "1", set()),
+    "FALSE_PERSON_OPTION": ("help", "1, 0", set()),
+    "REDIRECT_LOOP": ("sales", "1, 2, 2", set()),
+    # lint alone does not know the share: a warning saying so (ivr lint computes it)
+    "DROPPED_CALLS": ("closed", "0, (if closed)", set()),
+    # reached only through a timeout a retries-1 menu never takes: no keys to give
+    "UNREACHABLE_GOAL": ("billing", None, set()),
 }
 
 
@@ -80,7 +97,9 @@ def test_rule_fixture(rule: str) -> None:
         assert f.path is not None
         if f.path:
             assert f.path[0].node == m.start
-            assert f.path[-1].target == node
+            # The route reaches the node; rules about a move (an option pressed, a
+            # hang-up) go on with it.
+            assert node in {s.target for s in f.path} | {f.path[0].node}
             for a, b in zip(f.path, f.path[1:], strict=False):
                 assert a.target == b.node
         else:
@@ -354,16 +373,19 @@ def test_trap_fires_on_a_loop_whose_on_fail_leads_back_into_it() -> None:
     for nid in ("info", "hours", "busy"):
         assert nid in trap.message
     assert "main" not in trap.message.split(":", 1)[1]
-    # both options go round through messages, so SAME_OPTION_LOOP fires as well
+    # both options go round through messages, so SAME_OPTION_LOOP fires as well; the 0
+    # that says "all operators are busy" and returns is a false person option
     assert found(findings) == {("TRAP", "info"), ("NO_PATH_TO_HUMAN", "info"),
-                               ("NO_ZERO_OUT", "info"), ("SAME_OPTION_LOOP", "info")}
+                               ("NO_ZERO_OUT", "info"), ("SAME_OPTION_LOOP", "info"),
+                               ("FALSE_PERSON_OPTION", "info")}
     assert by_rule(findings, "NO_PATH_TO_HUMAN")[0].severity == "warning"
 
 
 def test_a_loop_with_a_way_out_is_no_trap() -> None:
     findings = lint(parse_menu(LOOP.format(on_fail="op")))
-    # retries lead to a person, so neither TRAP nor NO_PATH_TO_HUMAN nor NO_ZERO_OUT
-    assert found(findings) == {("SAME_OPTION_LOOP", "info")}
+    # retries lead to a person, so neither TRAP nor NO_PATH_TO_HUMAN nor NO_ZERO_OUT; the
+    # busy 0 still leads back with no person behind it
+    assert found(findings) == {("SAME_OPTION_LOOP", "info"), ("FALSE_PERSON_OPTION", "info")}
 
 
 def test_a_loop_that_hangs_up_is_no_trap() -> None:
@@ -624,3 +646,93 @@ def test_import_notes_become_findings_at_the_original_line() -> None:
     assert ("UNKNOWN_BLOCK", None) in found
     assert "UNRESOLVED_TARGET" not in {
         f.rule for f in lint(menu, LintConfig(disabled=frozenset({"UNRESOLVED_TARGET"})))}
+
+
+# ------------------------------------------------------------------ the complaint rules
+
+
+@st.composite
+def departments(draw: st.DrawFn) -> dict[str, Any]:
+    """Menus of departments whose options lead to messages that send callers to other
+    menus (or back), to people and hang-ups: where redirect loops and false person
+    options live."""
+    menus = [f"m{i}" for i in range(draw(st.integers(2, 4)))]
+    messages = [f"say{i}" for i in range(draw(st.integers(1, 5)))]
+    ends = ["desk", "bye", "info"]
+    nodes: dict[str, Any] = {}
+    say = st.sampled_from(["For billing press 1.", "To speak to an agent press 0.",
+                           "For a person press 2.", "To go back press 2.",
+                           "To hear this again press 1.", "Press 3 for sales."])
+    for m in menus:
+        keys = draw(st.lists(st.sampled_from(["0", "1", "2", "3", "*"]), unique=True,
+                             min_size=1, max_size=4))
+        nodes[m] = {"kind": "menu", "say": draw(say), "seconds": 2, "on_fail": "desk",
+                    "options": {k: draw(st.sampled_from(menus + messages + ends))
+                                for k in keys}}
+    for x in messages:
+        nodes[x] = {"kind": "message", "seconds": 1,
+                    "say": draw(st.sampled_from(["Please call sales.", "Transferring.",
+                                                 "Returning you to the main menu."])),
+                    "next": draw(st.sampled_from(menus + messages + ends))}
+    nodes.update({"desk": {"kind": "agent"}, "bye": {"kind": "hangup"},
+                  "info": {"kind": "self_service"}})
+    return {"name": "depts", "start": menus[0], "nodes": nodes}
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.one_of(valid_menus(), departments()))
+def test_complaint_rules_keep_their_invariants(raw: dict[str, Any]) -> None:
+    """Whatever the menu: a false person option's keys go back to its menu (or on to other
+    menus) past no person; a redirect loop's keys go round to where they started, every
+    hop through a message; each dropped-call share is the exact flow into that hang-up,
+    and all of them add up to the callers disconnected; a person can be reached between
+    0 and 168 hours a week."""
+    try:
+        menu = parse_menu(yaml.safe_dump(raw, sort_keys=False), "gen.yaml")
+    except IvrError:
+        return
+    top = Topology.of(menu)
+    drops = drop_shares(menu, top)
+    findings = lint(menu, None, top, drops)
+    kind = {nid: n.kind for nid, n in menu.nodes.items()}
+    kind[HANGUP] = "hangup"
+    for f in by_rule(findings, "FALSE_PERSON_OPTION"):
+        assert f.path is not None
+        k = max(i for i, s in enumerate(f.path) if s.node == f.node and s.event == "option")
+        tail = f.path[k:]
+        assert all(kind[s.target] != "agent" for s in tail)
+        assert all(kind[s.target] in ("message", "branch", "input") for s in tail[:-1])
+        if f.severity == "error":
+            assert tail[-1].target == f.node
+        else:
+            assert kind[tail[-1].target] == "menu" and tail[-1].target != f.node
+    for f in by_rule(findings, "REDIRECT_LOOP"):
+        assert f.path is not None
+        k = max(i for i, s in enumerate(f.path) if s.node == f.node and s.event == "option")
+        ring = f.path[next(i for i, s in enumerate(f.path) if s.node == f.node):]
+        assert ring[-1].target == f.node and k >= 0
+        hop: list[str] = []
+        for s in ring:
+            if kind[s.target] == "menu":
+                assert any(kind[x] == "message" for x in hop), ring
+                hop = []
+            else:
+                hop.append(s.target)
+    if drops.missing is None and not drops.bound and len(into_hangups(top)):
+        for f in by_rule(findings, "DROPPED_CALLS"):
+            assert f.path is not None and kind[f.path[-1].target] == "hangup"
+            assert f.share is not None and 0 < f.share <= 1 + 1e-9
+            assert (f.severity == "error") == (f.share > 0.5 and drops.assumed is None)
+        pop = menu.callers or default_population(menu)
+        hangups = {n for n, k in kind.items() if k == "hangup"}
+        if not any(set(i.goals) & hangups for i in pop.intents) and kind[menu.start] != "hangup":
+            exact = solve(compile_chain(menu, top=top))
+            assert sum(drops.shares.values()) == pytest.approx(
+                exact.outcomes["disconnected"], abs=1e-9)
+    hours = person_hours(menu, top)
+    assert 0 <= hours.hours <= 168 and 0 <= hours.calls <= 1 + 1e-12
+    if not any(f.rule == "NO_PATH_TO_HUMAN" and f.severity == "error" for f in findings):
+        assert hours.hours > 0 or menu.schedules
+    else:
+        assert hours.hours == 0

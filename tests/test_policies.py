@@ -168,6 +168,28 @@ def test_two_policies_with_one_id_are_refused(tmp_path: Path) -> None:
 def test_defaults_fill_the_parameters() -> None:
     p = parse_policy(_policy("  r: {check: share_within, requires: x, interpretation: y, "
                              "params: {seconds: 180, share: 0.95}}\n"), "p.yaml")
-    assert dict(p.rules[0].params) == {"seconds": 180.0, "share": 0.95, "clock": "call"}
+    assert dict(p.rules[0].params) == {"seconds": 180.0, "share": 0.95, "clock": "call",
+                                       "hours": "every",
+                                       "business_hours": "mon-fri 09:00-17:00"}
     assert p.rules[0].level == "error"
     assert p.rules[0].title == CHECKS["share_within"].summary
+
+
+def test_hours_and_purpose_are_checked() -> None:
+    p = parse_policy(_policy("  r: {check: person_reachable, requires: x, interpretation: y, "
+                             "params: {hours: business, business_hours: "
+                             "'mon-fri 08:00-18:00; sat 09:00-12:00'}}\n"), "p.yaml")
+    assert p.rules[0].params["hours"] == "business"
+    assert p.purpose is None
+    with pytest.raises(IvrError, match="cannot read 'weekdays' as hours of the week"):
+        parse_policy(_policy("  r: {check: person_reachable, requires: x, interpretation: "
+                             "y, params: {business_hours: weekdays}}\n"), "p.yaml")
+    with pytest.raises(IvrError, match="'always' is not one of: every, open, business"):
+        parse_policy(_policy("  r: {check: person_reachable, requires: x, interpretation: "
+                             "y, params: {hours: always}}\n"), "p.yaml")
+    text = _policy("  r: {check: lint_rule, requires: x, interpretation: y, "
+                   "params: {rule: TRAP}}\n")
+    with pytest.raises(IvrError, match="purpose: person, but no rule checks a person"):
+        parse_policy(text.replace("rules:", "purpose: person\nrules:"), "p.yaml")
+    with pytest.raises(IvrError, match="purpose 'people' is not one of: person"):
+        parse_policy(text.replace("rules:", "purpose: people\nrules:"), "p.yaml")

@@ -292,10 +292,13 @@ def test_valid_menus_load_and_lint_agrees_with_networkx(raw: dict[str, Any]) -> 
             dead.add(nid)
     assert {f.node for f in findings if f.rule == "DEAD_END"} == dead
 
-    # every finding with keys has a path that is a walk from the start to its node
+    # every finding with keys has a path that is a walk from the start through its node
+    # (rules about a move, an option pressed or a hang-up, go on with that move)
     for f in findings:
         if f.path is not None:
-            walk(g, menu.start, f.path, f.node)
+            walk(g, menu.start, f.path, f.path[-1].target if f.path else f.node)
+            assert f.node in {menu.start, *(s.target for s in f.path), *(
+                s.node for s in f.path)}
 
     # the topology's attracting components are networkx's
     top = Topology.of(menu)

@@ -52,3 +52,15 @@ def test_simulate_example_in_readme_is_the_real_output() -> None:
     for line in block.splitlines():
         if line.strip() and line.strip() != "...":
             assert line in out, line
+
+
+def test_lint_example_in_readme_is_the_real_output() -> None:
+    import subprocess
+    import sys
+
+    command = "ivr lint menus/broken_trap.yaml menus/broken_retries_hangup.yaml menus/bank.yaml"
+    block = README.split(f"$ {command}\n", 1)[1].split("$ echo $?")[0]
+    run = subprocess.run([sys.executable, "-m", "ivr.cli", *command.split()[1:]],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert block.splitlines() == run.stdout.splitlines()

@@ -17,6 +17,7 @@ from pathlib import Path as FilePath
 from types import MappingProxyType
 from typing import Any
 
+from ivr.audit.hours import DEFAULT_BUSINESS, HOURS, read_window
 from ivr.errors import ConfigError
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.text import read_text
@@ -30,7 +31,11 @@ POLICY_DIR = FilePath(__file__).resolve().parent / "policies"
 #: What a failed rule is reported as (SARIF levels).
 LEVELS = ("error", "warning", "note")
 RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-TOP_FIELDS = ("policy", "title", "description", "source", "rules", "not_covered", "phrases")
+TOP_FIELDS = ("policy", "title", "description", "purpose", "source", "rules", "not_covered",
+              "phrases")
+#: What a policy may say it is for: ``person``, reaching a person (such a policy fails a
+#: flow where no person can be reached, whatever its other rules say).
+PURPOSES = ("person",)
 SOURCE_FIELDS = ("title", "url", "publisher", "date", "status", "note")
 RULE_FIELDS = ("check", "title", "section", "requires", "interpretation", "level", "params")
 GAP_FIELDS = ("section", "requires", "why")
@@ -40,7 +45,7 @@ GAP_FIELDS = ("section", "requires", "why")
 class Param:
     """One parameter of a check: its type, default and bounds."""
 
-    kind: str  # "number", "integer", "bool", "choice", "lint_rule"
+    kind: str  # "number", "integer", "bool", "choice", "lint_rule", "window"
     doc: str
     default: Any = None
     required: bool = False
@@ -65,11 +70,26 @@ def _checks(*checks: Check) -> dict[str, Check]:
     return {c.name: c for c in checks}
 
 
+def _hours(default: str) -> dict[str, Param]:
+    """The ``hours`` a rule applies to (ivr.audit.hours) and the business-hours window."""
+    return {
+        "hours": Param("choice", "the hours the rule applies to: every (every hour of the "
+                       "week), open (the line's own opening hours), business (the "
+                       "business_hours window, in the menu's clock), ignore (the menu's "
+                       "structure, as if every line were open)", default, choices=HOURS),
+        "business_hours": Param("window", "business hours for hours: business, e.g. "
+                                "\"mon-fri 08:00-18:00\" or \"mon-fri 09:00-17:00; sat "
+                                "09:00-12:00\", in the menu's clock", DEFAULT_BUSINESS),
+    }
+
+
 CHECKS = _checks(
     Check("person_reachable", "structure",
-          "a person (an agent node) can be reached from the start (lint NO_PATH_TO_HUMAN)",
+          "a person (an agent node) can be reached from the start (lint NO_PATH_TO_HUMAN), "
+          "in every hour the rule applies to",
           {"from": Param("choice", "start: from the start only; every_menu: also from every "
-                         "menu a caller can reach", "start", choices=("start", "every_menu"))}),
+                         "menu a caller can reach", "start", choices=("start", "every_menu")),
+           **_hours("every")}),
     Check("person_on_request", "structure",
           "a menu offers an option that leads to a person",
           {"at": Param("choice", "first_menu: the first menu callers hear; every_menu: every "
@@ -77,7 +97,8 @@ CHECKS = _checks(
            "within": Param("integer", "further caller actions allowed after the option", 0,
                            low=0),
            "stated": Param("bool", "the prompt must also say it (mention a representative, "
-                           "agent, operator, person or someone)", False)}),
+                           "agent, operator, person or someone)", False),
+           **_hours("ignore")}),
     Check("zero_reaches_person", "structure",
           "every menu callers can reach has a 0 option leading to a person",
           {"within": Param("integer", "further caller actions allowed after pressing 0", 0,
@@ -122,7 +143,8 @@ CHECKS = _checks(
                           choices=("call", "request")),
            "statistic": Param("choice", "fastest: the fastest route plus the expected queue "
                               "wait; mean: the mean over callers who want a person",
-                              "fastest", choices=("fastest", "mean"))}),
+                              "fastest", choices=("fastest", "mean")),
+           **_hours("every")}),
     Check("callback_when_waiting", "time",
           "where a line's expected wait exceeds `seconds` in some hour, callers are offered "
           "a callback (a line's callback offer, its max_wait to a callback node, or a menu "
@@ -147,8 +169,16 @@ CHECKS = _checks(
                           high=1, low_open=True),
            "clock": Param("choice", "call: from the start of the call (simulated); queue: "
                           "from joining a person's queue (queue model)", "call",
-                          choices=("call", "queue"))}),
+                          choices=("call", "queue")),
+           **_hours("every")}),
 )
+
+
+#: Checks about reaching a person: a policy whose purpose is a person has at least one, and
+#: on a flow where no person can be reached they fail, whatever else is not applicable.
+PERSON_CHECKS = frozenset({"person_reachable", "person_on_request", "zero_reaches_person",
+                           "menus_before_person_option", "wait_announced",
+                           "callback_when_closed", "person_within", "share_within"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +231,9 @@ class Policy:
     #: Phrases the policy adds to ivr's lists (language -> kind -> phrases), for the
     #: checks that read prompts (a stated person, an announced wait).
     phrases: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: What the policy is for (:data:`PURPOSES`); ``person``: it fails a flow where no
+    #: person can be reached, whatever its other rules say.
+    purpose: str | None = None
 
     @property
     def file(self) -> str:
@@ -222,15 +255,22 @@ class _PolicyReader(Checker):
         rules_raw = self.mapping(top["rules"], ("rules",), "rules")
         if not rules_raw:
             self.fail(("rules",), "rules is empty", hint="give at least one rule")
+        rules = tuple(self.rule(rid, raw) for rid, raw in rules_raw.items())
+        purpose = self.choice(top["purpose"], ("purpose",), "purpose", PURPOSES) \
+            if "purpose" in top else None
+        if purpose == "person" and not any(r.check in PERSON_CHECKS for r in rules):
+            self.fail(("purpose",), "purpose: person, but no rule checks a person",
+                      hint="add a rule such as check: person_reachable, or drop purpose")
         return Policy(
             id=pid,
             title=self.text(top["title"], ("title",), "title"),
             citation=self.citation(top["source"]),
-            rules=tuple(self.rule(rid, raw) for rid, raw in rules_raw.items()),
+            rules=rules,
             source=Source(self.doc.file, 1, 1),
             description=self.optional_text(top, (), "description"),
             not_covered=self.gaps(top.get("not_covered")),
             phrases=self.phrases(top.get("phrases")),
+            purpose=purpose,
         )
 
     def phrases(self, raw: Any) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -308,6 +348,13 @@ class _PolicyReader(Checker):
                 out[name] = value
             elif spec.kind == "choice":
                 out[name] = self.choice(value, at, what, spec.choices)
+            elif spec.kind == "window":
+                text = " ".join(self.text(value, at, what).split())
+                if read_window(text) is None:
+                    self.fail(at, f"{what}: cannot read {text!r} as hours of the week",
+                              hint='write days and hours, e.g. "mon-fri 08:00-18:00" or '
+                              '"mon-fri 09:00-17:00; sat 09:00-12:00"')
+                out[name] = text
             else:
                 out[name] = self.lint_rule(value, at, what)
         if out.get("clock") == "request" and out.get("statistic") == "mean":
@@ -350,6 +397,8 @@ def _param_schema(name: str, spec: Param) -> dict[str, Any]:
         out["type"] = "boolean"
     elif spec.kind == "choice":
         out["enum"] = list(spec.choices)
+    elif spec.kind == "window":
+        out["type"] = "string"
     else:
         out["enum"] = sorted(RULES)
     if spec.default is not None:
@@ -429,6 +478,11 @@ def policy_schema() -> dict[str, Any]:
                            "Our contact-centre rules"),
             "description": _text("Free text: what the policy is for.",
                                  "The rules of our contact-centre handbook, chapter 4."),
+            "purpose": {"enum": list(PURPOSES),
+                        "description": "person: the policy is about reaching a person, so "
+                                       "it fails a flow where no person can be reached, "
+                                       "whatever its other rules say.",
+                        "examples": ["person"]},
             "source": {
                 "type": "object", "required": ["title", "url"], "additionalProperties": False,
                 "description": "Where the policy comes from (title and url required).",
@@ -507,9 +561,9 @@ def parse_policy(text: str, file: str) -> Policy:
     ...     params: {seconds: 120}
     ... ''', "demo.yaml")
     >>> r = p.rules[0]
-    >>> r.id, r.check, dict(r.params), str(r.source)
-    ('quick', 'person_within', {'seconds': 120.0, 'clock': 'call', 'statistic': 'fastest'}, \
-'demo.yaml:6:3')
+    >>> r.id, r.check, dict(r.params), str(r.source)  # doctest: +NORMALIZE_WHITESPACE
+    ('quick', 'person_within', {'seconds': 120.0, 'clock': 'call', 'statistic': 'fastest',
+     'hours': 'every', 'business_hours': 'mon-fri 09:00-17:00'}, 'demo.yaml:6:3')
     """
     return _PolicyReader(parse_yaml(text, file)).read()
 
@@ -566,6 +620,6 @@ def resolve(names: Iterable[str]) -> list[Policy]:
     return out
 
 
-__all__ = ["CHECKS", "LEVELS", "POLICY_DIR", "Check", "Citation", "Gap", "Param", "Policy",
-           "PolicyRule", "load_policy", "parse_policy", "policy_schema", "resolve",
-           "shipped_names", "shipped_path"]
+__all__ = ["CHECKS", "LEVELS", "PERSON_CHECKS", "POLICY_DIR", "PURPOSES", "Check", "Citation",
+           "Gap", "Param", "Policy", "PolicyRule", "load_policy", "parse_policy",
+           "policy_schema", "resolve", "shipped_names", "shipped_path"]

@@ -6,9 +6,11 @@ Three sources, each said in the verdict's method:
   expected queue wait of that agent where it is staffed;
 - the **caller model** for callers who want a person: the menu's intents whose goals
   include an agent (their agent goals only), behaving as the menu's callers do but waiting
-  as long as it takes (rules measure the line, not the callers' patience), calling while
-  the most opening hours are open. Means come from the exact solution where it applies,
-  shares within a time limit from a simulation with a fixed seed (95% Wilson interval);
+  as long as it takes (rules measure the line, not the callers' patience), calling in the
+  hours the rule applies to (:mod:`ivr.audit.hours`: every hour, the line's opening hours,
+  business hours; ``ignore``: while the most opening hours are open). Means come from the
+  exact solution where it applies, shares within a time limit from a simulation with a
+  fixed seed (95% Wilson interval);
 - **queue figures** (Erlang) of staffed agents, when the queue model is available.
 
 A wait that is not modelled (an agent without ``staff:``) can only lengthen the time to a
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from ivr.audit.hours import Applies, profile, when
 from ivr.audit.verdict import (
     Evidence,
     Outcome,
@@ -42,6 +45,7 @@ from ivr.callers.chain import HUMAN, Chain, compile_chain, default_population
 from ivr.callers.exact import applies, solve
 from ivr.callers.metrics import Summary, summarize, summarize_exact, wilson
 from ivr.callers.queues import AgentQueues
+from ivr.callers.reach import PersonHours, open_moves, schedule_of
 from ivr.callers.simulate import BIN, SimResult, simulate
 from ivr.errors import IvrError
 from ivr.model import Intent, Menu, Patience, Population
@@ -95,6 +99,9 @@ class TimeFacts:
         self.top = top
         self.n = n
         self.seed = seed
+        self._chains: dict[str | None, Chain | None] = {}
+        self._summaries: dict[str | None, Summary | None] = {}
+        self._sims: dict[str | None, SimResult | None] = {}
 
     # -- queue waits ------------------------------------------------------------------
 
@@ -171,30 +178,47 @@ class TimeFacts:
 
     # -- the caller model of callers who want a person --------------------------------
 
-    @cached_property
-    def person_chain(self) -> Chain | None:
-        pop = person_population(self.menu)
-        if pop is None:
-            return None
-        return compile_chain(self.menu, pop, top=self.top, profile=open_profile(self.menu))
+    def person_chain(self, where: Applies | None) -> Chain | None:
+        """Callers who want a person calling in ``where`` (None: ``ignore``, while the
+        most opening hours are open)."""
+        key = None if where is None else where.label
+        if key not in self._chains:
+            pop = person_population(self.menu)
+            if pop is None:
+                self._chains[key] = None
+            else:
+                weights = open_profile(self.menu) if where is None else \
+                    profile(self.menu, self.menu.callers, where)
+                self._chains[key] = compile_chain(self.menu, pop, top=self.top,
+                                                  profile=weights)
+        return self._chains[key]
 
     def _summary(self, chain: Chain) -> Summary:
         if applies(chain):
             return summarize_exact(chain, solve(chain))
         return summarize(simulate(chain, self.n, seed=self.seed))
 
-    @cached_property
-    def person_summary(self) -> Summary | None:
-        return None if self.person_chain is None else self._summary(self.person_chain)
+    def person_summary(self, where: Applies | None) -> Summary | None:
+        key = None if where is None else where.label
+        if key not in self._summaries:
+            chain = self.person_chain(where)
+            self._summaries[key] = None if chain is None else self._summary(chain)
+        return self._summaries[key]
 
-    @cached_property
-    def person_sim(self) -> SimResult | None:
-        if self.person_chain is None:
-            return None
-        return simulate(self.person_chain, self.n, seed=self.seed)
+    def person_sim(self, where: Applies | None) -> SimResult | None:
+        key = None if where is None else where.label
+        if key not in self._sims:
+            chain = self.person_chain(where)
+            self._sims[key] = None if chain is None else simulate(chain, self.n,
+                                                                  seed=self.seed)
+        return self._sims[key]
 
-    def model_method(self, summary: Summary) -> str:
-        what = "callers who want a person, waiting as long as it takes, in open hours"
+    @staticmethod
+    def calling(where: Applies | None) -> str:
+        return "in open hours" if where is None else where.calling
+
+    def model_method(self, summary: Summary, where: Applies | None = None) -> str:
+        what = f"callers who want a person, waiting as long as it takes, {self.calling(where)}"
         if summary.method == "exact":
             return f"exact solution of the caller model ({what})"
         return f"simulated: {self.n:,} {what}, seed {self.seed}"
@@ -203,7 +227,8 @@ class TimeFacts:
 
     @cached_property
     def fastest(self) -> Routes:
-        return Routes(self.top, self.menu.start, self.top.seconds)
+        """Fastest routes over the moves callers can make."""
+        return Routes(self.top, self.menu.start, self.top.only_taken(self.top.seconds))
 
     def source(self, agent: str) -> Any:
         return self.menu.nodes[agent].source
@@ -227,52 +252,86 @@ class TimeFacts:
 
     # -- rules -------------------------------------------------------------------------
 
-    def person_within(self, limit: float, clock: str, statistic: str) -> Outcome:
-        if statistic == "mean":
-            return self._mean_within(limit)
-        method = "fastest route" + (" after the request" if clock == "request" else "")
-        agents = np.flatnonzero(self.top.is_kind("agent") & self.fastest.reached).tolist()
-        if not agents:
-            return self.no_person(method)
+    def _rows(self, routes: Routes, agents: list[int], clock: str) -> list[tuple[Any, ...]]:
+        """Per agent: (seconds with the known wait, wait known, id, steps, menu seconds,
+        why the wait is not known), fastest first."""
         rows = []
         for i in agents:
             aid = self.top.ids[i]
-            steps = self.fastest.steps(i)
+            steps = routes.steps(i)
             menu_s = after_request(steps, self.menu) if clock == "request" else \
                 sum(s.seconds for s in steps)
             wait, why = self.wait(aid)
             rows.append((menu_s + (wait or 0.0), wait is not None, aid, steps, menu_s, why))
         rows.sort(key=lambda r: (r[0], r[2]))
-        lower = rows[0]
-        known = [r for r in rows if r[1]]
-        if any(r[1] for r in rows):
+        return rows
+
+    def _by_time(self, where: Applies | None, hours: PersonHours | None,
+                 clock: str) -> list[tuple[list[tuple[Any, ...]], str | None]]:
+        """The fastest rows in each stretch of the week ``where`` covers (one stretch for
+        ``ignore``: every agent as if open), with when it is."""
+        if where is None or hours is None:
+            agents = np.flatnonzero(self.top.is_kind("agent") & self.fastest.reached)
+            return [(self._rows(self.fastest, agents.tolist(), clock), None)]
+        wk = hours.week
+        sched = schedule_of(self.top, wk)
+        out: list[tuple[list[tuple[Any, ...]], str | None]] = []
+        for k in np.unique(wk.of_minute[where.mask]).tolist():
+            keep, open_agent = open_moves(self.top, wk, k, sched)
+            routes = Routes(self.top, self.menu.start, np.where(keep, self.top.seconds, np.inf))
+            agents = np.flatnonzero(open_agent & routes.reached).tolist()
+            out.append((self._rows(routes, agents, clock),
+                        when(where.mask & (wk.of_minute == k), self.menu)))
+        return out
+
+    def person_within(self, limit: float, clock: str, statistic: str,
+                      where: Applies | None = None,
+                      hours: PersonHours | None = None) -> Outcome:
+        """Within ``limit`` seconds, in the hours ``where`` (the caller checks that a
+        person can be reached in all of them first)."""
+        if statistic == "mean":
+            return self._mean_within(limit, where)
+        method = "fastest route" + (" after the request" if clock == "request" else "")
+        stretches = [(rows, at) for rows, at in self._by_time(where, hours, clock) if rows]
+        if not stretches:
+            return self.no_person(method)
+        rows_all = [r for rows, _ in stretches for r in rows]
+        if any(r[1] for r in rows_all):
             method += " + queue model (expected wait)"
         part = "after the caller asks" if clock == "request" else "from the start"
+        # The binding stretch: the one whose fastest way is slowest.
+        rows, at = max(stretches, key=lambda x: (x[0][0][0], x[1] or ""))
+        lower = rows[0]
+        then = f" ({at})" if at and len(stretches) > 1 else ""
 
         def evidence(row: tuple[Any, ...], verb: str) -> Evidence:
             total, has_wait, aid, steps, menu_s, why = row
             detail = f"{menu_s:.0f} s {part}" + (f" + {why}" if has_wait else "")
-            return Evidence(f"a person in {total:.0f} s {verb} {limit:g} s ({detail})", aid,
-                            describe(steps, self.menu), round(total, 3), limit, "s",
+            return Evidence(f"a person in {total:.0f} s {verb} {limit:g} s ({detail}){then}",
+                            aid, describe(steps, self.menu), round(total, 3), limit, "s",
                             self.source(aid))
 
         if lower[0] > limit:
             bound = "" if lower[1] else " even without the queue wait"
             return failed(f"the fastest way to a person takes {lower[0]:.0f} s > {limit:g} s"
-                          f"{bound}", evidence(lower, ">"), method=method)
-        if known and known[0][0] <= limit:
-            best = known[0]
+                          f"{bound}{then}", evidence(lower, ">"), method=method)
+        known = [(next((r for r in rows if r[1]), None), at) for rows, at in stretches]
+        if all(k is not None and k[0] <= limit for k, _ in known):
+            best, at = max(((k, a) for k, a in known if k is not None),
+                           key=lambda x: x[0][0])
+            then = f" ({at})" if at and len(stretches) > 1 else ""
             return passed(f"a person in {best[0]:.0f} s <= {limit:g} s: "
-                          f"{describe(best[3], self.menu)}", evidence(best, "<="), method=method)
+                          f"{describe(best[3], self.menu)}{then}", evidence(best, "<="),
+                          method=method)
         return not_applicable(f"{lower[4]:.0f} s to a person {part} on the fastest route "
                               f"before any queue wait (<= {limit:g} s), but {lower[5]}",
                               method=method)
 
-    def _mean_within(self, limit: float) -> Outcome:
-        summary = self.person_summary
-        if summary is None or self.person_chain is None:
+    def _mean_within(self, limit: float, where: Applies | None) -> Outcome:
+        summary = self.person_summary(where)
+        if summary is None or self.person_chain(where) is None:
             return self.no_person("caller model")
-        method = self.model_method(summary)
+        method = self.model_method(summary, where)
         reach = summary.outcomes["human"].value
         menu_mean = summary.human_seconds.mean
         if reach <= 0 or not np.isfinite(menu_mean):
@@ -286,8 +345,8 @@ class TimeFacts:
         spread = "" if summary.method == "exact" else \
             f" [{summary.human_seconds.low + wait:.0f}, {summary.human_seconds.high + wait:.0f}]"
         waits = f", {wait:.0f} s of it in queues" if wait else ""
-        text = (f"callers who want a person reach one in {mean:.0f} s{spread} on average"
-                f"{waits} ({reach:.1%} of them reach one)")
+        text = (f"callers who want a person, {self.calling(where)}, reach one in "
+                f"{mean:.0f} s{spread} on average{waits} ({reach:.1%} of them reach one)")
         start = self.menu.nodes[self.menu.start]
         ev = Evidence(f"{text}: {mean:.0f} s {'>' if mean > limit else '<='} {limit:g} s",
                       start.id, None, round(mean, 3), limit, "s", start.source)
@@ -301,12 +360,13 @@ class TimeFacts:
                                   + self.wait(unknown[0])[1], method=method)
         return passed(f"{mean:.0f} s <= {limit:g} s on average", ev, method=method)
 
-    def share_within(self, limit: float, share: float, clock: str) -> Outcome:
+    def share_within(self, limit: float, share: float, clock: str,
+                     where: Applies | None = None) -> Outcome:
         if clock == "queue":
             return self._queue_share(limit, share)
-        sim = self.person_sim
+        sim = self.person_sim(where)
         method = (f"simulated: {self.n:,} callers who want a person, waiting as long as it "
-                  f"takes, in open hours, seed {self.seed}")
+                  f"takes, {self.calling(where)}, seed {self.seed}")
         if sim is None:
             return self.no_person(method)
         hist = sim.seconds_hist[HUMAN][:int(round(limit / BIN))]
@@ -322,8 +382,8 @@ class TimeFacts:
                 k += w * float((hist * self._within_grid(a, left)).sum())
         rate = wilson(int(round(k)), sim.n)
         low, high = rate.low, rate.high
-        text = (f"{rate.value:.1%} [{low:.1%}, {high:.1%}] of callers who want a person "
-                f"reach one within {limit:g} s")
+        text = (f"{rate.value:.1%} [{low:.1%}, {high:.1%}] of callers who want a person, "
+                f"{self.calling(where)}, reach one within {limit:g} s")
         border = " (the 95% interval includes the limit: raise -n to settle it)" \
             if low <= share <= high else ""
         start = self.menu.nodes[self.menu.start]

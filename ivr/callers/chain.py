@@ -93,17 +93,33 @@ class Chain:
 def default_population(menu: Menu) -> Population:
     """Callers for a menu without a ``callers`` section (imported flows have none): "a
     person" (any agent) plus one intent per self-service node (the first 50), in equal
-    shares, with the default behaviour; with neither, one intent per ending."""
-    agents = tuple(n.id for n in menu.nodes.values() if n.kind == "agent")
+    shares, with the default behaviour; with neither, one intent per ending. Only nodes
+    the start leads to are goals: no caller is invented for what cannot be reached."""
+    near = _forward(menu)
+    nodes = [n for n in menu.nodes.values() if n.id in near and n.terminal] or \
+        list(menu.nodes.values())  # nothing to reach: callers aim at what there is
+    agents = tuple(n.id for n in nodes if n.kind == "agent")
     goals: list[tuple[str, tuple[str, ...]]] = [("person", agents)] if agents else []
     kinds = ("self_service",) if agents or any(
-        n.kind == "self_service" for n in menu.nodes.values()) else tuple(TERMINAL_KINDS)
-    goals += [(n.id, (n.id,)) for n in menu.nodes.values() if n.kind in kinds][:50]
+        n.kind == "self_service" for n in nodes) else tuple(TERMINAL_KINDS)
+    goals += [(n.id, (n.id,)) for n in nodes if n.kind in kinds][:50]
     if not goals:
         raise LoadError("the menu has no ending callers could aim for, and no callers section",
                         file=menu.source.file, hint="add a callers section or --callers FILE")
     share = 1.0 / len(goals)
     return Population(tuple(Intent(name, share, g) for name, g in goals))
+
+
+def _forward(menu: Menu) -> set[str]:
+    """The nodes some exit path from the start reaches (the start included)."""
+    seen = {menu.start}
+    todo = [menu.start]
+    while todo:
+        for ex in menu.nodes[todo.pop()].exits():
+            if ex.target is not None and ex.target not in seen and ex.target in menu.nodes:
+                seen.add(ex.target)
+                todo.append(ex.target)
+    return seen
 
 
 def compile_chain(menu: Menu, population: Population | None = None, *,
@@ -169,7 +185,10 @@ class _Compiler:
         self.n_opt = np.bincount(top.src[self.opt], minlength=n)
         single = self.opt[top.keycode[self.opt] >= 0]
         self.n_single = np.bincount(top.src[single], minlength=n)
-        self.weight = top.route_weight()
+        # Routes over moves callers can make: an ``on_fail`` retries never reach, or the
+        # timeout/invalid edges of a ``retries: 1`` menu, are left out (Topology.taken),
+        # as ``ivr paths`` leaves them out; else callers aim for a route they cannot take.
+        self.weight = top.only_taken(top.route_weight())
         # Edge targets plus a last element, so edge index -1 (no such edge) is safe.
         self.dst_ext = np.append(top.dst, top.n - 1)
         self._dist: dict[int, np.ndarray] = {}
@@ -233,6 +252,9 @@ class _Compiler:
         """Per node: -1 - outcome where the call ends, else 0 (a state is made)."""
         top, pop = self.top, self.pop
         intent = pop.intents[cls.intent]
+        # Callers whose goal no move they can make reaches (lint UNREACHABLE_GOAL) are not
+        # served by whichever person they reach instead: misrouted there.
+        reachable = bool(np.isfinite(self.distance(cls.intent)[top.index[self.menu.start]]))
         code = np.zeros(top.n, dtype=np.int64)
         kinds = top.kind
         code[kinds == _K["voicemail"]] = -1 - VOICEMAIL
@@ -247,7 +269,7 @@ class _Compiler:
             elif node.kind == "agent":
                 closed = node.schedule is not None and not self.week.is_open(
                     cls.open_set, node.schedule)
-                code[i] = 0 if closed else -1 - HUMAN
+                code[i] = 0 if closed else -1 - (HUMAN if reachable else MISROUTED)
         for g in intent.goals:  # reaching a goal that is not an ending satisfies the caller
             i = top.index[g]
             if not self.nodes[i].terminal:
@@ -275,7 +297,10 @@ class _Compiler:
             cost = self.weight[opt] + self.distance(cls.intent)[top.dst[opt]]
             ok = np.isfinite(cost)
             o = opt[ok]
-            order = np.lexsort((np.arange(len(o)), cost[ok], top.src[o]))
+            # Ties (the same actions and seconds; the distances count each move by a
+            # hair, so fewer moves win) go to keypad order, typed extensions last.
+            pad = np.where(top.keycode[o] >= 0, top.keycode[o], len(KEYPAD) + np.arange(len(o)))
+            order = np.lexsort((pad, cost[ok], top.src[o]))
             o = o[order]
             first = np.ones(len(o), dtype=bool)
             first[1:] = top.src[o][1:] != top.src[o][:-1]

@@ -101,13 +101,23 @@ def wilson(k: int, n: int) -> Rate:
     return Rate(p, max(0.0, centre - half), min(1.0, centre + half), k)
 
 
-def percentile(hist: np.ndarray, q: float, width: float = 1.0) -> float | None:
-    """The q-quantile of a histogram with bins of ``width`` starting at 0 (interpolated).
+def percentile(hist: np.ndarray, q: float, width: float = 1.0, *,
+               discrete: bool = False) -> float | None:
+    """The q-quantile of a histogram with bins of ``width`` starting at 0.
+
+    Seconds are continuous, so a quantile is interpolated inside its bin. Counts (steps)
+    are whole numbers, bin ``i`` holding the value ``i``: with ``discrete`` the quantile
+    is the smallest value whose cumulative share reaches ``q``, a value that can occur
+    (every caller taking one step has p50 1 and p90 1, not 1.5 and 1.9).
 
     Examples
     --------
     >>> percentile(np.array([0, 10, 10]), 0.5)
     2.0
+    >>> percentile(np.array([0, 10]), 0.5), percentile(np.array([0, 10]), 0.9, discrete=True)
+    (1.5, 1.0)
+    >>> percentile(np.array([0, 10, 10]), 0.5, discrete=True)
+    1.0
     """
     total = hist.sum()
     if total == 0:
@@ -115,13 +125,15 @@ def percentile(hist: np.ndarray, q: float, width: float = 1.0) -> float | None:
     cum = np.cumsum(hist)
     target = q * total
     i = int(np.searchsorted(cum, target, side="left"))
+    if discrete:
+        return float(min(i, len(hist) - 1) * width)
     before = cum[i - 1] if i else 0
     inside = (target - before) / hist[i] if hist[i] else 0.0
     return float((i + inside) * width)
 
 
 def _mean_figure(total: float, square: float, n: int, hist: np.ndarray | None,
-                 width: float) -> Figure:
+                 width: float, discrete: bool = False) -> Figure:
     if n == 0:
         return Figure(math.nan, math.nan, math.nan)
     mean = total / n
@@ -129,7 +141,8 @@ def _mean_figure(total: float, square: float, n: int, hist: np.ndarray | None,
     half = Z95 * math.sqrt(var / n) if n > 1 else math.inf
     p50 = p90 = None
     if hist is not None:
-        p50, p90 = percentile(hist, 0.5, width), percentile(hist, 0.9, width)
+        p50 = percentile(hist, 0.5, width, discrete=discrete)
+        p90 = percentile(hist, 0.9, width, discrete=discrete)
     return Figure(mean, mean - half, mean + half, p50, p90)
 
 
@@ -259,13 +272,14 @@ def summarize(sim: SimResult) -> Summary:
     seconds = _mean_figure(float(sim.seconds_sum.sum()), float(sim.seconds_sq.sum()), n,
                            all_hist, BIN)
     steps = _mean_figure(float((all_steps * steps_idx).sum()),
-                         float((all_steps * steps_idx ** 2).sum()), n, all_steps, 1.0)
+                         float((all_steps * steps_idx ** 2).sum()), n, all_steps, 1.0,
+                         discrete=True)
     h = int(counts[HUMAN])
     hs = sim.steps_hist[HUMAN]
     human_seconds = _mean_figure(float(sim.seconds_sum[HUMAN]), float(sim.seconds_sq[HUMAN]),
                                  h, sim.seconds_hist[HUMAN], BIN)
     human_steps = _mean_figure(float((hs * steps_idx).sum()),
-                               float((hs * steps_idx ** 2).sum()), h, hs, 1.0)
+                               float((hs * steps_idx ** 2).sum()), h, hs, 1.0, discrete=True)
     lost = None if sim.queue_abandon_at is None else sim.queue_abandon_at.astype(float)
     fates = None
     if sim.queue_tally is not None:

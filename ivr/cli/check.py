@@ -40,11 +40,15 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "column": f.source.column if f.source else None,
         "keys": f.keys,
         "path": [asdict(s) for s in f.path] if f.path is not None else None,
+        "share": f.share,
     }
 
 
 def cmd_lint(args: argparse.Namespace, out: Out) -> int:
-    from ivr.structure.lint import SEVERITIES, lint
+    from ivr.callers.dropped import lint_menu
+    from ivr.callers.reach import person_hours
+    from ivr.structure.lint import SEVERITIES
+    from ivr.structure.topology import Topology
 
     config = lint_config(args)
     counts = dict.fromkeys(SEVERITIES, 0)
@@ -63,11 +67,15 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
             reports.append({"file": file, "error": str(exc), "findings": []})
             found.append((file, str(exc)))
             continue
-        findings = lint(menu, config)
+        top = Topology.of(menu)
+        findings = lint_menu(menu, config, top)
+        hours = person_hours(menu, top)
         for f in findings:
             counts[f.severity] += 1
         reports.append({"file": file, "menu": menu.name,
-                        "findings": [_finding_json(f) for f in findings]})
+                        "findings": [_finding_json(f) for f in findings],
+                        "person": {"hours": hours.hours, "calls": hours.calls,
+                                   "headline": hours.headline()}})
         found.append((file, findings))
         if args.format == "text":
             for f in findings:
@@ -75,6 +83,7 @@ def cmd_lint(args: argparse.Namespace, out: Out) -> int:
                 keys = f"  [keys: {f.keys}]" if f.keys else ""
                 report.line(f"{where}: {report.paint(f.severity, f.severity)} {f.rule} "
                             f"[{f.node}] {f.message}{report.paint(keys, 'dim')}")
+            report.line(report.paint(f"{file}: {hours.headline()}", "dim"))
     summary = (f"{count(files, 'file')}: {count(counts['error'], 'error')}, "
                f"{count(counts['warning'], 'warning')}, {counts['info']} info"
                + (f", {unreadable} unreadable" if unreadable else ""))

@@ -23,7 +23,14 @@ from ivr.cli.common import (
     sampling,
 )
 from ivr.formats.native import load_population
-from ivr.present.compare import RATE_METRICS, Comparison, Delta, MetricDiff, compare
+from ivr.present.compare import (
+    Comparison,
+    Delta,
+    MetricDiff,
+    compare,
+    difference_text,
+    value_text,
+)
 from ivr.present.gate import GRAMMAR, GateResult, evaluate, parse
 from ivr.present.tables import summary_dict
 from ivr.structure.diff import MenuDiff
@@ -37,35 +44,12 @@ def letter(k: int) -> str:
     return chr(ord("A") + k) if k < 26 else f"V{k + 1}"
 
 
-def _value(metric: str, x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "-"
-    if metric in RATE_METRICS:
-        return f"{100 * x:.1f}%"
-    return f"{x:.1f} s" if metric.endswith("seconds") else f"{x:.2f}"
-
-
-def _signed(x: float, digits: int) -> str:
-    text = f"{x:+.{digits}f}"
-    return "+" + text[1:] if float(text) == 0 else text  # no "-0.00"
-
-
-def _diff(metric: str, x: float | None, unit: bool = True) -> str:
-    if x is None or not math.isfinite(x):
-        return "-"
-    if metric in RATE_METRICS:
-        return _signed(100 * x, 2) + (" pp" if unit else "")
-    if metric.endswith("seconds"):
-        return _signed(x, 2) + (" s" if unit else "")
-    return _signed(x, 3)
-
-
 def _delta_cell(m: MetricDiff, d: Delta | None) -> str:
     if d is None or not math.isfinite(d.value):
         return "-"
     mark = " *" if d.significant else ""
-    return (f"{_diff(m.metric, d.value)} [{_diff(m.metric, d.low, False)}, "
-            f"{_diff(m.metric, d.high, False)}]{mark}")
+    return (f"{difference_text(m.metric, d.value)} [{difference_text(m.metric, d.low, False)}, "
+            f"{difference_text(m.metric, d.high, False)}]{mark}")
 
 
 def _table(rows: list[list[str]], right: set[int]) -> list[str]:
@@ -96,11 +80,11 @@ def comparison_text(c: Comparison, gate: tuple[GateResult, ...], out: Out) -> li
     for m in c.metrics:
         if m.metric not in ALWAYS and not any(v != 0 for v in m.values):
             continue
-        row = [m.label, *(_value(m.metric, v) for v in m.values)]
+        row = [m.label, *(value_text(m.metric, v) for v in m.values)]
         for d in m.deltas[1:]:
             row.append(_delta_cell(m, d))
             if has_exact:
-                row.append(_diff(m.metric, d.exact if d else None))
+                row.append(difference_text(m.metric, d.exact if d else None))
         rows.append(row)
     right = set(range(1, k + 1))
     if has_exact:

@@ -89,6 +89,7 @@ def cmd_solve(args: argparse.Namespace, out: Out) -> int:
     from ivr.callers.exact import solve
     from ivr.callers.hourly import by_hour
     from ivr.callers.metrics import summarize_exact
+    from ivr.callers.reach import person_hours
     from ivr.present.tables import (
         by_hour_csv,
         by_hour_text,
@@ -101,9 +102,12 @@ def cmd_solve(args: argparse.Namespace, out: Out) -> int:
     exact = solve(chain)
     summary = summarize_exact(chain, exact)
     hours = by_hour(chain, exact, args.by_hour) if args.by_hour else None
+    person = person_hours(chain.menu, chain.top, chain.population)
     if args.format == "json":
         d = summary_dict(summary, args.file)
         d["at"] = when
+        d["person"] = {"hours": person.hours, "calls": person.calls,
+                       "headline": person.headline()}
         if hours is not None:
             d["by_hour"] = {"span": args.by_hour, "tz": clock(chain.menu.schedules),
                             "hours": [asdict(r) for r in hours]}
@@ -113,7 +117,7 @@ def cmd_solve(args: argparse.Namespace, out: Out) -> int:
         if hours is not None:
             out.stream.write(by_hour_csv(hours, args.file))
     else:
-        out.line(summary_text(summary, _label(args, when)))
+        out.line(summary_text(summary, _label(args, when), headline=person.headline()))
         if hours is not None:
             out.line("")
             out.line(by_hour_text(hours, clock(chain.menu.schedules)))

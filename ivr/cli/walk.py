@@ -113,7 +113,7 @@ def _walk_json(w: Walk) -> dict[str, Any]:
 def _summary(w: Walk) -> str:
     if w.ended:
         return f"{w.outcome} at {w.ending}, {w.seconds:.1f} s"
-    return f"{w.reason}, {w.seconds:.1f} s"
+    return f"{w.reason}, {w.seconds:.1f} s" if w.steps else str(w.reason)
 
 
 def _step_rows(steps: tuple[WalkStep, ...], indent: str) -> Iterator[str]:

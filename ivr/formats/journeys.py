@@ -178,28 +178,45 @@ def is_journeys(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> 
     return re.search(r"^journeys[ \t]*:", text, re.M) is not None
 
 
-def check_against(jf: JourneyFile, menu: Menu) -> None:
-    """Every node a journey names exists in ``menu``; ``branch`` names chance branches
-    and their targets. Raises a one-line LoadError with a "did you mean" otherwise."""
+def problems_against(jf: JourneyFile, menu: Menu) -> dict[int, LoadError]:
+    """Per journey (by index in the file), the first node name it gives that ``menu`` does
+    not have (``branch`` must also name a chance branch and one of its targets), as a
+    one-line LoadError with a "did you mean". A stale name fails its journey only."""
     ids = [*menu.nodes, HANGUP]
-    for journey in jf.journeys:
-        for ref in journey.refs:
-            if ref.node not in menu.nodes and ref.node != HANGUP:
-                _fail(ref, f"{ref.what} names {ref.node!r}, which is not a node of "
-                      f"{menu.source.file}", did_you_mean(ref.node, ids)
-                      or "check the node ids in the menu")
-        targets = dict(journey.branch)
-        for ref in journey.refs:
-            if ref.what != "branch":
-                continue
-            node, target = ref.node, targets[ref.node]
-            choices = [t for t, _ in menu.nodes[node].chance]
-            if not choices:
-                _fail(ref, f"branch names {node!r}, which is not a chance branch",
-                      "only chance branches can be chosen; schedules follow 'at'")
-            if target not in choices:
-                _fail(ref, f"branch {node!r} cannot lead to {target!r}",
-                      did_you_mean(target, choices) or "its targets: " + ", ".join(choices))
+    out: dict[int, LoadError] = {}
+    for k, journey in enumerate(jf.journeys):
+        try:
+            _check_journey(journey, menu, ids)
+        except LoadError as exc:
+            out[k] = exc
+    return out
+
+
+def check_against(jf: JourneyFile, menu: Menu) -> None:
+    """Every node a journey names exists in ``menu``; raises the first problem of
+    :func:`problems_against`."""
+    for exc in problems_against(jf, menu).values():
+        raise exc
+
+
+def _check_journey(journey: Journey, menu: Menu, ids: list[str]) -> None:
+    for ref in journey.refs:
+        if ref.node not in menu.nodes and ref.node != HANGUP:
+            _fail(ref, f"{ref.what} names {ref.node!r}, which is not a node of "
+                  f"{menu.source.file}", did_you_mean(ref.node, ids)
+                  or "check the node ids in the menu")
+    targets = dict(journey.branch)
+    for ref in journey.refs:
+        if ref.what != "branch":
+            continue
+        node, target = ref.node, targets[ref.node]
+        choices = [t for t, _ in menu.nodes[node].chance]
+        if not choices:
+            _fail(ref, f"branch names {node!r}, which is not a chance branch",
+                  "only chance branches can be chosen; schedules follow 'at'")
+        if target not in choices:
+            _fail(ref, f"branch {node!r} cannot lead to {target!r}",
+                  did_you_mean(target, choices) or "its targets: " + ", ".join(choices))
 
 
 def _fail(ref: Ref, message: str, hint: str | None) -> None:
@@ -356,4 +373,4 @@ class _Reader(Checker):
 
 __all__ = ["EXPECT_FIELDS", "FILE_FIELDS", "JOURNEY_FIELDS", "SILENCE", "THEN", "WALK_OUTCOMES",
            "Expect", "Journey", "JourneyFile", "Ref", "check_against", "is_journeys",
-           "key_problem", "load_journeys", "parse_journeys", "parse_keys"]
+           "key_problem", "load_journeys", "parse_journeys", "parse_keys", "problems_against"]

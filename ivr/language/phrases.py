@@ -181,8 +181,22 @@ def primary(language: str) -> str:
     return language.split("-", 1)[0].lower()
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """Case-folded text and, per folded character, its index in ``text``."""
+def _fold(text: str) -> tuple[str, list[int] | range]:
+    """Case-folded text and, per folded character, its index in ``text``.
+
+    Folding never shortens a character, so a folded text as long as the text folded each
+    character to one (every prompt in most languages): the index map is the identity, and
+    the character-by-character walk (slow: lint reads every prompt of a 100,000-node menu)
+    is only for the rest ("ß" -> "ss").
+
+    Examples
+    --------
+    >>> _fold("Straße 0")[0], list(_fold("Straße 0")[1])[4:8]
+    ('strasse 0', [4, 4, 5, 6])
+    """
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded, range(len(text))
     out, where = [], []
     for i, ch in enumerate(text):
         f = ch.casefold()
@@ -201,6 +215,11 @@ def phrases(kind: str, language: str, extra: Extra | None = None) -> tuple[str, 
     for tag in dict.fromkeys((language, lang)):
         out += (extra or {}).get(tag, {}).get(kind, ())
     return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=512)
+def _ours(kind: str, language: str) -> tuple[str, ...]:
+    return phrases(kind, language)
 
 
 @lru_cache(maxsize=512)
@@ -240,11 +259,24 @@ def find(kind: str, text: str | None, language: str = "en",
     """
     if not text:
         return []
+    key = tuple(sorted((tag, k, tuple(words)) for tag, kinds in (extra or {}).items()
+                       for k, words in kinds.items() if k == kind))
+    return list(_find(kind, text, language, key))
+
+
+@lru_cache(maxsize=65536)
+def _find(kind: str, text: str, language: str,
+          extra: tuple[tuple[str, str, tuple[str, ...]], ...]) -> tuple[Match, ...]:
+    """:func:`find`, cached: menus say the same prompts at many nodes ("please hold")."""
     lang = primary(language)
-    pattern = _pattern(phrases(kind, language, extra), lang)
+    table: dict[str, dict[str, Sequence[str]]] = {}
+    for tag, k, words in extra:
+        table.setdefault(tag, {})[k] = words
+    pattern = _pattern(phrases(kind, language, table) if table else _ours(kind, language),
+                       lang)
     if pattern is None:
-        return []
-    nfc = unicodedata.normalize("NFC", text)
+        return ()
+    nfc = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
     folded, where = _fold(nfc)
     out = []
     for m in pattern.finditer(folded):
@@ -252,7 +284,7 @@ def find(kind: str, text: str | None, language: str = "en",
             continue
         a, b = where[m.start()], where[m.end() - 1] + 1
         out.append(Match(kind, m.group(0), a, b, nfc[a:b]))
-    return out
+    return tuple(out)
 
 
 def mentions(kind: str, text: str | None, language: str = "en",

@@ -223,9 +223,14 @@ def _number_units(run: str, lang: str) -> float:
     (2.0, 3.0, 3.0)
     >>> _number_units("0800123456", "en")  # a phone number: digit by digit
     13.0
+    >>> _number_units("0\u0300", "en")  # a combining mark on the digit is silent
+    2.0
     """
     digits, places = _numbers(lang)
-    values = [unicodedata.decimal(c) for c in run if c.isdecimal()]  # marks ride along
+    # A combining mark on a digit ("0̀") rides along in the run: it says nothing.
+    values = [d for d in (unicodedata.decimal(c, -1) for c in run) if d >= 0]
+    if not values:
+        return 0.0
 
     def by_digit(vs: list[int]) -> float:
         return float(sum(digits[v] for v in vs))

@@ -49,6 +49,40 @@ LABELS = {
     "seconds": "seconds in the menu", "steps": "steps in the menu",
     "human_seconds": "seconds to a person", "human_steps": "steps to a person",
 }
+def value_text(metric: str, x: float | None, digits: int = 1) -> str:
+    """A variant's figure in the unit of the comparison table: ``22.2%``, ``30.5 s``."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    if metric in RATE_METRICS:
+        return f"{100 * x:.{digits}f}%"
+    return f"{x:.{digits}f} s" if metric.endswith("seconds") else f"{x:.{digits + 1}f}"
+
+
+def _signed(x: float, digits: int) -> str:
+    text = f"{x:+.{digits}f}"
+    return "+" + text[1:] if float(text) == 0 else text  # no "-0.00"
+
+
+def difference_text(metric: str, x: float | None, unit: bool = True) -> str:
+    """A difference in the unit of the comparison table: ``-3.10 pp`` for rates
+    (percentage points), ``+1.25 s`` for seconds, ``+0.125`` for steps.
+
+    Examples
+    --------
+    >>> difference_text("human_rate", -0.031), difference_text("seconds", 1.25)
+    ('-3.10 pp', '+1.25 s')
+    >>> value_text("abandoned_rate", 0.2215, 2), difference_text("steps", -0.0001)
+    ('22.15%', '+0.000')
+    """
+    if x is None or not math.isfinite(x):
+        return "-"
+    if metric in RATE_METRICS:
+        return _signed(100 * x, 2) + (" pp" if unit else "")
+    if metric.endswith("seconds"):
+        return _signed(x, 2) + (" s" if unit else "")
+    return _signed(x, 3)
+
+
 #: Population settings that must agree for callers to be the same in every variant.
 BEHAVIOUR = ("patience", "mistake_rate", "confusion", "zero_out", "silence", "calls_per_hour",
              "arrivals")
@@ -343,4 +377,5 @@ def compare(menus: Sequence[Menu], population: Population | None = None, *,
 
 
 __all__ = ["BEHAVIOUR", "LABELS", "METRICS", "RATE_METRICS", "TIME_METRICS", "Comparison",
-           "Delta", "MetricDiff", "Variant", "compare", "holm", "paired_delta", "populations"]
+           "Delta", "MetricDiff", "Variant", "compare", "difference_text", "holm",
+           "paired_delta", "populations", "value_text"]

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 
 from ivr.errors import ConfigError
 from ivr.formats.checks import closest
-from ivr.present.compare import METRICS, RATE_METRICS, Comparison
+from ivr.present.compare import (
+    METRICS,
+    RATE_METRICS,
+    Comparison,
+    difference_text,
+    value_text,
+)
 
 #: Operand forms, as :class:`Condition.part` names them.
 PARTS = ("delta", "low", "high", "value")
@@ -85,20 +91,25 @@ class GateResult:
         --------
         >>> c = parse_condition("human_rate < -2%")
         >>> GateResult(c, (Observation("b.yaml", -0.031, "exact difference", True),)).line()
-        'FAIL human_rate < -2%: b.yaml -3.10% (exact difference)'
+        'FAIL human_rate < -2%: b.yaml -3.10 pp (exact difference)'
+        >>> c = parse_condition("human_rate < -0.02")
+        >>> GateResult(c, (Observation("b.yaml", -0.031, "exact difference", True),)).line()
+        'FAIL human_rate < -0.02: b.yaml -3.10 pp (exact difference)'
         """
         c = self.condition
-        signed = c.part != "value"
-        shown = ", ".join(f"{o.file} {_fmt(o.value, c.percent, signed)} ({o.source})"
+        shown = ", ".join(f"{o.file} {_fmt(o.value, c)} ({o.source})"
                           for o in self.observations if o.holds or not self.held)
         return f"{'FAIL' if self.held else 'pass'} {c.text}: {shown or 'no variant'}"
 
 
-def _fmt(x: float, percent: bool, signed: bool) -> str:
+def _fmt(x: float, c: Condition) -> str:
+    """The figure in the unit of the comparison table, however the threshold was written
+    ("-0.02" or "-2%"): a difference of rates in percentage points, a rate in %."""
     if not math.isfinite(x):
         return "none"
-    sign = "+" if signed else ""
-    return f"{100 * x:{sign}.2f}%" if percent else f"{x:{sign}.4g}"
+    if c.part == "value":
+        return value_text(c.metric, x, 2)
+    return difference_text(c.metric, x)
 
 
 def _fail(text: str, what: str, hint: str | None = None) -> ConfigError:

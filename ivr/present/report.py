@@ -20,6 +20,7 @@ from matplotlib.figure import Figure as PlotFigure
 
 from ivr import __version__
 from ivr.callers.chain import compile_chain
+from ivr.callers.dropped import lint_menu
 from ivr.callers.exact import applies, solve
 from ivr.callers.metrics import Figure, Rate, Summary, summarize, summarize_exact
 from ivr.callers.simulate import DEFAULT_SEED, SimResult, simulate
@@ -28,7 +29,7 @@ from ivr.model import Menu, Population
 from ivr.present import plots
 from ivr.present.compare import Comparison, Delta, Variant, compare, populations
 from ivr.present.tables import ORDER, pct, secs
-from ivr.structure.lint import Finding, LintConfig, lint
+from ivr.structure.lint import Finding, LintConfig
 from ivr.structure.paths import Route, paths
 
 #: Metrics where a rise is good for callers (the rest of the rates and times: a fall).
@@ -65,14 +66,14 @@ def analyse(menu: Menu, population: Population | None = None, *, file: str | Non
     sim = simulate(chain, n, seed=seed)
     exact = summarize_exact(chain, solve(chain)) if applies(chain) else None
     file = file or menu.source.file
-    return Part(file, label or short_names([file])[0], menu, tuple(lint(menu, config)),
+    return Part(file, label or short_names([file])[0], menu, tuple(lint_menu(menu, config)),
                 tuple(paths(menu)), sim, summarize(sim), exact)
 
 
 def _part(v: Variant, label: str, config: LintConfig | None) -> Part:
     """A compared variant as a part of the page (its simulation is the comparison's)."""
     assert v.sim is not None
-    return Part(v.file, label, v.menu, tuple(lint(v.menu, config)), tuple(paths(v.menu)),
+    return Part(v.file, label, v.menu, tuple(lint_menu(v.menu, config)), tuple(paths(v.menu)),
                 v.sim, v.summary, v.exact)
 
 

@@ -37,18 +37,26 @@ def num(x: float | None) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{x:.1f}"
 
 
+def _whole(x: float | None) -> str:
+    """A count that can occur (a percentile of steps): ``3``."""
+    return "-" if x is None or not math.isfinite(x) else f"{x:.0f}"
+
+
 def _figure(f: Figure, unit: str) -> str:
     fmt = secs if unit == "s" else num
     text = fmt(f.mean)
     if f.p50 is not None:
-        text += f" (p50 {fmt(f.p50)}, p90 {fmt(f.p90)})"
+        point = fmt if unit == "s" else _whole
+        text += f" (p50 {point(f.p50)}, p90 {point(f.p90)})"
     if f.high > f.low:
         text += f" ±{(f.high - f.low) / 2:.2f}"
     return text
 
 
-def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
-    """The readable table of one menu's figures."""
+def summary_text(s: Summary, file: str, funnel_rows: int = 8,
+                 headline: str | None = None) -> str:
+    """The readable table of one menu's figures; ``headline`` (when a person can be
+    reached over the week) goes under the outcomes."""
     exact = s.callers is None
     head = (f"{file}: {s.menu}: exact solution" + (f" (residual {s.residual:.1e})"
                                                      if s.residual is not None else "")
@@ -63,6 +71,8 @@ def summary_text(s: Summary, file: str, funnel_rows: int = 8) -> str:
     human = s.outcomes["human"].value
     lines.append(f"  reached a person: {pct(human)}; seconds to a person "
                  f"{_figure(s.human_seconds, 's')}; steps {_figure(s.human_steps, '')}")
+    if headline:
+        lines.append(f"  {headline}")
     lines.append(f"  time in the menu{' and queue' if s.queues else ''}: "
                  f"{_figure(s.seconds, 's')}; steps {_figure(s.steps, '')}")
     if s.queues:

@@ -1,8 +1,16 @@
 """Structural findings: what is broken or hostile in a menu, before any caller is simulated.
 
-Each rule has an id, a default severity and parameters a :class:`LintConfig` can change.
-Every finding names the node, its source line, and the shortest key sequence from the
-start that reaches it, so a designer can hear the problem on a real call.
+Each rule (:data:`ivr.structure.rules.RULES`) has an id, a default severity and parameters
+a :class:`LintConfig` can change. Every finding names the node, its source line, and the
+shortest key sequence from the start that reaches it (and, where the defect is a move, the
+move itself), so a designer can hear the problem on a real call. The rules about options
+that promise a person and about callers bounced between departments are in
+:mod:`ivr.structure.detours`, those about hang-ups in :mod:`ivr.structure.hangups`.
+
+Lint is structural: the one figure a finding carries, the share of callers a hang-up
+drops, comes from the caller model (a room above), computed by
+:func:`ivr.callers.dropped.drop_shares` and handed in (``drops=``); without it the
+finding says the share is not computed.
 """
 
 from __future__ import annotations
@@ -17,59 +25,10 @@ from ivr.errors import ConfigError
 from ivr.gcpause import paused_gc
 from ivr.language.phrases import merge, read_table
 from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
+from ivr.structure import detours, hangups
+from ivr.structure.hangups import DropShares
+from ivr.structure.rules import RULES, SEVERITIES, Rule
 from ivr.structure.topology import Routes, Step, Topology, describe
-
-SEVERITIES = ("error", "warning", "info")
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A lint rule's documentation and defaults."""
-
-    id: str
-    severity: str
-    summary: str
-    params: Mapping[str, float] = field(default_factory=dict)
-
-
-RULES: dict[str, Rule] = {r.id: r for r in (
-    Rule("NO_PATH_TO_HUMAN", "error",
-         "no person (agent) can be reached from the start; warning for each menu a caller "
-         "can reach from which no person can be reached"),
-    Rule("DEAD_END", "error", "a node that does not end the call has no way on"),
-    Rule("TRAP", "error", "a set of nodes callers can enter but never leave to any ending"),
-    Rule("UNREACHABLE", "warning", "no key sequence from the start reaches the node"),
-    Rule("SAME_OPTION_LOOP", "error", "every option of a menu leads back to that menu"),
-    Rule("DISCONNECT_ON_FAIL", "warning",
-         "the system hangs up on a caller whose retries ran out"),
-    Rule("HUMAN_DEPTH", "warning", "more than `max` menus before a person", {"max": 3}),
-    Rule("TOO_MANY_OPTIONS", "warning",
-         "more than `max` choices at a menu (not counting 0, *, #, repeat or typed "
-         "extensions)", {"max": 5}),
-    Rule("NO_ZERO_OUT", "warning", "a menu without 0, or whose 0 does not lead to a person"),
-    Rule("KEY_CONVENTIONS", "warning",
-         "* does not go back or cancel, or # is used as a menu choice"),
-    Rule("CLOSED_NO_FALLBACK", "error",
-         "an agent with opening hours but nowhere to send callers when closed"),
-    Rule("LONG_PROMPT", "warning", "a prompt longer than `max_seconds` at the configured pace",
-         {"max_seconds": 8}),
-    # Reported by importers (ivr.model.Note): what an exported flow leaves open.
-    Rule("UNRESOLVED_TARGET", "warning",
-         "imported: where callers go depends on something only known at call time (a "
-         "function result, an attribute, a placeholder or dynamic target)"),
-    Rule("UNKNOWN_BLOCK", "warning",
-         "imported: a block, widget or application ivr does not know; modelled as the "
-         "nearest kind, with the assumption stated"),
-    Rule("MISSING_TARGET", "error",
-         "imported: a jump to something the flow does not define (callers are dropped)"),
-    Rule("NO_MATCHING_KEY", "warning",
-         "imported: a digit pattern that no single key press can match"),
-    Rule("NO_VOICE_ENTRY", "warning",
-         "imported: the flow has no entry for phone calls (SMS, chat or API only)"),
-    Rule("LENIENT_READ", "warning",
-         "imported: the file breaks its format where the platform is lenient (a malformed "
-         "line it skips, an unescaped &, an older dialect); read as the platform reads it"),
-)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +42,9 @@ class Finding:
     source: Source | None = None
     path: tuple[Step, ...] | None = None
     keys: str | None = None
+    #: The share of callers the defect costs (DROPPED_CALLS: those it hangs up on, from
+    #: the exact solution), None when not measured.
+    share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +63,12 @@ class LintConfig:
 
     def severity_of(self, rule: str) -> str:
         return self.severity.get(rule, RULES[rule].severity)
+
+    def lesser(self, rule: str, default: str = "warning") -> str:
+        """The severity of a rule's milder case (a person option that leads on to other
+        menus, a hang-up under the share limit): ``default`` unless the config sets the
+        rule's severity, which then holds for every case."""
+        return self.severity.get(rule, default)
 
     def changed(self, disable: Iterable[str] = (), settings: Iterable[str] = ()) -> LintConfig:
         """Apply ``--disable RULE`` and ``--set RULE.name=value`` from the command line.
@@ -193,11 +161,17 @@ def _scalar(text: str) -> Any:
         return text
 
 
-class _Linter:
-    def __init__(self, menu: Menu, config: LintConfig, top: Topology) -> None:
+class Linter:
+    """One lint run: the menu, its topology and routes, and the findings so far; the rule
+    families (:mod:`ivr.structure.detours`, :mod:`ivr.structure.hangups`) read it and
+    call :meth:`add`."""
+
+    def __init__(self, menu: Menu, config: LintConfig, top: Topology,
+                 drop_shares: DropShares | None) -> None:
         self.menu = menu
         self.config = config
         self.top = top
+        self.drops = drop_shares
         self.findings: list[Finding] = []
         self.routes = Routes(top, menu.start, top.route_weight())
         self.reached = self.routes.reached
@@ -206,19 +180,29 @@ class _Linter:
         self.resolved = _through_messages(top)
 
     def add(self, rule: str, i: int | None, message: str, *,
-            severity: str | None = None) -> None:
+            severity: str | None = None, then: tuple[Step, ...] = (),
+            share: float | None = None, route: bool = True) -> None:
+        """A finding at node ``i``, with the route to it and then the moves ``then`` (the
+        defect itself: the key pressed, the hang-up); ``route=False`` gives no keys (a
+        node no move callers can make reaches)."""
         if rule in self.config.disabled:
             return
         node = self.menu.nodes[self.top.ids[i]] if i is not None else None
         path = keys = None
-        if i is not None and self.reached[i]:
-            path = self.routes.steps(i)
-            keys = self.routes.keys(i)
+        if route and i is not None and self.reached[i]:
+            path = self.routes.steps(i) + then
+            keys = describe(path, self.menu) if then else self.routes.keys(i)
         self.findings.append(Finding(
             rule=rule, severity=severity or self.config.severity_of(rule),
             node=node.id if node else None, message=message,
-            source=node.source if node else None, path=path, keys=keys,
+            source=node.source if node else None, path=path, keys=keys, share=share,
         ))
+
+    def step(self, edge: int) -> Step:
+        """The move of one menu edge, as a route step."""
+        top = self.top
+        return Step(top.ids[int(top.src[edge])], EVENTS[top.event[edge]],
+                    top.ids[int(top.dst[edge])], top.key(edge), float(top.seconds[edge]))
 
     def run(self) -> list[Finding]:
         self.notes()
@@ -228,6 +212,10 @@ class _Linter:
         self.exits_rules()
         self.menu_rules()
         self.human_depth()
+        self.unreachable_goals()
+        detours.person_options(self)
+        detours.redirect_loops(self)
+        hangups.dropped_calls(self)
         order = {s: i for i, s in enumerate(SEVERITIES)}
         position = self.top.index
         self.findings.sort(key=lambda f: (order.get(f.severity, 9),
@@ -308,16 +296,18 @@ class _Linter:
         for e in np.flatnonzero(fail).tolist():
             i = int(top.src[e])
             node = self.menu.nodes[top.ids[i]]
+            share, said = hangups.share_of(self, e)
             self.add("DISCONNECT_ON_FAIL", i,
-                     f"after {node.retries} failed attempts the system hangs up "
-                     "(send on_fail to a person or voicemail)")
+                     f"after {node.retries} failed attempts the system hangs up{said} "
+                     "(send on_fail to a person or voicemail)", share=share)
         closed = (ev == EVENTS.index("closed")) & (top.dst == top.n - 1)
         for e in np.flatnonzero(closed & top.is_kind("agent")[top.src]).tolist():
             i = int(top.src[e])
             node = self.menu.nodes[top.ids[i]]
+            share, said = hangups.share_of(self, e)
             self.add("CLOSED_NO_FALLBACK", i,
                      f"outside the hours of schedule {node.schedule!r} callers have "
-                     "nowhere to go and are cut off")
+                     f"nowhere to go and are cut off{said}", share=share)
         limit = self.config.param("LONG_PROMPT", "max_seconds")
         spoken = np.array([n.say is not None for n in self.menu.nodes.values()] + [False])
         long = spoken & (top.prompt > limit) & top.is_kind("menu", "input", "message")
@@ -387,6 +377,28 @@ class _Linter:
                      f"{describe(routes.steps(best), self.menu)}")
 
 
+    def unreachable_goals(self) -> None:
+        """Intents of the menu's callers none of whose goals a caller can reach: the
+        caller model counts them ``misrouted`` wherever they end, never served."""
+        pop = self.menu.callers
+        if pop is None or "UNREACHABLE_GOAL" in self.config.disabled:
+            return
+        top = self.top
+        can = Routes(top, self.menu.start, top.only_taken(top.route_weight())).reached
+        for intent in pop.intents:
+            goals = [top.index[g] for g in intent.goals]
+            if any(can[g] for g in goals):
+                continue
+            names = ", ".join(repr(g) for g in intent.goals)
+            why = ("no key sequence from the start reaches it" if not self.reached[goals[0]]
+                   else "only moves callers never make reach it (a retries-1 menu's "
+                   "timeout or invalid route, or an on_fail retries never reach)")
+            self.add("UNREACHABLE_GOAL", goals[0],
+                     f"intent {intent.name!r} ({intent.share:.0%} of callers) aims for "
+                     f"{names}, and {why}: these callers can never be served here, and "
+                     "count as misrouted wherever they end", route=False)
+
+
 def _has_event(top: Topology, events: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Per event, the mask of nodes with at least one edge of that event."""
     out = {}
@@ -417,8 +429,13 @@ def _few(ids: list[str], n: int = 6) -> str:
 
 
 def lint(menu: Menu, config: LintConfig | None = None,
-         topology: Topology | None = None) -> list[Finding]:
+         topology: Topology | None = None, drops: DropShares | None = None) -> list[Finding]:
     """Every finding of the enabled rules, errors first.
+
+    ``drops`` is what the caller model says each hang-up costs
+    (:func:`ivr.callers.dropped.drop_shares`): DROPPED_CALLS, DISCONNECT_ON_FAIL and
+    CLOSED_NO_FALLBACK findings then carry the share of callers they drop, and a hang-up
+    dropping more than DROPPED_CALLS ``max_share`` is an error.
 
     Examples
     --------
@@ -437,7 +454,8 @@ def lint(menu: Menu, config: LintConfig | None = None,
     """
     top = topology or Topology.of(menu)
     with paused_gc():
-        return _Linter(menu, config or LintConfig(), top).run()
+        return Linter(menu, config or LintConfig(), top, drops).run()
 
 
-__all__ = ["HANGUP", "RULES", "Finding", "LintConfig", "Rule", "lint"]
+__all__ = ["HANGUP", "RULES", "SEVERITIES", "DropShares", "Finding", "LintConfig", "Rule",
+           "lint"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ivr.formats.journeys import Expect, Journey, JourneyFile, check_against
+from ivr.formats.journeys import Expect, Journey, JourneyFile, problems_against
 from ivr.model import Menu
 from ivr.structure.topology import Topology
 from ivr.walk.walker import Walk, Walker, at_minute, default_at, when_text
@@ -147,18 +147,26 @@ def run_journeys(menu: Menu, journeys: Sequence[Journey], *, at: str | None = No
 
 def run_file(jf: JourneyFile, menu: Menu, *, menu_file: str, at: str | None = None,
              top: Topology | None = None) -> JourneysReport:
-    """Check a journeys file against ``menu`` (unknown nodes are a LoadError) and run it.
+    """Run a journeys file against ``menu``. A journey naming a node the menu does not
+    have (a stale name after a rename) fails with the one-line reason and its "did you
+    mean"; the other journeys run.
 
     The time of a journey is its own ``at``, else the file's, else ``at``, else the
     default (:func:`ivr.walk.walker.default_at`)."""
-    check_against(jf, menu)
+    stale = problems_against(jf, menu)
     top = top or Topology.of(menu)
     at = jf.at if jf.at is not None else at
-    results = run_journeys(menu, jf.journeys, at=at, top=top)
     default = None
     if menu.schedules:
         default = default_at(menu) if at is None else at_minute(menu, at)
     when = None if default is None else when_text(menu, default)
+    runnable = [j for k, j in enumerate(jf.journeys) if k not in stale]
+    walked = iter(run_journeys(menu, runnable, at=at, top=top))
+    results = tuple(
+        JourneyResult(j, Walk(menu.name, menu.start, default, when=when,
+                              reason="not walked: it names a node the menu lacks"),
+                      (str(stale[k]),))
+        if k in stale else next(walked) for k, j in enumerate(jf.journeys))
     return JourneysReport(jf.file, menu_file, menu.name, default, when, results)
 
 
