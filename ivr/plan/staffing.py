@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ivr.audit.hours import DEFAULT_BUSINESS, applies
 from ivr.audit.policy import Policy
 from ivr.audit.time import TimeFacts, after_request
 from ivr.callers.calendar import clock
@@ -67,6 +68,9 @@ class Target:
     rule: str | None = None
     #: For ``wait``: seconds of the menu before the line, per agent id (taken off).
     before: tuple[tuple[str, float], ...] = ()
+    #: The hours the rule judges (:mod:`ivr.audit.hours`), for the ``call`` clock.
+    hours: str = "ignore"
+    business: str = DEFAULT_BUSINESS
 
     def label(self) -> str:
         if self.clock == "wait":
@@ -110,7 +114,9 @@ def policy_targets(policy: Policy, menu: Menu, top: Topology) -> tuple[list[Targ
         p = rule.params
         name = f"{policy.id}/{rule.id}"
         if rule.check == "share_within":
-            targets.append(Target(p["clock"], float(p["seconds"]), float(p["share"]), name))
+            targets.append(Target(p["clock"], float(p["seconds"]), float(p["share"]), name,
+                                  hours=p.get("hours", "ignore"),
+                                  business=p.get("business_hours", DEFAULT_BUSINESS)))
         elif rule.check == "person_within":
             before = _before(menu, top, p["clock"], p["statistic"])
             targets.append(Target("wait", float(p["seconds"]), 0.0, name, before))
@@ -200,7 +206,7 @@ class _Criteria:
         person (histogram by :data:`BIN`), the time each leaves for the line, the grid
         the audit interpolates the line's answered-within share on, and the share each
         line must reach within the time left."""
-        sim = _person_sim(facts)
+        sim = facts.person_sim(applies(facts.menu, t.hours, t.business))
         if sim is None:
             self.blocked.append(f"{t.rule or t.label()}: no person can be reached")
             return np.zeros(0), np.zeros(0), np.zeros(0), math.inf
@@ -257,11 +263,6 @@ class _Criteria:
                 within = np.where(left >= 0, np.interp(left, grid, values), 0.0)
                 return float((hist * within).sum() / hist.sum())
         return float(w.answered_within(TARGET))
-
-
-def _person_sim(facts: TimeFacts) -> Any:
-    sim = facts.person_sim
-    return sim(None) if callable(sim) else sim
 
 
 def staff(menu: Menu, targets: Sequence[Target], *, n: int, seed: int,
