@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_startup.py --write BENCHMARKS.md
 	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sim.py --write BENCHMARKS.md
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sweep.py --write BENCHMARKS.md
 
 # The studies in analysis/: each run.py rewrites its REPORT.md (same seed, same numbers).
 analysis: setup
