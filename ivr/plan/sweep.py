@@ -83,35 +83,44 @@ class _Worker:
 
     token: str = ""
     chains: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    compiled: dict[tuple[object, ...], Chain] = field(default_factory=dict)
 
     def entry(self, token: str, grid: Grid, c: Combination) -> Any:
         if token != self.token:
-            self.token, self.chains = token, {}
+            self.token, self.chains, self.compiled = token, {}, {}
         key = grid.chain_key(c)
         got = self.chains.get(key)
         if got is None:
-            if len(self.chains) >= 32:
-                self.chains.pop(next(iter(self.chains)))
-            got = self.chains[key] = _build(grid, c)
+            for cache in (self.chains, self.compiled):
+                if len(cache) >= 32:
+                    cache.pop(next(iter(cache)))
+            got = self.chains[key] = self._build(grid, c)
         return got
+
+    def _build(self, grid: Grid, c: Combination) -> Ports | Chain | IvrError:
+        """The chain of a combination's chain key: its menu with the chain fields applied
+        (and its call volume, which decides which agents queue), solved with the queues
+        open where the exact solution applies. The compiled chain does not depend on the
+        callers' patience (the solve folds it in), so chains that differ only in it are
+        compiled once."""
+        fields = [(v, x) for v, x in zip(grid.varies, c.values, strict=True)
+                  if not v.queue_only or v.path == "callers.calls_per_hour"]
+        try:
+            menu = apply(grid.menus[c.menu], [v for v, _ in fields], [x for _, x in fields])
+            key = (c.menu, c.at, tuple((v.path, x) for v, x in fields
+                                       if v.path != "callers.patience.mean"),
+                   menu.callers is not None and menu.callers.calls_per_hour > 0)
+            chain = self.compiled.get(key)
+            if chain is None:
+                chain = self.compiled[key] = compile_chain(menu, at=grid.at[c.at])
+            elif menu.callers is not None:
+                chain = replace(chain, menu=menu, population=menu.callers)
+            return Ports(chain) if applies(chain) else chain
+        except IvrError as exc:
+            return exc
 
 
 _WORKER = _Worker()
-
-
-def _build(grid: Grid, c: Combination) -> Ports | Chain | IvrError:
-    """The chain of a combination's chain key: its menu with the chain fields applied
-    (and its call volume, which decides which agents queue), solved with the queues open
-    where the exact solution applies."""
-    chain_fields = [(v, x) for v, x in zip(grid.varies, c.values, strict=True)
-                    if not v.queue_only or v.path == "callers.calls_per_hour"]
-    try:
-        menu = apply(grid.menus[c.menu], [v for v, _ in chain_fields],
-                     [x for _, x in chain_fields])
-        chain = compile_chain(menu, at=grid.at[c.at])
-        return Ports(chain) if applies(chain) else chain
-    except IvrError as exc:
-        return exc
 
 
 def run_task(grid: Grid, indices: Sequence[int], token: str, n: int, seed: int
