@@ -331,7 +331,10 @@ def test_vary_values_and_mistakes() -> None:
     assert parse_vary("defaults.timeout=3,5").values == (3.0, 5.0)
     for bad, says in [("staff.a.agents=1.5", "whole numbers"), ("callers.pace=1", "not a field"),
                       ("staff.a.agents", "PATH=VALUES"), ("callers.calls_per_hour=9..1",
-                                                          "not a range")]:
+                                                          "not a range"),
+                      ("staff.a.agents=0,4", "must be at least 1"),
+                      ("callers.zero_out=1.5", "not a share"),
+                      ("defaults.timeout=0", "must be above 0")]:
         with pytest.raises(ConfigError) as info:
             parse_vary(bad)
         assert says in str(info.value)
@@ -419,3 +422,19 @@ def test_an_overloaded_combination_is_a_row_that_says_why() -> None:
     (low, high) = table.records()
     assert low["method"] == "none" and "overloaded" in low["note"]
     assert np.isnan(low["human"]) and high["human"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("policy", ["fcc-cable", "spain-2025"])
+def test_readme_staff_examples_are_the_real_output(policy: str, tmp_path: Path,
+                                                   capsys, monkeypatch) -> None:  # noqa: ANN001
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = f"$ ivr staff menus/bank.yaml --policy {policy} --write bank_staffed.yaml\n"
+    block = readme.split(command, 1)[1].split("\n$ ")[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "menus").mkdir()
+    (tmp_path / "menus" / "bank.yaml").write_text(BANK.read_text(encoding="utf-8"))
+    main(["staff", "menus/bank.yaml", "--policy", policy, "--write", "bank_staffed.yaml"])
+    real = capsys.readouterr().out.splitlines()
+    for line in block.splitlines():
+        if line.strip() and "..." not in line:
+            assert line in real

@@ -122,8 +122,9 @@ def _staff_text(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, 
                 out: Out) -> None:
     targets = "; ".join((f"{t.rule}: " if t.rule else "") + t.label() for t in plan.targets)
     out.line(f"{args.file}: {plan.menu.name}: agents that meet {targets}")
-    out.line("  (the fewest agents in each hour a queue takes calls, exact queue model; "
-             "level = the first target's share at the needed agents, now = with today's)")
+    out.line("  (the fewest agents in each hour a queue takes calls, exact queue model; level: "
+             "of the callers reaching the queue, the share the first target counts as met, "
+             "with the agents needed and (now) with today's)")
     out.line("")
     groups: dict[tuple[Any, ...], list[int]] = {}
     for h in plan.hours:
@@ -326,20 +327,21 @@ def _text_table(table: Table) -> str:
                                           "disconnected", "stuck", "callback", "steps",
                                           "human_seconds_sd", "note")]
     idx = [table.columns.index(c) for c in keep]
-    widths = [max(len(c), 9) for c in keep]
-    lines = ["  ".join(f"{c:>{w}}" for c, w in zip(keep, widths, strict=True))]
+    body = []
     for r in table.rows:
         cells = []
-        for k, w in zip(idx, widths, strict=True):
-            x = r[k]
-            name = table.columns[k]
+        for k in idx:
+            x, name = r[k], table.columns[k]
             if isinstance(x, float):
-                text = _pct(x) if name in _SHARES else ("-" if not math.isfinite(x)
-                                                        else f"{x:.4g}")
+                cells.append(_pct(x) if name in _SHARES else
+                             "-" if not math.isfinite(x) else f"{x:.4g}")
             else:
-                text = str(x)
-            cells.append(f"{text:>{w}}")
-        lines.append("  ".join(cells))
+                cells.append(str(x))
+        body.append(cells)
+    widths = [max([len(c)] + [len(row[j]) for row in body]) for j, c in enumerate(keep)]
+    lines = ["  ".join(f"{c:>{w}}" for c, w in zip(keep, widths, strict=True))]
+    lines += ["  ".join(f"{c:>{w}}" for c, w in zip(row, widths, strict=True))
+              for row in body]
     return "\n".join(lines)
 
 

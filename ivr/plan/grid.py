@@ -101,6 +101,8 @@ def parse_vary(text: str) -> Vary:
             raise ConfigError(f"--vary {path}: {part!r} is not a number or a range",
                               hint="values are numbers, ranges LOW..HIGH or LOW..HIGH:STEP, "
                               "joined by commas")
+    for x in values:
+        _check_value(path, x)
     vary = Vary(path, tuple(values))
     if vary.whole:
         if any(v != round(v) for v in values):
@@ -109,6 +111,23 @@ def parse_vary(text: str) -> Vary:
     if len(set(vary.values)) != len(vary.values):
         raise ConfigError(f"--vary {path}: a value is given twice")
     return vary
+
+
+def _check_value(path: str, x: float) -> None:
+    """A value the menu format would refuse for the field: one line."""
+    field = path.split(".", 2)[-1] if path.startswith("nodes.") else path.split(".")[-1]
+    if field in ("accept", "callback.accept"):
+        if not 0 < x <= 1:
+            raise ConfigError(f"--vary {path}: {x:g} is not a share in (0, 1]")
+    elif field in _RATES:
+        if not 0 <= x <= 1:
+            raise ConfigError(f"--vary {path}: {x:g} is not a share from 0 to 1")
+    elif field in ("agents", "retries"):
+        _at_least(path, x, 1)
+    elif field in ("calls_per_hour", "seconds", "offer_after", "callback.offer_after"):
+        _at_least(path, x, 0)
+    else:
+        _positive(path, x)
 
 
 def _check_path(path: str) -> None:
