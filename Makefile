@@ -49,6 +49,7 @@ analysis: setup
 	$(BIN)/python analysis/broad-vs-deep/run.py
 	$(BIN)/python analysis/audit/run.py
 	$(BIN)/python analysis/languages/run.py
+	$(BIN)/python analysis/staffing/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
