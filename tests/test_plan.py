@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_behaviour import LINE  # a menu whose lines take rules (sales, support)
 
 from ivr.callers.chain import compile_chain
 from ivr.callers.exact import solve
@@ -36,6 +37,20 @@ BANK = ROOT / "menus" / "bank.yaml"
 
 def menu(text: str):  # noqa: ANN201
     return parse_menu(textwrap.dedent(text))
+
+
+def desk(agents: int, handle: float, patience: str, calls: float):  # noqa: ANN201
+    """One staffed agent and nothing before it."""
+    return menu(f"""\
+        name: T
+        start: desk
+        nodes:
+          desk: {{kind: agent, staff: {{agents: {agents}, handle_time: {handle}}}}}
+        callers:
+          intents: {{talk: {{share: 1, goal: desk}}}}
+          patience: {patience}
+          calls_per_hour: {calls}
+        """)
 
 
 # -- hourly staffing ----------------------------------------------------------------------
@@ -153,23 +168,6 @@ def test_ports_give_the_full_solution_on_every_example(path: Path) -> None:
             assert f.occupancy[k] == pytest.approx(figs[name].occupancy, abs=1e-12)
 
 
-LINES = """\
-name: T
-start: main
-nodes:
-  main: {kind: menu, say: For sales press 1. For support press 2. For a callback press 3.,
-         options: {1: sales, 2: support, 3: cb, 0: support}}
-  sales: {kind: agent, staff: {agents: 2, handle_time: 240}, %s}
-  support: {kind: agent, staff: {agents: 3, handle_time: 300}}
-  vm: {kind: voicemail}
-  cb: {kind: callback, agent: sales}
-  hold: {kind: menu, say: To keep holding press 1. To leave a message press 2.,
-         options: {1: sales, 2: vm}, on_fail: vm}
-callers:
-  intents: {buy: {share: 0.6, goal: sales}, fix: {share: 0.4, goal: support}}
-  patience: {mean: 150}
-  calls_per_hour: 30
-"""
 
 
 @settings(max_examples=25, deadline=None)
@@ -181,7 +179,7 @@ callers:
        volume=st.floats(5, 60))
 def test_any_staffing_and_volume_equal_the_full_solve(rules: str, sales: int, support: int,
                                                       volume: float) -> None:
-    m = parse_menu(LINES % rules)
+    m = parse_menu(LINE % rules)
     ports = Ports(compile_chain(m))
     f = ports.evaluate({"sales": Staff(sales, 240.0), "support": Staff(support, 300.0)},
                        volume)
@@ -214,28 +212,8 @@ def test_fewest_is_the_smallest_that_holds() -> None:
 def test_staffing_matches_brute_force(calls: float, handle: float, patience: float | None,
                                       share: float, seconds: float) -> None:
     pat = "{distribution: none}" if patience is None else f"{{mean: {patience}}}"
-    m = menu(f"""\
-        name: T
-        start: desk
-        nodes:
-          desk: {{kind: agent, staff: {{agents: 1, handle_time: {handle}}}}}
-        callers:
-          intents: {{talk: {{share: 1, goal: desk}}}}
-          patience: {pat}
-          calls_per_hour: {calls}
-        """) if patience is not None else None
-    if m is None:  # Erlang C: one agent may be overloaded; give enough to load it
-        m = menu(f"""\
-            name: T
-            start: desk
-            nodes:
-              desk: {{kind: agent, staff: {{agents: {math.floor(calls * handle / 3600) + 1},
-                      handle_time: {handle}}}}}
-            callers:
-              intents: {{talk: {{share: 1, goal: desk}}}}
-              patience: {pat}
-              calls_per_hour: {calls}
-            """)
+    # Erlang C: give enough agents that the menu's own line is not overloaded.
+    m = desk(math.floor(calls * handle / 3600) + 1, handle, pat, calls)
     plan = staff(m, [parse_target(f"{share:.0%} within {seconds:g} s")], n=1000, seed=1)
     theta = 0.0 if patience is None else 1.0 / patience
     brute = next(n for n in range(1, 500)
@@ -249,16 +227,7 @@ def test_published_erlang_c_staffing() -> None:
     # 100 calls in 30 minutes, 3-minute calls, 80% answered within 20 s: 14 agents
     # (service level 0.88835, P(wait) 0.17413), as pyworkforce's ErlangC example and the
     # CRAN ErlangC package's calculate_agents give.
-    m = menu("""\
-        name: T
-        start: desk
-        nodes:
-          desk: {kind: agent, staff: {agents: 20, handle_time: 180}}
-        callers:
-          intents: {talk: {share: 1, goal: desk}}
-          patience: {distribution: none}
-          calls_per_hour: 200
-        """)
+    m = desk(20, 180, "{distribution: none}", 200)
     plan = staff(m, [parse_target("80% within 20 s")], n=1000, seed=1)
     (hour, *_) = plan.hours
     assert hour.needed == 14 and hour.now == 20
@@ -407,16 +376,7 @@ def test_sweep_cli_writes_tables_and_plots(tmp_path: Path, capsys) -> None:  # n
 
 
 def test_an_overloaded_combination_is_a_row_that_says_why() -> None:
-    m = menu("""\
-        name: T
-        start: desk
-        nodes:
-          desk: {kind: agent, staff: {agents: 20, handle_time: 180}}
-        callers:
-          intents: {talk: {share: 1, goal: desk}}
-          patience: {distribution: none}
-          calls_per_hour: 200
-        """)
+    m = desk(20, 180, "{distribution: none}", 200)
     table = run(grid_of([("m", m)], [parse_vary("staff.desk.agents=5,20")]),
                 executor="serial")
     (low, high) = table.records()

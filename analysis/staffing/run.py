@@ -19,7 +19,7 @@ from ivr.errors import IvrError  # noqa: E402
 from ivr.formats.registry import load_any  # noqa: E402
 from ivr.model import Schedule  # noqa: E402
 from ivr.plan.grid import parse_vary  # noqa: E402
-from ivr.plan.staffing import Plan, policy_targets, staff  # noqa: E402
+from ivr.plan.staffing import Plan, policy_targets, staff, stretches  # noqa: E402
 from ivr.plan.sweep import grid_of, run  # noqa: E402
 from ivr.present.gridplots import agents_by_hour, sweep_heatmap  # noqa: E402
 from ivr.present.plots import render  # noqa: E402
@@ -28,29 +28,7 @@ from ivr.structure.topology import Topology  # noqa: E402
 POLICIES = ("spain-2025", "fcc-cable")
 #: Callers the audit simulates for Spain's call-clock rule.
 CALLERS = 100_000
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SWEEP = ("staff.service_agent.agents=10..40:2", "callers.calls_per_hour=200..1200:50")
-
-
-def stretches(hours: list[int]) -> str:
-    """Hours of the week as days and ranges (``mon-fri 07:00-21:00; sat 08:00-17:00``)."""
-    by_day: dict[int, list[tuple[int, int]]] = {}
-    for h in sorted(hours):
-        d, hh = divmod(h, 24)
-        runs = by_day.setdefault(d, [])
-        if runs and runs[-1][1] == hh:
-            runs[-1] = (runs[-1][0], hh + 1)
-        else:
-            runs.append((hh, hh + 1))
-    groups: list[tuple[list[int], list[tuple[int, int]]]] = []
-    for d in sorted(by_day):
-        if groups and groups[-1][1] == by_day[d] and groups[-1][0][-1] == d - 1:
-            groups[-1][0].append(d)
-        else:
-            groups.append(([d], by_day[d]))
-    return "; ".join(
-        (DAYS[ds[0]] if len(ds) == 1 else f"{DAYS[ds[0]]}-{DAYS[ds[-1]]}") + " "
-        + ", ".join(f"{a:02d}-{b:02d}" for a, b in runs) for ds, runs in groups)
 
 
 def hour_rows(label: str, policy: str, plan: Plan) -> list[str]:
@@ -172,8 +150,8 @@ def main() -> None:
         "",
         "## Agents by hour",
         "",
-        "Hours with the same counts joined (`mon-fri 07-21` is 07:00 to 21:00, the menu's "
-        "clock). Under Spain's rule, where staffing alone cannot pass, the lines are sized "
+        "Hours with the same counts joined, in the menu's clock. Under Spain's rule, "
+        "where staffing alone cannot pass, the lines are sized "
         "for the share among the callers who reach them.",
         "",
         *hours,

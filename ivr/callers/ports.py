@@ -81,17 +81,10 @@ class Ports:
     --------
     >>> from ivr.formats import parse_menu
     >>> from ivr.callers.chain import compile_chain
-    >>> m = parse_menu('''
-    ... name: T
-    ... start: hello
-    ... nodes:
-    ...   hello: {kind: message, say: Hello, seconds: 10, next: desk}
-    ...   desk: {kind: agent, staff: {agents: 3, handle_time: 180}}
-    ... callers:
-    ...   intents: {talk: {share: 1, goal: desk}}
-    ...   patience: {mean: 120}
-    ...   calls_per_hour: 50
-    ... ''')
+    >>> desk = "{kind: agent, staff: {agents: 3, handle_time: 180}}"
+    >>> m = parse_menu(f"name: T\\nstart: desk\\nnodes: {{desk: {desk}}}\\ncallers: "
+    ...                "{intents: {talk: {share: 1, goal: desk}}, patience: {mean: 120}, "
+    ...                "calls_per_hour: 50}")
     >>> ports = Ports(compile_chain(m))
     >>> few, many = ports.evaluate({"desk": Staff(3, 180)}), ports.evaluate({"desk": Staff(6, 180)})
     >>> few.outcomes["abandoned"] > many.outcomes["abandoned"], ports.fast

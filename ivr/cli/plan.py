@@ -89,37 +89,14 @@ def _audit(path: str, policies: list[Any], args: argparse.Namespace, rules: set[
             if f"{v.policy}/{v.rule}" in rules]
 
 
-def _stretches(hours: list[int]) -> str:
-    """Hours of the week said as days and ranges: ``mon-fri 07:00-21:00, sat 08:00-17:00``."""
-    by_day: dict[int, list[tuple[int, int]]] = {}
-    for h in sorted(hours):
-        d, hh = divmod(h, 24)
-        runs = by_day.setdefault(d, [])
-        if runs and runs[-1][1] == hh:
-            runs[-1] = (runs[-1][0], hh + 1)
-        else:
-            runs.append((hh, hh + 1))
-    groups: list[tuple[list[int], list[tuple[int, int]]]] = []
-    for d in range(7):
-        if d not in by_day:
-            continue
-        if groups and groups[-1][1] == by_day[d] and groups[-1][0][-1] == d - 1:
-            groups[-1][0].append(d)
-        else:
-            groups.append(([d], by_day[d]))
-    parts = []
-    for days, runs in groups:
-        name = _DAYS[days[0]] if len(days) == 1 else f"{_DAYS[days[0]]}-{_DAYS[days[-1]]}"
-        parts.append(name + " " + ", ".join(f"{a:02d}:00-{b:02d}:00" for a, b in runs))
-    return "; ".join(parts)
-
-
 def _pct(x: float) -> str:
     return "-" if not math.isfinite(x) else f"{100 * x:.1f}%"
 
 
 def _staff_text(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, str, str, str]],
                 out: Out) -> None:
+    from ivr.plan.staffing import stretches
+
     targets = "; ".join((f"{t.rule}: " if t.rule else "") + t.label() for t in plan.targets)
     out.line(f"{args.file}: {plan.menu.name}: agents that meet {targets}")
     out.line("  (the fewest agents in each hour a queue takes calls, exact queue model; level: "
@@ -139,7 +116,7 @@ def _staff_text(plan: Plan, args: argparse.Namespace, verdicts: list[tuple[str, 
         mark = "" if needed <= now else " +"
         out.line(f"  {agent:<{width}}  {calls:8.1f} {now:4d} {needed:6d} {_pct(level):>7} "
                  f"{_pct(level_now):>7} {asa:6.1f}s {_pct(ab):>7}  "
-                 f"{_stretches(hours)}{mark}")
+                 f"{stretches(hours)}{mark}")
     out.line("")
     out.line(f"  agent-hours a week (the hours each queue takes calls): now "
              f"{plan.total_now:,}, needed {plan.total_needed:,} "

@@ -85,8 +85,9 @@ def parse_target(text: str, clock_name: str = "queue") -> Target:
 
     Examples
     --------
-    >>> parse_target("80% within 20 s")
-    Target(clock='queue', seconds=20.0, share=0.8, rule=None, before=())
+    >>> t = parse_target("80% within 20 s")
+    >>> t.clock, t.seconds, t.share
+    ('queue', 20.0, 0.8)
     >>> parse_target("95% within 3 min of the call").clock
     'call'
     """
@@ -375,6 +376,33 @@ def _fewest(ok: Any, low: int, high: int) -> tuple[bool, int]:
     return True, probe
 
 
+def stretches(hours: Sequence[int]) -> str:
+    """Hours of the week (Monday 00:00 is 0) said as days and ranges.
+
+    Examples
+    --------
+    >>> stretches([h for d in range(5) for h in range(24 * d + 7, 24 * d + 21)] + [130])
+    'mon-fri 07:00-21:00; sat 10:00-11:00'
+    """
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for h in sorted(hours):
+        d, hh = divmod(h, 24)
+        runs = by_day.setdefault(d, [])
+        if runs and runs[-1][1] == hh:
+            runs[-1] = (runs[-1][0], hh + 1)
+        else:
+            runs.append((hh, hh + 1))
+    groups: list[tuple[list[int], list[tuple[int, int]]]] = []
+    for d in sorted(by_day):
+        if groups and groups[-1][1] == by_day[d] and groups[-1][0][-1] == d - 1:
+            groups[-1][0].append(d)
+        else:
+            groups.append(([d], by_day[d]))
+    return "; ".join(
+        (_DAYS[ds[0]] if len(ds) == 1 else f"{_DAYS[ds[0]]}-{_DAYS[ds[-1]]}") + " "
+        + ", ".join(f"{a:02d}:00-{b:02d}:00" for a, b in runs) for ds, runs in groups)
+
+
 def _local_hours(minutes: np.ndarray, tz: str) -> np.ndarray:
     """A UTC-minute array as 168 hours of the menu's clock (the largest per hour)."""
     local = np.roll(minutes, offset(tz))
@@ -464,4 +492,5 @@ def _hour_figures(model: AgentQueues, q: int, tz: str, criteria: _Criteria
     return out
 
 
-__all__ = ["MAX_ROUNDS", "Hour", "Plan", "Target", "parse_target", "policy_targets", "staff"]
+__all__ = ["MAX_ROUNDS", "Hour", "Plan", "Target", "parse_target", "policy_targets", "staff",
+           "stretches"]
