@@ -28,6 +28,10 @@ demo: setup
 	$(BIN)/ivr compare menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml --fail-if "abandoned_rate > 0"
 	@echo; echo "== ivr audit --policy gethuman --policy spain-2025 menus/bank.yaml"
 	$(BIN)/ivr audit --policy gethuman --policy spain-2025 menus/bank.yaml || true
+	@echo; echo "== ivr staff menus/bank.yaml --policy fcc-cable (agents needed, hour by hour)"
+	$(BIN)/ivr staff menus/bank.yaml --policy fcc-cable
+	@echo; echo "== ivr sweep menus/bank.yaml (abandonment over service agents x calls per hour)"
+	$(BIN)/ivr sweep menus/bank.yaml --vary staff.service_agent.agents=14..22:4 --vary callers.calls_per_hour=400,800 --format text
 	@echo; echo "== ivr report menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml -o demo-report.html"
 	$(BIN)/ivr report menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml -o demo-report.html
 
