@@ -197,20 +197,12 @@ def _plot_format(path: str) -> str:
 # -- ivr sweep ----------------------------------------------------------------------------
 
 def cmd_sweep(args: argparse.Namespace, out: Out) -> int:
-    from ivr.callers.calendar import clock
     from ivr.plan.grid import parse_vary
     from ivr.plan.sweep import grid_of, run
-    from ivr.week import parse_at
 
     menus = [(path, load_file(args, path)) for path in args.files]
     varies = [parse_vary(v) for v in args.vary or []]
-    at = []
-    for when in args.at or []:
-        try:
-            at.append((when, parse_at(when, clock(menus[0][1].schedules))))
-        except ValueError as exc:
-            raise ConfigError(f"--at: {exc}") from None
-    grid = grid_of(menus, varies, at)
+    grid = grid_of(menus, varies, args.at or [])
     if args.figure and args.figure not in _figures(grid):
         from ivr.formats.checks import did_you_mean
 
@@ -406,7 +398,8 @@ def register(command: Command) -> None:
                    help="a numeric field and its values, e.g. staff.service_agent.agents=8..16 "
                    "or callers.patience.mean=60..300:60; repeatable (docs/sweeps.md)")
     p.add_argument("--at", action="append", metavar="WHEN",
-                   help='every call at this time ("mon 19:30"); repeatable')
+                   help='every call at this time ("mon 19:30", in each menu\'s clock unless a '
+                   'zone follows); repeatable')
     p.add_argument("--executor", choices=("serial", "processes", "dask"),
                    default="processes", help="where it runs (default: a process per core)")
     p.add_argument("--workers", type=positive_int, metavar="N",

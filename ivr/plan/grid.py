@@ -34,6 +34,7 @@ from typing import Any
 from ivr.errors import ConfigError
 from ivr.formats.checks import did_you_mean
 from ivr.model import Callback, Menu, Node, Staff
+from ivr.week import parse_at
 
 #: Fields that change only the lines (staff and call volume), never the chain.
 QUEUE_FIELDS = ("agents", "handle_time", "calls_per_hour")
@@ -148,12 +149,12 @@ def _check_path(path: str) -> None:
 
 @dataclass(frozen=True)
 class Grid:
-    """Menus, ``--at`` times (UTC minutes; None: the week) and varied fields."""
+    """Menus, ``--at`` times (as written, each read in each menu's clock unless it names
+    a zone; None: calls over the whole week) and varied fields."""
 
     menus: tuple[Menu, ...]
     labels: tuple[str, ...]
-    at: tuple[int | None, ...] = (None,)
-    at_labels: tuple[str | None, ...] = (None,)
+    at: tuple[str | None, ...] = (None,)
     varies: tuple[Vary, ...] = ()
 
     def __post_init__(self) -> None:
@@ -166,6 +167,20 @@ class Grid:
         for k, menu in enumerate(self.menus):
             for v in self.varies:
                 check_applies(menu, v.path, self.labels[k])
+            for t in range(len(self.at)):
+                self.minute(k, t)
+
+    def minute(self, menu: int, at: int) -> int | None:
+        """The UTC minute of the week of the ``at``-th time for the ``menu``-th menu."""
+        text = self.at[at]
+        if text is None:
+            return None
+        from ivr.callers.calendar import clock
+
+        try:
+            return parse_at(text, clock(self.menus[menu].schedules))
+        except ValueError as exc:
+            raise ConfigError(f"--at: {exc}") from None
 
     def __len__(self) -> int:
         return len(self.menus) * len(self.at) * math.prod(len(v.values) for v in self.varies)

@@ -112,7 +112,7 @@ class _Worker:
                    menu.callers is not None and menu.callers.calls_per_hour > 0)
             chain = self.compiled.get(key)
             if chain is None:
-                chain = self.compiled[key] = compile_chain(menu, at=grid.at[c.at])
+                chain = self.compiled[key] = compile_chain(menu, at=grid.minute(c.menu, c.at))
             elif menu.callers is not None:
                 chain = replace(chain, menu=menu, population=menu.callers)
             return Ports(chain) if applies(chain) else chain
@@ -134,7 +134,7 @@ def _row(grid: Grid, c: Combination, token: str, n: int, seed: int,
          names: tuple[str, ...]) -> tuple[Any, ...]:
     head: list[Any] = [grid.labels[c.menu]]
     if any(a is not None for a in grid.at):
-        head.append(grid.at_labels[c.at])
+        head.append(grid.at[c.at])
     head += list(c.values)
     blank = [math.nan] * (len(FIGURES) + len(names) * len(QUEUE_FIGURES))
     entry = _WORKER.entry(token, grid, c)
@@ -308,7 +308,7 @@ def _dask(grid: Grid, parts: list[list[int]], token: str, n: int, seed: int, sch
                           "scheduler, e.g. tcp://10.0.0.5:8786)")
     own = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler, timeout=30) if own else scheduler
+        client = Client(scheduler, timeout=10) if own else scheduler
     except OSError as exc:
         raise ConfigError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
                           f"({exc})") from None
@@ -327,12 +327,11 @@ def _dask(grid: Grid, parts: list[list[int]], token: str, n: int, seed: int, sch
 
 
 def grid_of(menus: Iterable[tuple[str, Menu]], varies: Sequence[Vary],
-            at: Sequence[tuple[str, int]] = ()) -> Grid:
-    """A :class:`Grid` from labelled menus, varied fields and labelled ``--at`` minutes."""
+            at: Sequence[str] = ()) -> Grid:
+    """A :class:`Grid` from labelled menus, varied fields and ``--at`` times."""
     pairs = list(menus)
     return Grid(tuple(m for _, m in pairs), tuple(label for label, _ in pairs),
-                tuple(m for _, m in at) or (None,), tuple(label for label, _ in at) or (None,),
-                tuple(varies))
+                tuple(at) or (None,), tuple(varies))
 
 
 __all__ = ["EXECUTORS", "FIGURES", "QUEUE_FIGURES", "SIM_CALLERS", "Table", "columns",
