@@ -28,6 +28,10 @@ demo: setup
 	$(BIN)/ivr compare menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml --fail-if "abandoned_rate > 0"
 	@echo; echo "== ivr audit --policy gethuman --policy spain-2025 menus/bank.yaml"
 	$(BIN)/ivr audit --policy gethuman --policy spain-2025 menus/bank.yaml || true
+	@echo; echo "== ivr staff menus/bank.yaml --policy fcc-cable (agents needed, hour by hour)"
+	$(BIN)/ivr staff menus/bank.yaml --policy fcc-cable
+	@echo; echo "== ivr sweep menus/bank.yaml (abandonment over service agents x calls per hour)"
+	$(BIN)/ivr sweep menus/bank.yaml --vary staff.service_agent.agents=14..22:4 --vary callers.calls_per_hour=400,800 --format text
 	@echo; echo "== ivr report menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml -o demo-report.html"
 	$(BIN)/ivr report menus/bank.yaml analysis/bank-redesign/bank_redesign.yaml -o demo-report.html
 
@@ -41,6 +45,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py --write BENCHMARKS.md
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sim.py --write BENCHMARKS.md
 	$(BIN)/python benchmarks/bench_limits.py --write BENCHMARKS.md
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_sweep.py --write BENCHMARKS.md
 
 # The fuzz suite (tests/fuzz) for FUZZ_MINUTES (default 30), in rounds with fresh seeds;
 # `make test` runs the same tests with a few inputs each.
@@ -55,6 +60,7 @@ analysis: setup
 	$(BIN)/python analysis/broad-vs-deep/run.py
 	$(BIN)/python analysis/audit/run.py
 	$(BIN)/python analysis/languages/run.py
+	$(BIN)/python analysis/staffing/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

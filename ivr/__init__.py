@@ -3,7 +3,7 @@
 The rooms, lowest first; a module imports only from its own room and those before it:
 the ground floor (``model``, ``errors``, ``week``, ``gcpause``, ``limits``, ``figures``),
 ``language``, ``formats``, ``structure``, ``queueing``, ``callers``, ``walk``, ``audit``,
-``present``, ``cli``.
+``present``, ``plan``, ``cli``.
 
 The names below are the public API; each is imported when first used, so ``import ivr``
 stays cheap (a linter on every save should not pay for scipy).

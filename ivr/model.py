@@ -85,10 +85,17 @@ class Exit(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Staff:
-    """People answering an agent queue, for the queue-wait model."""
+    """People answering an agent queue, for the queue-wait model: ``agents`` at every
+    hour, or ``hourly`` (168 counts, Monday 00:00 first, in the menu's clock) when the
+    number changes over the week; ``agents`` is then the largest of them."""
 
     agents: int
     handle_time: float
+    hourly: tuple[int, ...] | None = None
+
+    def week(self) -> tuple[int, ...]:
+        """Agents in each of the 168 hours of the menu's week."""
+        return self.hourly if self.hourly is not None else (self.agents,) * 168
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ivr"
 
 #: Lowest first. The ground floor is the top-level modules of ``ivr``.
 ROOMS = ("", "language", "formats", "structure", "queueing", "callers", "walk", "audit",
-         "present", "cli")
+         "present", "plan", "cli")
 
 
 def room_of(module: str) -> str:

@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ivr.model import Menu, Schedule
+from ivr.model import Menu, Schedule, Staff
 from ivr.week import WEEK_MINUTES, offset
 
 
@@ -83,12 +83,25 @@ def hourly_profile(hourly: Sequence[float], tz: str) -> np.ndarray:
     return to_utc(local, tz)
 
 
+def staffing_minutes(staffs: Sequence[Staff | None], tz: str) -> np.ndarray:
+    """``[minute, q]``: agents of each staff in each UTC minute of the week (their hours
+    are in the menu's clock ``tz``)."""
+    out = np.zeros((WEEK_MINUTES, len(staffs)), dtype=np.int64)
+    for q, st in enumerate(staffs):
+        if st is not None:
+            out[:, q] = to_utc(np.repeat(np.asarray(st.week(), dtype=np.int64), 60), tz)
+    return out
+
+
 def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
-         at: int | None = None, *, by_level: bool = False) -> Week:
+         at: int | None = None, *, by_level: bool = False,
+         split: np.ndarray | None = None) -> Week:
     """The open-sets of the week; ``profile`` weights arrivals per UTC minute (flat when
     None); ``at`` puts every call at one UTC minute of the week. With ``by_level`` the
     sets are also told apart by the arrival level of their minutes (one set per segment
-    of the week, for callers who may meet two queues: both in their own segment).
+    of the week, for callers who may meet two queues: both in their own segment), and by
+    the columns of ``split`` (per minute, e.g. the agents by hour of
+    :func:`staffing_minutes`).
 
     Examples
     --------
@@ -121,8 +134,9 @@ def week(schedules: Mapping[str, Schedule], profile: np.ndarray | None = None,
     for j, (tz, hours) in enumerate(defs):
         grid[:, j] = _open_minutes(Schedule("", tz, hours))
     packed = np.packbits(grid, axis=1)
-    keys = np.concatenate([packed.astype(float), level[:, None]], axis=1) if by_level \
-        else packed
+    extra = [] if split is None or not split.shape[1] else [split.astype(float)]
+    keys = np.concatenate([packed.astype(float), level[:, None], *extra], axis=1) \
+        if by_level else packed
     rows, of_minute = distinct_rows(keys)
     sets = np.unpackbits(rows[:, :packed.shape[1]].astype(np.uint8), axis=1,
                          count=len(defs)).astype(bool)[:, kind_of]
@@ -154,4 +168,5 @@ def distinct_rows(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranked[new], of
 
 
-__all__ = ["Week", "clock", "distinct_rows", "hourly_profile", "to_utc", "used", "week"]
+__all__ = ["Week", "clock", "distinct_rows", "hourly_profile", "staffing_minutes", "to_utc",
+           "used", "week"]

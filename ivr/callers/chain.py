@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ivr.callers.calendar import Week, clock, hourly_profile, used, week
+from ivr.callers.calendar import Week, clock, hourly_profile, staffing_minutes, used, week
 from ivr.errors import LoadError
 from ivr.model import EVENTS, KEYPAD, TERMINAL_KINDS, Intent, Menu, Population
 from ivr.structure.prompt import first_word_share, heard_shares, prefix_seconds
@@ -152,8 +152,11 @@ def compile_chain(menu: Menu, population: Population | None = None, *,
     top = top or Topology.of(menu)
     if profile is None and pop.arrivals is not None:
         profile = hourly_profile(pop.arrivals.hourly, pop.arrivals.tz or clock(menu.schedules))
-    wk = week(used(menu), profile=profile, at=at,
-              by_level=pop.calls_per_hour > 0 and continues(menu))
+    by_level = pop.calls_per_hour > 0 and continues(menu)
+    hourly = [n.staff for n in menu.nodes.values()
+              if n.staff is not None and n.staff.hourly is not None]
+    split = staffing_minutes(hourly, clock(menu.schedules)) if by_level and hourly else None
+    wk = week(used(menu), profile=profile, at=at, by_level=by_level, split=split)
     return _Compiler(menu, pop, top, wk).run()
 
 

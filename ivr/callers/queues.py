@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from ivr.callers.calendar import distinct_rows
+from ivr.callers.calendar import clock, distinct_rows, staffing_minutes
 from ivr.callers.chain import CALLBACK, HUMAN, Chain
 from ivr.errors import ConfigError
 from ivr.model import ESTIMATE, Node, Staff
 from ivr.queueing.erlang import TARGET, QueueFigures, check_stable, offered_wait
 from ivr.queueing.limits import LimitedWait, LineRules, limited_wait
+from ivr.week import WEEK_MINUTES, offset
 
 #: What one arrival at a line can become, in the order of the outcome arrays of
 #: :class:`AgentQueues`: answered, took the callback, sent on at the longest wait, gave up
@@ -53,7 +54,8 @@ class AgentQueues:
     (E[W 1{answered}], E[W^2 1{answered}]), ``seconds`` (time on the phone in the line),
     ``p_wait``, ``within`` (answered within target) and ``expected`` (mean offered wait).
     ``lined[q]`` says whether a waiting line is modelled (staff and calls per hour);
-    ``back_calls[q, g]`` is the callback requests per hour its people make.
+    ``back_calls[q, g]`` is the callback requests per hour its people make;
+    ``seg_agents[q, g]`` the agents answering (``staff.hourly`` when given).
     """
 
     node: np.ndarray
@@ -86,6 +88,7 @@ class AgentQueues:
     onward: np.ndarray
     max_wait: np.ndarray
     back_calls: np.ndarray
+    seg_agents: np.ndarray
 
     @property
     def abandoned(self) -> np.ndarray:
@@ -130,10 +133,13 @@ class AgentQueues:
             hours = open_ / open_.sum()
             # Agents' time: answered callers, and callbacks made (requested or taken).
             worked = self.calls[q] * (self.served[q] + self.callback[q]) + self.call_backs(q)
-            busy = worked * staff.handle_time / 3600.0 / staff.agents
+            agents = self.seg_agents[q]
+            busy = worked * staff.handle_time / 3600.0 / np.maximum(agents, 1)
             said = self.announced[q]
+            taking = agents[self.calls[q] > 0]
             out.append(QueueFigures(
-                node=name, agents=staff.agents, handle_time=staff.handle_time,
+                node=name, agents=int(taking.max()) if len(taking) else staff.agents,
+                handle_time=staff.handle_time,
                 calls_per_hour=float((hours * self.calls[q]).sum()),
                 p_wait=float((w * self.p_wait[q]).sum()),
                 asa=float((w * self.wait1[q]).sum()) / served if served > 0 else math.nan,
@@ -185,19 +191,31 @@ def line_rules(node: Node, announce: float = 0.0) -> LineRules:
         accept=0.0 if node.callback is None else node.callback.accept)
 
 
-def _segments(chain: Chain) -> tuple[np.ndarray, ...]:
+def _segments(chain: Chain, staff: tuple[Staff | None, ...]) -> tuple[np.ndarray, ...]:
     """Segments of the minutes calls arrive in: (open-set, level, share of the calls,
-    minutes, and the segment of each minute or -1)."""
+    minutes, the segment of each minute or -1, and the agents of each queue in each
+    segment): minutes with one open-set, one level and one number of agents at every
+    queue."""
     wk = chain.week
     used = wk.arrival > 0
     minutes = np.flatnonzero(used)
-    pairs = np.stack([wk.of_minute[minutes].astype(float), wk.level[minutes]], axis=1)
+    hourly = any(st is not None and st.hourly is not None for st in staff)
+    agents = staffing_minutes(staff, clock(chain.menu.schedules))[minutes] if hourly else \
+        np.broadcast_to(np.array([0 if st is None else st.agents for st in staff],
+                                 dtype=np.int64), (len(minutes), len(staff)))
+    pairs = np.concatenate([wk.of_minute[minutes, None].astype(float),
+                            wk.level[minutes, None],
+                            agents.astype(float) if hourly else agents[:, :0]], axis=1)
     keys, inverse = distinct_rows(pairs)
     of_minute = np.full(len(wk.arrival), -1, dtype=np.int64)
     of_minute[minutes] = inverse
     share = np.bincount(inverse, weights=wk.arrival[minutes], minlength=len(keys))
     count = np.bincount(inverse, minlength=len(keys)).astype(float)
-    return keys[:, 0].astype(np.int64), keys[:, 1], share, count, of_minute
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(minutes))[::-1]
+    seg_agents = agents[first].T if len(minutes) else np.zeros((len(staff), 0), np.int64)
+    return (keys[:, 0].astype(np.int64), keys[:, 1], share, count, of_minute,
+            np.ascontiguousarray(seg_agents))
 
 
 def mean_offered(w: Any) -> float:
@@ -258,7 +276,10 @@ def agent_queues(chain: Chain, reach: np.ndarray, returns: np.ndarray | None = N
     pat = pop.patience
     patience = math.inf if pat.distribution == "none" else float(pat.mean or 120.0)
     theta = 0.0 if math.isinf(patience) else 1.0 / patience
-    seg_set, seg_level, seg_share, seg_minutes, of_minute = _segments(chain)
+    names = tuple(chain.top.ids[i] for i in nodes.tolist())
+    menu_nodes = [chain.menu.nodes[n] for n in names]
+    staff = tuple(node.staff for node in menu_nodes)
+    seg_set, seg_level, seg_share, seg_minutes, of_minute, seg_agents = _segments(chain, staff)
     wk = chain.week
     weights = chain.weights()
     sets = np.array([c.open_set for c in chain.classes], dtype=np.int64)
@@ -274,9 +295,6 @@ def agent_queues(chain: Chain, reach: np.ndarray, returns: np.ndarray | None = N
     calls, back_calls = hourly(reach), hourly(back)
     mix = np.where(seg_set[None, :] == sets[:, None],
                    seg_share[None, :] / np.maximum(wk.share[sets][:, None], 1e-300), 0.0)
-    names = tuple(chain.top.ids[i] for i in nodes.tolist())
-    menu_nodes = [chain.menu.nodes[n] for n in names]
-    staff = tuple(node.staff for node in menu_nodes)
     lined = np.array([st is not None and pop.calls_per_hour > 0 for st in staff])
     shape = (len(nodes), len(seg_set))
     arrays = {k: np.zeros(shape) for k in ("served", "wait1", "wait2", "seconds", "p_wait",
@@ -287,42 +305,23 @@ def agent_queues(chain: Chain, reach: np.ndarray, returns: np.ndarray | None = N
     waits = []
     for q, (name, st, node) in enumerate(zip(names, staff, menu_nodes, strict=True)):
         plain = not has_rules(node) and not back_calls[q].any()
-        if lined[q] and plain and math.isinf(patience) and calls[q].max() > 0:
-            check_stable(float(calls[q].max()), st.agents, st.handle_time,  # type: ignore[union-attr]
-                         name, node.source)
+        if lined[q] and plain and math.isinf(patience) and calls[q].max() > 0 \
+                and st is not None and st.hourly is None:
+            check_stable(float(calls[q].max()), st.agents, st.handle_time, name, node.source)
         row = []
-        cache: dict[tuple[float, float], tuple[Any, float]] = {}
-        for g, (rate, ret) in enumerate(zip(calls[q].tolist(), back_calls[q].tolist(),
-                                            strict=True)):
-            if (rate, ret) not in cache:
-                if not lined[q]:
-                    rules = line_rules(node, 0.0)
-                    cache[rate, ret] = (limited_wait(0.0, 1, 1.0, theta, rules),
-                                        rules.announce)
-                elif plain:
-                    cache[rate, ret] = (offered_wait(rate / 3600.0, st.agents,  # type: ignore[union-attr]
-                                                     1.0 / st.handle_time, theta), 0.0)  # type: ignore[union-attr]
-                else:
-                    cache[rate, ret] = _line(rate / 3600.0, ret / 3600.0, st, theta,  # type: ignore[arg-type]
-                                             node, name)
-            w, said = cache[rate, ret]
+        cache: dict[tuple[float, float, int], tuple[Any, float]] = {}
+        for g, (rate, ret, n) in enumerate(zip(calls[q].tolist(), back_calls[q].tolist(),
+                                               seg_agents[q].tolist(), strict=True)):
+            if (rate, ret, n) not in cache:
+                cache[rate, ret, n] = line_wait(rate, ret, n, st, theta, node, name,
+                                                lined=bool(lined[q]), plain=plain,
+                                                when=_when(chain, of_minute, g))
+            w, said = cache[rate, ret, n]
             row.append(w)
             if rate <= 0 and (lined[q] or not has_rules(node)):
                 continue
-            a = arrays
-            if isinstance(w, LimitedWait):
-                a["served"][q, g] = w.answered()
-                a["callback"][q, g] = w.callback()
-                a["timed_out"][q, g] = w.timed_out()
-                a["balked"][q, g] = w.balked()
-            else:
-                a["served"][q, g] = 1.0 - w.p_abandon()
-            a["wait1"][q, g], a["wait2"][q, g] = w.answered_wait()
-            a["seconds"][q, g] = w.queue_seconds()
-            a["p_wait"][q, g] = w.p_wait
-            a["within"][q, g] = w.answered_within(target)
-            a["announced"][q, g] = said
-            a["expected"][q, g] = mean_offered(w)
+            for name_k, x in zip(LINE_VALUES, line_values(w, said, target), strict=True):
+                arrays[name_k][q, g] = x
         waits.append(tuple(row))
     onward = np.array([chain.top.index[n.on_max_wait] if n.on_max_wait is not None else -1
                        for n in menu_nodes], dtype=np.int64)
@@ -332,8 +331,65 @@ def agent_queues(chain: Chain, reach: np.ndarray, returns: np.ndarray | None = N
                       arrays["served"], arrays["wait1"], arrays["wait2"], arrays["seconds"],
                       arrays["p_wait"], arrays["within"], arrays["callback"],
                       arrays["timed_out"], arrays["balked"], arrays["announced"],
-                      arrays["expected"], back, lined, onward, limit, back_calls)
+                      arrays["expected"], back, lined, onward, limit, back_calls, seg_agents)
     return out
+
+
+#: What :func:`line_values` gives, per arriving caller of a line in one segment (the
+#: ``[q, g]`` arrays of :class:`AgentQueues`).
+LINE_VALUES = ("served", "callback", "timed_out", "balked", "wait1", "wait2", "seconds",
+               "p_wait", "within", "announced", "expected")
+
+
+def line_values(w: Any, said: float, target: float) -> tuple[float, ...]:
+    """The :data:`LINE_VALUES` of a line's wait ``w`` with announced wait ``said``."""
+    if isinstance(w, LimitedWait):
+        fates = (w.answered(), w.callback(), w.timed_out(), w.balked())
+    else:
+        fates = (1.0 - w.p_abandon(), 0.0, 0.0, 0.0)
+    wait1, wait2 = w.answered_wait()
+    return (*fates, wait1, wait2, w.queue_seconds(), w.p_wait, w.answered_within(target),
+            said, mean_offered(w))
+
+
+def line_wait(rate: float, ret: float, agents: int, st: Staff | None, theta: float,
+              node: Node, name: str, *, lined: bool, plain: bool,
+              when: Callable[[], str]) -> tuple[Any, float]:
+    """The wait at one line in one segment (``rate`` arrivals and ``ret`` callback
+    requests per hour, ``agents`` answering), and its announced wait. Raises ConfigError
+    naming the node when nobody answers calls that arrive, or callers who never leave
+    overload it (``when`` says the hour)."""
+    if not lined:
+        rules = line_rules(node, 0.0)
+        return limited_wait(0.0, 1, 1.0, theta, rules), rules.announce
+    assert st is not None
+    if agents <= 0 and (rate > 0 or ret > 0):
+        src = node.source
+        raise ConfigError(f"nobody answers the calls that reach {name!r} {when()} "
+                          f"(staff.hourly gives 0 agents then)",
+                          file=src.file, line=src.line, column=src.column,
+                          hint="give agents in every hour the line takes calls, or close it "
+                          "then with a schedule")
+    if agents <= 0:
+        agents = 1  # no calls: the figures are those of an empty line
+    if plain and theta == 0 and rate > 0:
+        check_stable(rate, agents, st.handle_time, name, node.source)
+    if plain:
+        return offered_wait(rate / 3600.0, agents, 1.0 / st.handle_time, theta), 0.0
+    return _line(rate / 3600.0, ret / 3600.0, replace(st, agents=agents), theta, node, name)
+
+
+def _when(chain: Chain, of_minute: np.ndarray, g: int) -> Callable[[], str]:
+    """Says when segment ``g`` is (its first minute, in the menu's clock), on demand."""
+    def say() -> str:
+        minute = int(np.flatnonzero(of_minute == g)[0])
+        local = (minute + offset(clock(chain.menu.schedules))) % WEEK_MINUTES
+        day, rest = divmod(local, 1440)
+        return f"on {_DAY_NAMES[day]} {rest // 60:02d}:{rest % 60:02d}"
+    return say
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def ending_queue(chain: Chain, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -465,7 +521,7 @@ def offered_waits(queues: AgentQueues, queue: np.ndarray, segment: np.ndarray,
     return v
 
 
-__all__ = ["FATES", "TALLY", "AgentQueues", "agent_queues", "callback_queue", "ending_queue",
-           "has_rules", "line_rules", "mean_offered", "offered_waits", "onward_callback",
-           "onward_of",
-           "onward_queue", "staffed", "tallied"]
+__all__ = ["FATES", "LINE_VALUES", "TALLY", "AgentQueues", "agent_queues", "callback_queue",
+           "ending_queue", "has_rules", "line_rules", "line_values", "line_wait", "mean_offered",
+           "offered_waits", "onward_callback", "onward_of", "onward_queue", "staffed",
+           "tallied"]

@@ -57,6 +57,7 @@ MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("compare", ("compare",)),
     ("show", ("plot", "report")),
     ("audit", ("audit",)),
+    ("plan", ("staff", "sweep")),
     ("walk", ("test", "call")),
     ("editor", ("schema",)),
 )

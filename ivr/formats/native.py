@@ -12,7 +12,7 @@ import unicodedata
 from typing import Any
 
 from ivr.formats.checks import Checker, did_you_mean, name_problem, nfc
-from ivr.formats.population import read_population
+from ivr.formats.population import read_population, week_table
 from ivr.formats.schedule import read_schedule
 from ivr.formats.text import MAX_BYTES, read_text
 from ivr.formats.yamltext import Document, Path, parse_yaml
@@ -384,12 +384,35 @@ class _MenuReader(Checker):
         if "staff" in d:
             sp = (*p, "staff")
             s = self.mapping(d["staff"], sp, "staff", nid)
-            self.fields(s, sp, ("agents", "handle_time"), ("agents", "handle_time"), nid, "staff")
+            self.fields(s, sp, ("agents", "handle_time", "hourly"), ("handle_time",), nid,
+                        "staff")
+            if "agents" not in s and "hourly" not in s:
+                self.fail(sp, "staff needs agents (or hourly agents)", nid,
+                          "staff: {agents: 12, handle_time: 240}")
+            hourly = None
+            if "hourly" in s:
+                hourly = week_table(
+                    self, s["hourly"], (*sp, "hourly"), "staff",
+                    lambda v, p, i: self.integer(v, p, f"agents at {i:02d}:00", nid,
+                                                 high=MAX_AGENTS,
+                                                 limit_hint="ivr.limits.MAX_AGENTS"),
+                    "agent counts", "give every day, with 24 zeros for a day nobody answers",
+                    nid)
+                if not any(hourly):
+                    self.fail((*sp, "hourly"), "staff.hourly is all zeros: nobody ever "
+                              "answers", nid, "give the agents in the hours the line is open")
+            agents = self.integer(s["agents"], (*sp, "agents"), "agents", nid, low=1,
+                                  high=MAX_AGENTS, limit_hint="ivr.limits.MAX_AGENTS") \
+                if "agents" in s else max(hourly or (1,))
+            if hourly is not None and "agents" in s and agents != max(hourly):
+                self.fail((*sp, "agents"), f"agents {agents} is not the largest of "
+                          f"staff.hourly ({max(hourly)})", nid,
+                          "with hourly, leave agents out (or give the busiest hour's count)")
             f["staff"] = Staff(
-                agents=self.integer(s["agents"], (*sp, "agents"), "agents", nid, low=1,
-                                    high=MAX_AGENTS, limit_hint="ivr.limits.MAX_AGENTS"),
+                agents=agents,
                 handle_time=self.seconds(s["handle_time"], (*sp, "handle_time"), "handle_time",
                                          nid),
+                hourly=hourly,
             )
         self.read_line(nid, d, f)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from ivr.formats.checks import Checker, did_you_mean
@@ -15,6 +16,7 @@ from ivr.model import Arrivals, Intent, Patience, Population
 POPULATION_FIELDS = ("intents", "patience", "mistake_rate", "confusion", "zero_out", "silence",
                      "calls_per_hour", "arrivals")
 _KEY = re.compile(r"[0-9*#]{1,12}")
+T = TypeVar("T")
 RATES = ("mistake_rate", "confusion", "zero_out", "silence")
 #: Parameters each patience distribution needs (besides ``distribution``).
 PATIENCE_NEEDS: dict[str, tuple[str, ...]] = {
@@ -97,27 +99,10 @@ def _arrivals(check: Checker, raw: Any, path: Path) -> Arrivals:
     d = check.mapping(raw, path, "arrivals")
     check.fields(d, path, ("hourly", "tz"), ("hourly",), what="arrivals")
     hp = (*path, "hourly")
-    days: list[tuple[float, ...] | None] = [None] * 7
-    if isinstance(d["hourly"], dict):
-        table = check.mapping(d["hourly"], hp, "arrivals.hourly")
-        for spec, value in table.items():
-            which = day_spec(spec)
-            if which is None:
-                check.fail((*hp, spec), f"{spec!r} is not a day", None,
-                           "use mon..sun, a range like mon-fri, a list like sat,sun, or daily")
-            row = _day(check, value, (*hp, spec), spec)
-            for day in which:
-                if days[day] is not None:
-                    check.fail((*hp, spec), f"{DAYS[day]} is given twice", None,
-                               "name each day once")
-                days[day] = row
-        missing = [DAYS[i] for i, row in enumerate(days) if row is None]
-        if missing:
-            check.fail(hp, f"arrivals.hourly does not give {', '.join(missing)}", None,
-                       "give every day, with 24 zeros for a day without calls")
-    else:
-        days = [_day(check, d["hourly"], hp, "every day")] * 7
-    hourly = tuple(w for row in days if row is not None for w in row)
+    hourly = week_table(check, d["hourly"], hp, "arrivals",
+                        lambda v, p, i: check.number(v, p, f"arrival weight at {i:02d}:00",
+                                                     low=0),
+                        "weights", "give every day, with 24 zeros for a day without calls")
     if not any(hourly):
         check.fail(hp, "arrivals.hourly is all zeros: no call would ever arrive", None,
                    "weights are relative: give the busy hours more")
@@ -138,13 +123,43 @@ def _arrivals(check: Checker, raw: Any, path: Path) -> Arrivals:
     return Arrivals(hourly, tz)
 
 
-def _day(check: Checker, raw: Any, path: Path, what: str) -> tuple[float, ...]:
+def week_table(check: Checker, raw: Any, path: Path, what: str,
+               value: Callable[[Any, Path, int], T], unit: str, missing_hint: str,
+               node: str | None = None) -> tuple[T, ...]:
+    """168 hourly values (Monday 00:00 first) from 24 values for every day, or a mapping
+    of days (``mon``, ``mon-fri``, ``sat,sun``, ``daily``) to 24 values naming every day
+    once: the shape of ``arrivals.hourly`` and of an agent's ``staff.hourly``."""
+    days: list[tuple[T, ...] | None] = [None] * 7
+    if isinstance(raw, dict):
+        table = check.mapping(raw, path, f"{what}.hourly", node)
+        for spec, row_raw in table.items():
+            which = day_spec(spec)
+            if which is None:
+                check.fail((*path, spec), f"{spec!r} is not a day", node,
+                           "use mon..sun, a range like mon-fri, a list like sat,sun, or daily")
+            row = _day(check, row_raw, (*path, spec), what, spec, value, unit, node)
+            for day in which:
+                if days[day] is not None:
+                    check.fail((*path, spec), f"{DAYS[day]} is given twice", node,
+                               "name each day once")
+                days[day] = row
+        missing = [DAYS[i] for i, row in enumerate(days) if row is None]
+        if missing:
+            check.fail(path, f"{what}.hourly does not give {', '.join(missing)}", node,
+                       missing_hint)
+    else:
+        days = [_day(check, raw, path, what, "every day", value, unit, node)] * 7
+    return tuple(w for row in days if row is not None for w in row)
+
+
+def _day(check: Checker, raw: Any, path: Path, what: str, day: str,
+         value: Callable[[Any, Path, int], T], unit: str, node: str | None
+         ) -> tuple[T, ...]:
     if not isinstance(raw, list) or len(raw) != 24:
         got = f"{len(raw)} values" if isinstance(raw, list) else type(raw).__name__
-        check.fail(path, f"arrivals for {what} need 24 hourly weights (00:00 first), "
-                   f"not {got}", None)
-    return tuple(check.number(v, (*path, i), f"arrival weight at {i:02d}:00", low=0)
-                 for i, v in enumerate(raw))
+        check.fail(path, f"{what} for {day} need 24 hourly {unit} (00:00 first), "
+                   f"not {got}", node)
+    return tuple(value(v, (*path, i), i) for i, v in enumerate(raw))
 
 
 def _patience(check: Checker, raw: Any, path: Path) -> Patience:

@@ -7,6 +7,7 @@ readable. Import notes are kept under ``x-import-notes`` (ignored by the loader)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -58,6 +59,9 @@ def _node(node: Node, menu: Menu) -> dict[str, Any]:
         d["chance"] = dict(node.chance)
     if node.staff is not None:
         d["staff"] = {"agents": node.staff.agents, "handle_time": node.staff.handle_time}
+        if node.staff.hourly is not None:
+            del d["staff"]["agents"]
+            d["staff"]["hourly"] = week_rows(node.staff.hourly)
     if node.callback is not None:
         d["callback"] = {"offer_after": node.callback.offer_after,
                          "accept": node.callback.accept}
@@ -88,14 +92,39 @@ def _population(pop: Population) -> dict[str, Any]:
         "calls_per_hour": pop.calls_per_hour,
     }
     if pop.arrivals is not None:
-        hours = pop.arrivals.hourly
-        days = [list(hours[24 * d:24 * d + 24]) for d in range(7)]
-        arrivals: dict[str, Any] = {"hourly": days[0] if all(d == days[0] for d in days)
-                                    else dict(zip(_DAYS, days, strict=True))}
+        arrivals: dict[str, Any] = {"hourly": week_rows(pop.arrivals.hourly)}
         if pop.arrivals.tz is not None:
             arrivals["tz"] = pop.arrivals.tz
         data["arrivals"] = arrivals
     return data
+
+
+def week_rows(hours: Sequence[Any]) -> Any:
+    """168 hourly values as the format writes them: 24 when every day is alike, else
+    days to 24 values, alike days joined (``mon-fri``, ``sat,sun``)."""
+    days = [_Row(hours[24 * d:24 * d + 24]) for d in range(7)]
+    if all(d == days[0] for d in days):
+        return days[0]
+    groups: list[list[int]] = []
+    for d in range(7):
+        same = next((g for g in groups if days[g[0]] == days[d]), None)
+        if same is None:
+            groups.append([d])
+        else:
+            same.append(d)
+    return {_day_names(g): days[g[0]] for g in groups}
+
+
+def _day_names(days: list[int]) -> str:
+    """``[0, 1, 2, 3, 4]`` -> ``mon-fri``; ``[5, 6]`` -> ``sat-sun``; ``[0, 2]`` -> ``mon,wed``."""
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and runs[-1][-1] == d - 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ",".join(_DAYS[r[0]] if len(r) == 1 else f"{_DAYS[r[0]]}-{_DAYS[r[-1]]}"
+                    for r in runs)
 
 
 def menu_data(menu: Menu) -> dict[str, Any]:
@@ -144,10 +173,22 @@ def to_yaml(menu: Menu) -> str:
                   "# Each node's origin in that file is in x-origins.\n")
         data["x-origins"] = {nid: f"{n.source}" + (f" ({n.source.ref})" if n.source.ref else "")
                              for nid, n in menu.nodes.items()}
-    # libyaml's emitter: the same text as PyYAML's, twice as fast on large menus.
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return header + yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
+    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                               width=100)
+
+
+class _Row(list):  # type: ignore[type-arg]
+    """24 hourly values, written on one line."""
+
+
+# libyaml's emitter: the same text as PyYAML's, twice as fast on large menus.
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    pass
+
+
+_Dumper.add_representer(
+    _Row, lambda d, row: d.represent_sequence("tag:yaml.org,2002:seq", list(row),
+                                              flow_style=True))
 
 
 __all__ = ["menu_data", "to_yaml"]

@@ -107,6 +107,9 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, Staff):
+        if value.hourly is not None:
+            return (f"{min(value.hourly)}-{value.agents} agents by hour "
+                    f"({sum(value.hourly)} agent-hours a week), {value.handle_time:g} s a call")
         return f"{value.agents} agents, {value.handle_time:g} s a call"
     if isinstance(value, Callback):
         return f"offered after {value.offer_after:g} s, taken by {value.accept:.0%}"
