@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix, identity
 from scipy.sparse.linalg import splu
@@ -121,6 +121,8 @@ def check_against_lu(a: csr_matrix, seed: int = 0, **kw: object) -> Solver:
 @given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(1, 120), degree=st.integers(0, 6),
        exit_p=st.sampled_from([0.5, 0.05, 1e-3, 1e-6]), local=st.booleans(),
        no_exit=st.sampled_from([0.0, 0.3, 0.9]))
+# A nearly recurrent chain (7e9 visits) once found by hypothesis: relative error 8e-7.
+@example(seed=0, n=4, degree=5, exit_p=0.5, local=True, no_exit=0.9)
 def test_random_absorbing_chains_agree_with_lu(seed: int, n: int, degree: int, exit_p: float,
                                                local: bool, no_exit: float) -> None:
     a = random_chain(seed, n, degree, exit_p, local, no_exit)

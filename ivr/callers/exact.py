@@ -48,13 +48,19 @@ from ivr.callers.queues import (
     staffed,
 )
 from ivr.errors import ConfigError
-from ivr.structure.topology import reaching
+from ivr.structure.search import distances, reaching
 
 #: Fixed-point iterations of the queues' arrival rates, and their relative tolerance.
 MAX_ROUNDS = 500
 ROUND_TOL = 1e-10
 #: A chance of reaching a person below this is rounding noise: its mean time is N/A.
 TINY = 1e-12
+#: A solve whose relative residual is above this is not trusted: the states whose likeliest
+#: way to any ending has a chance below NEAR_TRAP (a caller there would loop about a
+#: trillion times or more before leaving) are then counted as a trap (``stuck``) and the
+#: chain solved again; still above it, the exact solution is refused.
+RELIABLE = 1e-6
+NEAR_TRAP = 1e-12
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,7 @@ def solve(chain: Chain) -> ExactResult:
     state_cls = np.concatenate([chain.state_class,
                                 np.repeat(np.arange(n_cls), system.n_q)])
     speed = _Anderson()
+    near: np.ndarray | None = None  # states that leave too rarely to solve (see RELIABLE)
     for _ in range(MAX_ROUNDS):
         rows = system.rows(fates, waits)
         used = fates
@@ -265,10 +272,15 @@ def solve(chain: Chain) -> ExactResult:
         ends[src[rows["lost"] > 0]] = True
         moving = inside & (go > 0)
         trapped = ~reaching(size, src[moving], dst[moving], ends)
-        q_mask = inside & ~trapped[src]
-        q = csr_matrix((go[q_mask], (src[q_mask], dst[q_mask])), shape=(size, size))
-        solver = Solver((identity(size, format="csr") - q).tocsr(), parts=state_cls)
-        v = solver.solve(b, transpose=True)
+        if near is not None:
+            trapped |= near
+        solver, v = _visits(size, rows, trapped, state_cls, b)
+        if solver.residual > RELIABLE and near is None:
+            # Some states leave so rarely that doubles cannot tell them from a trap.
+            near = near_traps(size, src[moving], dst[moving], go[moving],
+                              leaving(size, rows, inside))
+            trapped |= near
+            solver, v = _visits(size, rows, trapped, state_cls, b)
         if not system.n_q:
             break
         # Arrivals at each line per caller of each class, and callback requests.
@@ -308,6 +320,8 @@ def solve(chain: Chain) -> ExactResult:
     r_th = np.bincount(src, weights=rows["t1"] * h_end, minlength=size)
     r_th[trapped] = 0.0
     th = solver.solve(r_th)
+    if not solver.residual <= RELIABLE:
+        raise unreliable(solver.residual)
     th_end = np.where(inside, th[np.maximum(dst, 0)], 0.0)
     v_src = v[src]
     flow = np.where(live, v_src * go, 0.0)
@@ -388,6 +402,48 @@ class _Anderson:
         return np.asarray(np.maximum(nxt, 0.0).reshape(x.shape))
 
 
+def _visits(size: int, rows: Mapping[str, np.ndarray], trapped: np.ndarray,
+            state_cls: np.ndarray, b: np.ndarray) -> tuple[Solver, np.ndarray]:
+    """The solver of the chain without the ``trapped`` states' moves, and the expected
+    visits from the start ``b``."""
+    src, dst, go = rows["src"], rows["dst"], rows["go"]
+    q_mask = (dst >= 0) & ~trapped[src]
+    q = csr_matrix((go[q_mask], (src[q_mask], dst[q_mask])), shape=(size, size))
+    solver = Solver((identity(size, format="csr") - q).tocsr(), parts=state_cls)
+    return solver, solver.solve(b, transpose=True)
+
+
+def leaving(size: int, rows: Mapping[str, np.ndarray], inside: np.ndarray) -> np.ndarray:
+    """Per state, the chance its next move ends the call (not ``inside``) or the caller
+    gives up."""
+    return np.bincount(rows["src"], weights=np.where(inside, 0.0, rows["go"]) + rows["lost"],
+                       minlength=size)
+
+
+def near_traps(size: int, src: np.ndarray, dst: np.ndarray, go: np.ndarray,
+               leave: np.ndarray) -> np.ndarray:
+    """Mask of the states whose likeliest way out (the largest product of the chances
+    ``go`` of the moves ``src -> dst``, then ``leave``) is below NEAR_TRAP: a shortest path
+    of -log chances, from the endings back."""
+    pairs, where = np.unique(src * size + dst, return_inverse=True)
+    chance = np.bincount(where, weights=go)
+    ends = np.flatnonzero(leave > 0)
+    # Vertex ``size`` stands for every ending; edges run backwards, ending -> state.
+    tail = np.concatenate([np.full(len(ends), size), pairs % size])
+    head = np.concatenate([ends, pairs // size])
+    weight = -np.log(np.minimum(np.concatenate([leave[ends], chance]), 1.0)) + 1e-12
+    dist = distances(size + 1, tail, head, weight, [size])
+    return np.asarray(dist[:size] > -math.log(NEAR_TRAP))
+
+
+def unreliable(residual: float) -> ConfigError:
+    """The error for a chain that no solve can follow, even without its near-traps."""
+    return ConfigError(
+        f"the exact solution is not reliable here (relative residual {residual:.1e}): "
+        f"some callers loop so long before leaving that double precision cannot follow them",
+        hint="give callers patience, or fewer retries on the loop; or use ivr simulate")
+
+
 def _sends_on(system: _System, fates: np.ndarray) -> bool:
     """Whether callers sent on at a longest wait can load a line again (walking on, into
     a line, or asking for a callback from one): then the arrival rates depend on the
@@ -426,4 +482,5 @@ def _by_intent(chain: Chain, state_cls: np.ndarray, v: np.ndarray, flow: np.ndar
     return out, table / np.where(weights > 0, weights, 1.0)[:, None]
 
 
-__all__ = ["DIRECT_LIMIT", "ExactResult", "applies", "solve"]
+__all__ = ["DIRECT_LIMIT", "NEAR_TRAP", "RELIABLE", "ExactResult", "applies", "leaving", "near_traps",
+           "solve", "unreliable"]

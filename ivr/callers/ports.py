@@ -27,7 +27,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, identity
 
 from ivr.callers.chain import ABANDONED, CALLBACK, HUMAN, OUTCOMES, STUCK, Chain
-from ivr.callers.exact import _System, applies, solve
+from ivr.callers.exact import RELIABLE, _System, applies, leaving, near_traps, solve, unreliable
 from ivr.callers.linsolve import Solver
 from ivr.callers.queues import (
     LINE_VALUES,
@@ -145,13 +145,19 @@ class Ports:
         ends[src[rows["lost"] > 0]] = True
         moving = inside & (go > 0)
         trapped = ~reaching(n, src[moving], dst[moving], ends)
-        live = ~trapped[src]
-        mask = inside & live
-        q_mat = csr_matrix((go[mask], (src[mask], dst[mask])), shape=(n, n))
-        solver = Solver((identity(n, format="csr") - q_mat).tocsr(), parts=chain.state_class)
         b, absorbed, back = sy.starts()
         b_menu = b[:n]
-        m0 = solver.solve(b_menu, transpose=True)
+        for _ in range(2):  # again without the near-traps when the solve is not reliable
+            live = ~trapped[src]
+            mask = inside & live
+            q_mat = csr_matrix((go[mask], (src[mask], dst[mask])), shape=(n, n))
+            solver = Solver((identity(n, format="csr") - q_mat).tocsr(),
+                            parts=chain.state_class)
+            m0 = solver.solve(b_menu, transpose=True)
+            if solver.residual <= RELIABLE:
+                break
+            trapped |= near_traps(n, src[moving], dst[moving], go[moving],
+                                  leaving(n, rows, inside))
         into = np.where(mask, dst, 0)
 
         def push(values: np.ndarray) -> np.ndarray:
@@ -160,6 +166,8 @@ class Ports:
         m1 = solver.solve(push(t1 * m0[src]), transpose=True)
         m2 = solver.solve(push(t2 * m0[src] + 2 * t1 * m1[src]), transpose=True)
         ms = solver.solve(push(go * m0[src]), transpose=True)
+        if not solver.residual <= RELIABLE:
+            raise unreliable(solver.residual)
         # What reaches each port, and each direct ending, from the menu.
         a0 = np.where(live, go * m0[src], 0.0)
         a1 = np.where(live, go * m1[src] + t1 * m0[src], 0.0)
