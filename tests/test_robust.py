@@ -264,3 +264,21 @@ def test_a_line_of_millions_is_refused_before_it_is_built() -> None:
         offered_wait(1e6 / 3600, 100_000, 1 / 43224.6, 1 / 61128.1)
     menu = load_menu(DATA / "queue_line_millions.yaml")
     assert menu.nodes["desk"].staff is not None
+
+
+def test_check_allows_for_the_arrival_rates_the_simulation_estimates(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ivr.callers.ports import rate_noise
+
+    path = DATA / "queue_twice_overloaded.yaml"
+    for seed in (1, 2):
+        code, out, _ = run(["simulate", "--check", str(path), "-n", "30000",
+                            "--seed", str(seed)], capsys)
+        assert code == 0, out
+        assert "z allows for the queues' arrival rates" in out
+    noise = rate_noise(compile_chain(load_menu(path)), 30_000)
+    assert 1.0 < noise["human_seconds"] < 3.0  # 1/sqrt(6,000 arrivals) of a 92 s wait
+    # Lightly loaded lines hardly move with their rate; no queue, no noise.
+    assert rate_noise(compile_chain(load_menu(Path(__file__).parents[1] / "menus" / "bank.yaml")),
+                      100_000)["human_seconds"] < 0.1
+    assert rate_noise(compile_chain(load_menu(DATA / "input_rare_exit.yaml")), 1000) == {}

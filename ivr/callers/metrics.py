@@ -369,7 +369,9 @@ def summarize_exact(chain: Chain, ex: ExactResult) -> Summary:
 
 @dataclass(frozen=True)
 class Agreement:
-    """One figure simulated and exact, with the z-score of their difference."""
+    """One figure simulated and exact, with the z-score of their difference; ``rate_sd``
+    is the part of its standard error that comes from the queues' arrival rates the
+    simulation estimates from its own callers (0 without queues)."""
 
     metric: str
     simulated: float
@@ -377,23 +379,30 @@ class Agreement:
     high: float
     exact: float
     z: float
+    rate_sd: float = 0.0
 
 
-def agreement(sim: Summary, exact: Summary) -> tuple[Agreement, ...]:
-    """Simulated vs exact per outcome (and time to a person), with z-scores."""
+def agreement(sim: Summary, exact: Summary,
+              rate_sd: Mapping[str, float] | None = None) -> tuple[Agreement, ...]:
+    """Simulated vs exact per outcome (and time to a person), with z-scores; ``rate_sd``
+    (from :func:`ivr.callers.ports.rate_noise`) widens each figure's standard error by
+    the noise of the estimated arrival rates."""
     rows = []
     n = sim.callers or 0
+    extra = dict(rate_sd or {})
     for o in OUTCOMES:
         s, e = sim.outcomes[o], exact.outcomes[o].value
-        se = math.sqrt(max(e * (1 - e), 1e-12) / n) if n else math.inf
-        rows.append(Agreement(o, s.value, s.low, s.high, e, (s.value - e) / se))
+        r = extra.get(o, 0.0)
+        se = math.sqrt(max(e * (1 - e), 1e-12) / n + r * r) if n else math.inf
+        rows.append(Agreement(o, s.value, s.low, s.high, e, (s.value - e) / se, r))
     f, e = sim.human_seconds, exact.human_seconds.mean
     # A mean of a few callers has no normal interval to test against: it is not compared.
     enough = (sim.outcomes["human"].count or 0) >= MIN_MEAN_CALLERS
     if enough and math.isfinite(f.mean) and math.isfinite(e):
-        se = (f.high - f.low) / (2 * Z95)
+        r = extra.get("human_seconds", 0.0)
+        se = math.hypot((f.high - f.low) / (2 * Z95), r)
         z = (f.mean - e) / se if se > 0 else 0.0
-        rows.append(Agreement("seconds to a person", f.mean, f.low, f.high, e, z))
+        rows.append(Agreement("seconds to a person", f.mean, f.low, f.high, e, z, r))
     return tuple(rows)
 
 

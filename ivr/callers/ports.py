@@ -252,8 +252,11 @@ class Ports:
         return self._segs[key]
 
     def evaluate(self, staff: Mapping[str, Staff] | None = None,
-                 calls_per_hour: float | None = None) -> Figures:
-        """The figures with ``staff`` (by agent id) and ``calls_per_hour``."""
+                 calls_per_hour: float | None = None, *,
+                 scale: Mapping[str, float] | None = None) -> Figures:
+        """The figures with ``staff`` (by agent id) and ``calls_per_hour``; ``scale``
+        multiplies the arrival rates of the named queues (only where the lines send nobody
+        back: ``fast``)."""
         chain = self.chain
         nodes = chain.menu.nodes
         given = dict(staff or {})
@@ -267,10 +270,15 @@ class Ports:
                               "when they are 0): that decides which agents queue")
         staffs = tuple(given.get(name, nodes[name].staff) for name in self.names)
         if not self.fast:
+            if scale:
+                raise ConfigError("arrival rates cannot be scaled queue by queue where "
+                                  "callers sent on from a line come back")
             return self._full(staffs, cph)
-        return self._fast(staffs, cph)
+        factor = np.array([(scale or {}).get(name, 1.0) for name in self.names])
+        return self._fast(staffs, cph, factor)
 
-    def _fast(self, staffs: tuple[Staff | None, ...], cph: float) -> Figures:
+    def _fast(self, staffs: tuple[Staff | None, ...], cph: float,
+              factor: np.ndarray | None = None) -> Figures:
         chain = self.chain
         n_q = len(self.names)
         seg_set, seg_level, seg_share, seg_minutes, of_minute, mix, calls1, back1 = \
@@ -281,6 +289,8 @@ class Ports:
         values[..., _V["within"]] = 1.0
         calls = cph * calls1
         backs = cph * back1
+        if factor is not None:
+            calls, backs = calls * factor[:, None], backs * factor[:, None]
         lined = cph > 0
         agents_q = []
         agents_seg = np.zeros((n_q, n_seg), dtype=np.int64)
@@ -386,6 +396,36 @@ class Ports:
             agents=tuple(0 if f is None else f.agents for f in q_fig), by_intent=r.by_intent)
 
 
+def rate_noise(chain: Chain, callers: int) -> dict[str, float]:
+    """Per figure (outcome, ``human_seconds``), the standard deviation a simulation of
+    ``callers`` callers gets from estimating its queues' arrival rates from those same
+    callers: each queue's rates moved by one standard error of its arrival count
+    (1 / sqrt(arrivals), Poisson), one queue at a time, in the exact model (the delta
+    method). Near overload a wait moves a lot with the rate, so a comparison of a
+    simulation with the exact solution must allow for it. Empty where no line queues,
+    or where callers sent on from a line come back (not estimated)."""
+    if callers <= 0 or not applies(chain) or chain.population.calls_per_hour <= 0:
+        return {}
+    ports = Ports(chain)
+    if not ports.names or not ports.fast:
+        return {}
+    keys = [*OUTCOMES, "human_seconds"]
+
+    def figures(f: Figures) -> np.ndarray:
+        return np.array([f.outcomes[o] for o in OUTCOMES] + [f.human_seconds])
+
+    var = np.zeros(len(keys))
+    per_caller = ports.arrivals.sum(axis=0)
+    for name, a in zip(ports.names, per_caller.tolist(), strict=True):
+        if a * callers < 1.0:
+            continue
+        step = min(0.5, 1.0 / math.sqrt(a * callers))
+        up = figures(ports.evaluate(scale={name: 1.0 + step}))
+        down = figures(ports.evaluate(scale={name: 1.0 - step}))
+        var += np.nan_to_num((up - down) / 2.0) ** 2
+    return {k: float(math.sqrt(v)) for k, v in zip(keys, var.tolist(), strict=True)}
+
+
 def _weekly(values: np.ndarray, calls: np.ndarray, backs: np.ndarray, seg_share: np.ndarray,
             seg_level: np.ndarray, seg_minutes: np.ndarray, agents: np.ndarray,
             handle: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -440,4 +480,4 @@ class _Intents(Mapping[str, Mapping[str, float]]):
         return len(self._chain.population.intents)
 
 
-__all__ = ["Figures", "Ports"]
+__all__ = ["Figures", "Ports", "rate_noise"]

@@ -60,7 +60,9 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
             dist = chain.population.patience.distribution
             raise ConfigError("--check needs exponential patience (or none): the exact "
                               f"solution does not apply to {dist}")
-        rows = agreement(summary, summarize_exact(chain, solve(chain)))
+        from ivr.callers.ports import rate_noise
+        rows = agreement(summary, summarize_exact(chain, solve(chain)),
+                         rate_noise(chain, args.n))
         if args.format == "json":
             out.line(dumps([asdict(r) for r in rows], indent=2))
         else:

@@ -190,6 +190,9 @@ def agreement_text(rows: tuple[Agreement, ...], file: str, n: int, limit: float,
         lines.append(f"  {r.metric:<20} {show(r.simulated):>10}  "
                      f"[{show(r.low)}, {show(r.high)}]".ljust(52)
                      + f" {show(r.exact):>9} {r.z:+7.2f}{flag}")
+    if any(r.rate_sd > 0 for r in rows):
+        lines.append("  z allows for the queues' arrival rates, which the simulation "
+                     "estimates from its own callers (see docs/queues.md)")
     capped = capped_text(sim) if sim is not None else None
     if capped and any(abs(r.z) > limit for r in rows):
         lines.append(capped + "; the exact solution follows callers through every loop, "
