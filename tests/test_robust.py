@@ -282,3 +282,11 @@ def test_check_allows_for_the_arrival_rates_the_simulation_estimates(
     assert rate_noise(compile_chain(load_menu(Path(__file__).parents[1] / "menus" / "bank.yaml")),
                       100_000)["human_seconds"] < 0.1
     assert rate_noise(compile_chain(load_menu(DATA / "input_rare_exit.yaml")), 1000) == {}
+
+
+def test_check_judges_a_mean_by_its_exact_spread_not_by_a_sample_of_equal_times(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bank = Path(__file__).parents[1] / "menus" / "bank.yaml"
+    code, out, _ = run(["simulate", "--check", "-n", "3000", str(bank), "--callers",
+                        str(DATA / "callers_rare_intent.yaml")], capsys)
+    assert code == 0, out

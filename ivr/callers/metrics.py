@@ -383,10 +383,14 @@ class Agreement:
 
 
 def agreement(sim: Summary, exact: Summary,
-              rate_sd: Mapping[str, float] | None = None) -> tuple[Agreement, ...]:
+              rate_sd: Mapping[str, float] | None = None, *,
+              human_sd: float | None = None) -> tuple[Agreement, ...]:
     """Simulated vs exact per outcome (and time to a person), with z-scores; ``rate_sd``
     (from :func:`ivr.callers.ports.rate_noise`) widens each figure's standard error by
-    the noise of the estimated arrival rates."""
+    the noise of the estimated arrival rates. ``human_sd``, the exact standard deviation
+    of the seconds to a person, gives the mean's standard error under agreement (as the
+    outcomes' do): a sample whose callers all took the same time says nothing of the
+    rare callers it happened to miss."""
     rows = []
     n = sim.callers or 0
     extra = dict(rate_sd or {})
@@ -400,7 +404,10 @@ def agreement(sim: Summary, exact: Summary,
     enough = (sim.outcomes["human"].count or 0) >= MIN_MEAN_CALLERS
     if enough and math.isfinite(f.mean) and math.isfinite(e):
         r = extra.get("human_seconds", 0.0)
-        se = math.hypot((f.high - f.low) / (2 * Z95), r)
+        count = sim.outcomes["human"].count or 0
+        null = human_sd / math.sqrt(count) if human_sd is not None and \
+            math.isfinite(human_sd) and count else 0.0
+        se = math.hypot(max((f.high - f.low) / (2 * Z95), null), r)
         z = (f.mean - e) / se if se > 0 else 0.0
         rows.append(Agreement("seconds to a person", f.mean, f.low, f.high, e, z, r))
     return tuple(rows)

@@ -61,8 +61,9 @@ def cmd_simulate(args: argparse.Namespace, out: Out) -> int:
             raise ConfigError("--check needs exponential patience (or none): the exact "
                               f"solution does not apply to {dist}")
         from ivr.callers.ports import rate_noise
-        rows = agreement(summary, summarize_exact(chain, solve(chain)),
-                         rate_noise(chain, args.n))
+        ex = solve(chain)
+        rows = agreement(summary, summarize_exact(chain, ex), rate_noise(chain, args.n),
+                         human_sd=ex.human_seconds_sd)
         if args.format == "json":
             out.line(dumps([asdict(r) for r in rows], indent=2))
         else:
