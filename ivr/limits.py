@@ -27,6 +27,9 @@ MAX_RETRIES = 100
 MAX_AGENTS = 100_000
 #: Calls per hour arriving at one line: a national helpline peaks near 50,000.
 MAX_CALLS_PER_HOUR = 1_000_000.0
+#: The fewest calls per hour that make a queue (0 means none queue): one call in 1,000
+#: hours (six weeks). Rates below it only underflow the queue arithmetic.
+MIN_CALLS_PER_HOUR = 0.001
 #: Intents of one population: real populations have 3-50; each is a caller class.
 MAX_INTENTS = 10_000
 #: Nodes of one menu (with the flows it hands calls to): generated menus have 10^5.

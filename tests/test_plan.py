@@ -303,7 +303,13 @@ def test_vary_values_and_mistakes() -> None:
                                                           "not a range"),
                       ("staff.a.agents=0,4", "must be at least 1"),
                       ("callers.zero_out=1.5", "not a share"),
-                      ("defaults.timeout=0", "must be above 0")]:
+                      ("defaults.timeout=0", "must be above 0"),
+                      # ivr.limits apply to swept values as to the menu's own
+                      ("staff.a.agents=10000000000", "past ivr's limit of 100000"),
+                      ("defaults.retries=5000000", "past ivr's limit of 100"),
+                      ("callers.calls_per_hour=1e-300", "0 or at least 0.001"),
+                      ("callers.patience.mean=1e9", "past ivr's limit of 86400"),
+                      ("defaults.timeout=1e-300", "at least 0.001 s")]:
         with pytest.raises(ConfigError) as info:
             parse_vary(bad)
         assert says in str(info.value)

@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo, available_timezones
 from ivr.formats.checks import Checker, did_you_mean
 from ivr.formats.schedule import DAYS, day_spec
 from ivr.formats.yamltext import Path
-from ivr.limits import MAX_CALLS_PER_HOUR, MAX_INTENTS, MAX_SHAPE, MAX_WEIGHT_RATIO, MIN_SHAPE
+from ivr.limits import (
+    MAX_CALLS_PER_HOUR,
+    MAX_INTENTS,
+    MAX_SHAPE,
+    MAX_WEIGHT_RATIO,
+    MIN_CALLS_PER_HOUR,
+    MIN_SHAPE,
+)
 from ivr.model import Arrivals, Intent, Patience, Population
 
 POPULATION_FIELDS = ("intents", "patience", "mistake_rate", "confusion", "zero_out", "silence",
@@ -70,6 +77,11 @@ def read_population(check: Checker, raw: Any, path: Path) -> Population:
                                                "calls_per_hour", low=0,
                                                high=MAX_CALLS_PER_HOUR,
                                                limit_hint="ivr.limits.MAX_CALLS_PER_HOUR")
+        if 0 < rates["calls_per_hour"] < MIN_CALLS_PER_HOUR:
+            check.fail((*path, "calls_per_hour"),
+                       f"calls_per_hour must be 0 (no queues) or at least "
+                       f"{MIN_CALLS_PER_HOUR:g}, not {rates['calls_per_hour']:g}", None,
+                       "give the calls of the mean hour (weekly calls / 168), or 0")
     arrivals = _arrivals(check, d["arrivals"], (*path, "arrivals")) if "arrivals" in d \
         else None
     return Population(intents=tuple(intents), patience=patience, source=check.source(path),

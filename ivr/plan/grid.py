@@ -33,6 +33,14 @@ from typing import Any
 
 from ivr.errors import ConfigError
 from ivr.formats.checks import did_you_mean
+from ivr.limits import (
+    MAX_AGENTS,
+    MAX_CALLS_PER_HOUR,
+    MAX_RETRIES,
+    MAX_SECONDS,
+    MIN_CALLS_PER_HOUR,
+    MIN_SECONDS,
+)
 from ivr.model import Callback, Menu, Node, Staff
 from ivr.week import parse_at
 
@@ -125,10 +133,20 @@ def _check_value(path: str, x: float) -> None:
             raise ConfigError(f"--vary {path}: {x:g} is not a share from 0 to 1")
     elif field in ("agents", "retries"):
         _at_least(path, x, 1)
-    elif field in ("calls_per_hour", "seconds", "offer_after", "callback.offer_after"):
+        _at_most(path, x, MAX_AGENTS if field == "agents" else MAX_RETRIES)
+    elif field == "calls_per_hour":
         _at_least(path, x, 0)
-    else:
-        _positive(path, x)
+        _at_most(path, x, MAX_CALLS_PER_HOUR)
+        if 0 < x < MIN_CALLS_PER_HOUR:
+            raise ConfigError(f"--vary {path}: {x:g} must be 0 or at least "
+                              f"{MIN_CALLS_PER_HOUR:g}")
+    else:  # seconds of some kind: the menu format's limits (ivr.limits)
+        zero = field in ("seconds", "offer_after", "callback.offer_after")
+        _at_least(path, x, 0) if zero else _positive(path, x)
+        _at_most(path, x, MAX_SECONDS)
+        if 0 < x < MIN_SECONDS:
+            raise ConfigError(f"--vary {path}: {x:g} must be {'0 or ' if zero else ''}"
+                              f"at least {MIN_SECONDS:g} s")
 
 
 def _check_path(path: str) -> None:
@@ -328,6 +346,12 @@ def _positive(path: str, x: float) -> float:
     if not x > 0 or not math.isfinite(x):
         raise ConfigError(f"--vary {path}: {x:g} must be above 0")
     return float(x)
+
+
+def _at_most(path: str, x: float, high: float) -> None:
+    if x > high:
+        raise ConfigError(f"--vary {path}: {x:g} is past ivr's limit of {high:g} "
+                          "(docs/menu-format.md#limits)")
 
 
 def _at_least(path: str, x: float, low: float, *, whole: bool = False) -> float:
