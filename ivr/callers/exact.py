@@ -482,5 +482,5 @@ def _by_intent(chain: Chain, state_cls: np.ndarray, v: np.ndarray, flow: np.ndar
     return out, table / np.where(weights > 0, weights, 1.0)[:, None]
 
 
-__all__ = ["DIRECT_LIMIT", "NEAR_TRAP", "RELIABLE", "ExactResult", "applies", "leaving", "near_traps",
-           "solve", "unreliable"]
+__all__ = ["DIRECT_LIMIT", "NEAR_TRAP", "RELIABLE", "ExactResult", "applies", "leaving",
+           "near_traps", "solve", "unreliable"]
