@@ -1,0 +1,120 @@
+"""The common shapes of native nodes, read in one pass.
+
+Generated menus of 100,000 nodes are mostly nodes whose every field is text (a prompt, a
+queue, a node id) and menus whose options are single keys: the general reader
+(:mod:`ivr.formats.native`) spends ~13 µs of Python on each, checking one field at a time
+and building the record through ``__init__``. :class:`PlainNodes` takes such a node
+whole: one type test per field, node ids looked up in the table, the record built with
+:func:`ivr.model.made`. Anything else (a number, a list, a missing target, a field it
+does not know) makes it answer None, and the general reader checks that node and says
+what is wrong: no error comes from here, so every message stays the general reader's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ivr.formats.yamltext import Document
+from ivr.language.speech import rate_of, seconds_of
+from ivr.model import KEYPAD, Defaults, Node, Option, Source, made
+
+#: Node ids the quick way: ASCII letters, digits, '_', '-', '.' (others are checked).
+NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+#: Single keys in keypad order.
+KEY_ORDER = {key: i for i, key in enumerate(KEYPAD)}
+_TEXT = ("kind", "say", "label", "note")
+#: The fields a plain node of each kind may have (every one text but ``options``).
+_PLAIN: dict[str, frozenset[str]] = {
+    "menu": frozenset((*_TEXT, "options", "on_timeout", "on_invalid", "on_fail")),
+    "message": frozenset((*_TEXT, "next")),
+    "input": frozenset((*_TEXT, "next", "on_fail")),
+    "agent": frozenset((*_TEXT, "queue")),
+    "self_service": frozenset(_TEXT),
+    "voicemail": frozenset(_TEXT),
+    "hangup": frozenset(_TEXT),
+}
+#: Fields that name a node.
+_REFS = frozenset(("next", "on_timeout", "on_invalid", "on_fail"))
+
+
+class PlainNodes:
+    """Builds the plain nodes of one document, as the general reader would build them."""
+
+    def __init__(self, doc: Document, ids: Mapping[str, Any], defaults: Defaults,
+                 language: str) -> None:
+        self.file = doc.file
+        self.where = doc.where
+        self.marks = doc.marks
+        self.fine = doc.fine
+        self.ids = ids
+        self.defaults = defaults
+        self.language = language
+        self.rate = rate_of(language, defaults.words_per_second)
+        #: Ids outside NODE_ID need the general check (any script, no invisible characters).
+        self.usable = all(map(NODE_ID.fullmatch, ids))
+
+    def source(self, path: tuple[str, ...]) -> Source:
+        line, column = self.marks.get(path) or self.where(path)
+        return made(Source, {"file": self.file, "line": line, "column": column})
+
+    def node(self, nid: str, raw: Any) -> Node | None:
+        """The node, or None when it is not plain (the general reader then reads it)."""
+        if type(raw) is not dict:
+            return None
+        kind = raw.get("kind")
+        if type(kind) is not str:
+            return None
+        allowed = _PLAIN.get(kind)
+        if allowed is None or not raw.keys() <= allowed:
+            return None
+        ids = self.ids
+        v: dict[str, Any] = {"id": nid}
+        table = None
+        for name, value in raw.items():
+            if type(value) is str:
+                if name in _REFS and value not in ids:
+                    return None
+                v[name] = value
+            elif name == "options" and type(value) is dict:
+                table = value
+            else:
+                return None
+        say = v.get("say")
+        if say is not None:
+            v["seconds"] = seconds_of(say, self.language, self.rate)
+        if kind == "menu" or kind == "input":
+            defaults = self.defaults
+            v["timeout"] = defaults.timeout
+            v["retries"] = defaults.retries
+            v.setdefault("on_fail", defaults.on_fail)
+        if kind == "menu":
+            v.setdefault("on_timeout", nid)
+            v.setdefault("on_invalid", nid)
+            if table is not None:
+                options = self.options(nid, table)
+                if options is None:
+                    return None
+                v["options"] = options
+        v["source"] = self.source(("nodes", nid))
+        return made(Node, v)
+
+    def options(self, nid: str, table: dict[Any, Any]) -> tuple[Option, ...] | None:
+        """Options on single keys leading to known nodes, in keypad order; else None."""
+        if not table.keys() <= KEY_ORDER.keys():
+            return None
+        ids = self.ids
+        out = []
+        for key in sorted(table, key=KEY_ORDER.__getitem__):
+            target = table[key]
+            if type(target) is not str or target not in ids:
+                return None
+            v = {"key": key, "target": target}
+            if self.fine:
+                mark = self.marks.get(("nodes", nid, "options", key))
+                if mark is not None:
+                    v["source"] = made(Source, {"file": self.file, "line": mark[0],
+                                                "column": mark[1]})
+            out.append(made(Option, v))
+        return tuple(out)
