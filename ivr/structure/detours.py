@@ -102,11 +102,15 @@ def person_options(lin: Linter) -> None:
     passage = Passage(top)
     opt = np.flatnonzero((top.event == _EV["option"]) & passage.menu[top.src])
     extra = lin.config.phrases
-    # Edges are made node by node (src sorted): each menu's options are one run.
+    # Edges are made node by node (src sorted): each menu's options are one run. Plain
+    # lists, not numpy scalars: a large menu has tens of thousands of menus to go through.
     owners, starts = np.unique(top.src[opt], return_index=True)
     bounds = [*starts.tolist(), len(opt)]
+    edges = opt.tolist()
+    zero = (top.keycode[opt] == _ZERO).tolist()
+    reached = lin.reached[owners].tolist()
     for j, m in enumerate(owners.tolist()):
-        if not lin.reached[m]:
+        if not reached[j]:
             continue  # UNREACHABLE says so
         node = menu.nodes[top.ids[m]]
         lang = menu.language_of(node)
@@ -116,17 +120,21 @@ def person_options(lin: Linter) -> None:
             key = key_for(say, match, lang)
             if key is not None:
                 offered.setdefault(key, match.text)
-        mine = opt[bounds[j]:bounds[j + 1]]
-        if not offered and not (top.keycode[mine] == _ZERO).any():
-            continue
-        repeat = set(keys_offering("repeat", say, lang, extra))
-        for e in mine.tolist():
+        repeat: set[str] | None = None  # the keys offered as "repeat", when needed
+        for at in range(bounds[j], bounds[j + 1]):
+            if not (offered or zero[at]):
+                continue
+            e = edges[at]
             key = top.key(e) or "?"
-            if key in repeat or not (key in offered or top.keycode[e] == _ZERO):
+            if not (key in offered or zero[at]):
                 continue
             t = int(top.dst[e])
             person, menus = passage.of(t)
             if person or not menus:
+                continue
+            if repeat is None:
+                repeat = set(keys_offering("repeat", say, lang, extra))
+            if key in repeat:
                 continue
             what = (f"key {key}, which the prompt offers as a person ({offered[key]!r}),"
                     if key in offered else "0, the key callers press for a person,")
