@@ -26,14 +26,15 @@ from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
 from ivr.language.phrases import merge, read_table
 from ivr.limits import MAX_NUMBER, shown
-from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
+from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source, made
 from ivr.structure import detours, hangups
 from ivr.structure.hangups import DropShares
 from ivr.structure.rules import RULES, SEVERITIES, Rule
 from ivr.structure.topology import Routes, Step, Topology, describe
 
 
-@dataclass(frozen=True, slots=True)
+# No slots: a large menu has tens of thousands of findings, built with ivr.model.made.
+@dataclass(frozen=True)
 class Finding:
     """One problem: rule, severity, where, what, and the keys that lead there."""
 
@@ -208,11 +209,12 @@ class Linter:
         if route and i is not None and self.reached[i]:
             path = self.routes.steps(i) + then
             keys = describe(path, self.menu) if then else self.routes.keys(i)
-        self.findings.append(Finding(
-            rule=rule, severity=severity or self.config.severity_of(rule),
-            node=node.id if node else None, message=message,
-            source=node.source if node else None, path=path, keys=keys, share=share,
-        ))
+        self.findings.append(made(Finding, {
+            "rule": rule, "severity": severity or self.config.severity_of(rule),
+            "node": node.id if node else None, "message": message,
+            "source": node.source if node else None, "path": path, "keys": keys,
+            "share": share,
+        }))
 
     def step(self, edge: int) -> Step:
         """The move of one menu edge, as a route step."""

@@ -17,14 +17,15 @@ from typing import Any, cast
 import numpy as np
 
 from ivr.gcpause import paused_gc
-from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node
+from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node, made
 from ivr.structure.search import _matrix, distances, reaching, strong_components, tree
 
 #: Weight of an edge that costs nothing, so sparse matrices do not drop it.
 _EPS = 1e-9
 
 
-@dataclass(frozen=True, slots=True)
+# No slots: lint builds tens of thousands of these with ivr.model.made.
+@dataclass(frozen=True)
 class Step:
     """One move of a caller: at ``node``, this ``event`` (with ``key`` for an option)."""
 
@@ -353,6 +354,16 @@ class Routes:
         self.reached = np.isfinite(self.dist)
         self._memo: dict[int, tuple[Step, ...]] = {top.index[start]: ()}
         self._words: dict[int, tuple[str, ...]] = {top.index[start]: ()}
+        # Per node, the node before it and the step from there, made when first asked:
+        # lint walks tens of thousands of routes through the same nodes.
+        self._before: list[int] | None = None
+        self._into: dict[int, Step] = {}
+
+    def before(self, i: int) -> int:
+        """The node before ``i`` on its route (``i`` reached, not the start)."""
+        if self._before is None:
+            self._before = self.top.src[self.best].tolist()
+        return self._before[i]
 
     def steps(self, i: int) -> tuple[Step, ...]:
         """The steps from the start to node ``i`` (empty if unreachable or the start)."""
@@ -361,12 +372,11 @@ class Routes:
             return memo[i]
         if not self.reached[i]:
             return ()
-        top = self.top
         chain = []
         v = i
         while v not in memo:
             chain.append(v)
-            v = int(top.src[self.best[v]])
+            v = self.before(v)
         path = list(memo[v])
         # Every node's whole route memoised would hold n^2/2 steps on a chain of n messages:
         # keep every MEMO_EVERY-th (and the one asked for), so a later call walks few links.
@@ -379,9 +389,13 @@ class Routes:
 
     def _step(self, v: int) -> Step:
         """The last step of the route to ``v``: its best edge."""
-        top, e = self.top, int(self.best[v])
-        return Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v], top.key(e),
-                    float(top.seconds[e]))
+        step = self._into.get(v)
+        if step is None:
+            top, e = self.top, int(self.best[v])
+            step = self._into[v] = made(Step, {
+                "node": top.ids[int(top.src[e])], "event": EVENTS[top.event[e]],
+                "target": top.ids[v], "key": top.key(e), "seconds": float(top.seconds[e])})
+        return step
 
     def keys(self, i: int) -> str:
         """:func:`describe` of :meth:`steps` ``(i)``, each node's words kept for the nodes
@@ -395,10 +409,11 @@ class Routes:
             v = i
             while v not in words:
                 chain.append(v)
-                v = int(self.top.src[self.best[v]])
+                v = self.before(v)
             done = words[v]
-            for v in reversed(chain):
-                word = step_words(self._step(v), self.top.menu)
+            # The route's last steps lead to the nodes of the chain, in its order.
+            for v, step in zip(reversed(chain), path[len(path) - len(chain):], strict=True):
+                word = step_words(step, self.top.menu)
                 done = done if word is None else (*done, word)
                 words[v] = done
         found = words[i]
