@@ -104,17 +104,21 @@ class PlainNodes:
         """Options on single keys leading to known nodes, in keypad order; else None."""
         if not table.keys() <= KEY_ORDER.keys():
             return None
-        ids = self.ids
-        out = []
-        for key in sorted(table, key=KEY_ORDER.__getitem__):
-            target = table[key]
-            if type(target) is not str or target not in ids:
+        try:
+            if not all(map(self.ids.__contains__, table.values())):
                 return None
-            v = {"key": key, "target": target}
-            if self.fine:
-                mark = self.marks.get(("nodes", nid, "options", key))
-                if mark is not None:
-                    v["source"] = made(Source, {"file": self.file, "line": mark[0],
-                                                "column": mark[1]})
+        except TypeError:  # an unhashable target: {to, label}
+            return None
+        # Only text equals a node id, so every target is text.
+        keys = sorted(table, key=KEY_ORDER.__getitem__)
+        if not self.fine:
+            return tuple([made(Option, {"key": key, "target": table[key]}) for key in keys])
+        out = []
+        for key in keys:
+            v = {"key": key, "target": table[key]}
+            mark = self.marks.get(("nodes", nid, "options", key))
+            if mark is not None:
+                v["source"] = made(Source, {"file": self.file, "line": mark[0],
+                                            "column": mark[1]})
             out.append(made(Option, v))
         return tuple(out)
