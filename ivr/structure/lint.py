@@ -327,9 +327,11 @@ class Linter:
                      f"outside the hours of schedule {node.schedule!r} callers have "
                      f"nowhere to go and are cut off{said}", share=share)
         limit = self.config.param("LONG_PROMPT", "max_seconds")
-        spoken = np.array([n.say is not None for n in self.menu.nodes.values()] + [False])
-        long = spoken & (top.prompt > limit) & top.is_kind("menu", "input", "message")
+        long = (top.prompt > limit) & top.is_kind("menu", "input", "message")
+        nodes = self.menu.nodes
         for i in np.flatnonzero(long).tolist():
+            if nodes[top.ids[i]].say is None:
+                continue  # seconds given, nothing said
             self.add("LONG_PROMPT", i,
                      f"the prompt lasts {top.prompt[i]:.1f} s (over {limit:g} s); "
                      "callers forget the first options")

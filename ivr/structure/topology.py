@@ -125,8 +125,8 @@ def _edges(
     moved = [t is not None for t in nexts]
     counts[messages] = moved
     rest = [i for i in np.flatnonzero(np.isin(kind[:n], _BY_NODE)).tolist()
-            if nodes[i].kind != "agent" or nodes[i].schedule is not None
-            or nodes[i].max_wait is not None]
+            if (nd := nodes[i]).kind != "agent" or nd.schedule is not None
+            or nd.max_wait is not None]
     exits = [nodes[i].exits() for i in rest]
     counts[rest] = list(map(len, exits))
     first = np.cumsum(counts) - counts
@@ -144,7 +144,8 @@ def _edges(
     dst[opt] = list(map(get, map(attrgetter("target"), flat)))
     event[opt] = _CODE["option"]
     keycode[opt] = list(map(_KEYCODE.get, keys, repeat(-1)))
-    typed = {int(opt[j]): keys[j] for j, key in enumerate(keys) if key not in _KEYCODE}
+    typed = {} if all(map(_KEYCODE.__contains__, keys)) else {
+        int(opt[j]): key for j, key in enumerate(keys) if key not in _KEYCODE}
     menu_nodes = [nodes[i] for i in menus]
     for j, (event_name, targets) in enumerate((
             ("timeout", [nd.on_timeout or nd.id for nd in menu_nodes]),
