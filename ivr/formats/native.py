@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 from ivr.formats.checks import Checker, did_you_mean, name_problem, nfc
 from ivr.formats.plain import KEY_ORDER, NODE_ID, PlainNodes
@@ -239,13 +239,17 @@ class _MenuReader(Checker):
         """Plain nodes (most of a generated menu) in one pass each, the others checked
         field by field (and any error said) by :meth:`read_node`."""
         plain = PlainNodes(self.doc, raw_nodes, defaults, self.language_tag)
-        quick = plain.node if plain.usable else None
-        nodes = {}
-        for nid, raw in raw_nodes.items():
-            node = quick(nid, raw) if quick is not None else None
-            nodes[nid] = node if node is not None else self.read_node(nid, raw, defaults,
-                                                                      schedules)
-        return nodes
+        if not plain.usable:
+            return {nid: self.read_node(nid, raw, defaults, schedules)
+                    for nid, raw in raw_nodes.items()}
+        # The plain ones first: they raise nothing, so the first error is still the one of
+        # the first node (in the file's order) that has one.
+        quick = plain.node
+        built = [quick(nid, raw) for nid, raw in raw_nodes.items()]
+        if all(built):  # (a Node is always true)
+            return dict(zip(raw_nodes, cast("list[Node]", built), strict=True))
+        return {nid: node if node is not None else self.read_node(nid, raw, defaults, schedules)
+                for (nid, raw), node in zip(raw_nodes.items(), built, strict=True)}
 
     def read_node(
         self, nid: str, raw: Any, defaults: Defaults, schedules: dict[str, Schedule]

@@ -54,6 +54,8 @@ class PlainNodes:
         self.defaults = defaults
         self.language = language
         self.rate = rate_of(language, defaults.words_per_second)
+        #: Prompt -> seconds: generated menus say the same few prompts at many nodes.
+        self.seconds: dict[str, float] = {}
         self.menu_defaults = {"timeout": defaults.timeout, "retries": defaults.retries}
         #: Ids outside NODE_ID need the general check (any script, no invisible characters).
         self.usable = all(map(NODE_ID.fullmatch, ids))
@@ -81,7 +83,11 @@ class PlainNodes:
             else:
                 return None
         if "say" in v:
-            v["seconds"] = seconds_of(v["say"], self.language, self.rate)
+            say = v["say"]
+            seconds = self.seconds.get(say)
+            if seconds is None:
+                seconds = self.seconds[say] = seconds_of(say, self.language, self.rate)
+            v["seconds"] = seconds
         if kind == "menu":
             v.update(self.menu_defaults)
             v.setdefault("on_fail", self.defaults.on_fail)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ivr.language.phrases import find, key_for, keys_offering, mentions
+from ivr.language.phrases import Extra, find, key_for, keys_offering, mentions
 from ivr.model import EVENTS, KEYPAD
 from ivr.structure.search import strong_components
 
@@ -109,17 +109,16 @@ def person_options(lin: Linter) -> None:
     edges = opt.tolist()
     zero = (top.keycode[opt] == _ZERO).tolist()
     reached = lin.reached[owners].tolist()
+    offers: dict[tuple[str, str], dict[str, str]] = {}  # menus share their prompts
     for j, m in enumerate(owners.tolist()):
         if not reached[j]:
             continue  # UNREACHABLE says so
         node = menu.nodes[top.ids[m]]
         lang = menu.language_of(node)
         say = node.say or ""
-        offered: dict[str, str] = {}
-        for match in find("person", say, lang, extra):
-            key = key_for(say, match, lang)
-            if key is not None:
-                offered.setdefault(key, match.text)
+        offered = offers.get((say, lang))
+        if offered is None:
+            offered = offers[say, lang] = _offered(say, lang, extra)
         repeat: set[str] | None = None  # the keys offered as "repeat", when needed
         for at in range(bounds[j], bounds[j + 1]):
             if not (offered or zero[at]):
@@ -152,6 +151,16 @@ def person_options(lin: Linter) -> None:
                         severity=lin.config.lesser(rule), then=_steps(lin, e, menus[near]))
 
 
+def _offered(say: str, lang: str, extra: Extra | None) -> dict[str, str]:
+    """The keys ``say`` offers a person on, with the words it says it in."""
+    offered: dict[str, str] = {}
+    for match in find("person", say, lang, extra):
+        key = key_for(say, match, lang)
+        if key is not None:
+            offered.setdefault(key, match.text)
+    return offered
+
+
 def _steps(lin: Linter, option: int, edges: tuple[int, ...]) -> tuple[Step, ...]:
     return tuple(lin.step(x) for x in (option, *edges))
 
@@ -168,9 +177,14 @@ def redirect_loops(lin: Linter) -> None:
     extra = lin.config.phrases
     nodes = list(menu.nodes.values())
     says_back = np.zeros(n, dtype=bool)
+    said: dict[tuple[str | None, str], bool] = {}  # messages share their prompts
     for i in np.flatnonzero(top.is_kind("message")).tolist():
         node = nodes[i]
-        says_back[i] = mentions("back", node.say, menu.language_of(node), extra)
+        lang = menu.language_of(node)
+        back = said.get((node.say, lang))
+        if back is None:
+            back = said[node.say, lang] = mentions("back", node.say, lang, extra)
+        says_back[i] = back
     msg = top.is_kind("message") & ~says_back
     branch = top.is_kind("branch")
     src, dst, ev = top.src, top.dst, top.event

@@ -360,11 +360,12 @@ class Routes:
         self._before: list[int] | None = None
         self._into: dict[int, Step] = {}
 
-    def before(self, i: int) -> int:
-        """The node before ``i`` on its route (``i`` reached, not the start)."""
+    def before(self) -> list[int]:
+        """Per node, the node before it on its route (meaningless for the start and the
+        nodes not reached)."""
         if self._before is None:
             self._before = self.top.src[self.best].tolist()
-        return self._before[i]
+        return self._before
 
     def steps(self, i: int) -> tuple[Step, ...]:
         """The steps from the start to node ``i`` (empty if unreachable or the start)."""
@@ -375,9 +376,10 @@ class Routes:
             return ()
         chain = []
         v = i
+        before = self.before()
         while v not in memo:
             chain.append(v)
-            v = self.before(v)
+            v = before[v]
         path = list(memo[v])
         # Every node's whole route memoised would hold n^2/2 steps on a chain of n messages:
         # keep every MEMO_EVERY-th (and the one asked for), so a later call walks few links.
@@ -408,9 +410,10 @@ class Routes:
                 return describe(path, self.top.menu)
             chain = []
             v = i
+            before = self.before()
             while v not in words:
                 chain.append(v)
-                v = self.before(v)
+                v = before[v]
             done = words[v]
             # The route's last steps lead to the nodes of the chain, in its order.
             for v, step in zip(reversed(chain), path[len(path) - len(chain):], strict=True):
