@@ -162,7 +162,7 @@ class _MenuReader(Checker):
     def composed(self, table: dict[str, Any], path: Path) -> dict[str, Any]:
         """Names in NFC (a decomposed "ő" is the same id as a composed one), with their
         positions kept."""
-        if all(k.isascii() for k in table):
+        if "".join(table).isascii():  # (one pass in C over 100,000 ids)
             return table
         out: dict[str, Any] = {}
         for raw, value in table.items():

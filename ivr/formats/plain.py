@@ -56,7 +56,9 @@ class PlainNodes:
         self.rate = rate_of(language, defaults.words_per_second)
         #: Prompt -> seconds: generated menus say the same few prompts at many nodes.
         self.seconds: dict[str, float] = {}
-        self.menu_defaults = {"timeout": defaults.timeout, "retries": defaults.retries}
+        #: What menus and inputs take from the defaults when they do not say.
+        self.asks = {"timeout": defaults.timeout, "retries": defaults.retries,
+                     "on_fail": defaults.on_fail}
         #: Ids outside NODE_ID need the general check (any script, no invisible characters).
         self.usable = all(map(NODE_ID.fullmatch, ids))
 
@@ -71,36 +73,33 @@ class PlainNodes:
         if allowed is None or not raw.keys() <= allowed:
             return None
         ids = self.ids
-        v: dict[str, Any] = {"id": nid}
         table = None
         for name, value in raw.items():
             if type(value) is str:
                 if name in _REFS and value not in ids:
                     return None
-                v[name] = value
             elif name == "options" and type(value) is dict:
                 table = value
             else:
                 return None
-        if "say" in v:
-            say = v["say"]
-            seconds = self.seconds.get(say)
-            if seconds is None:
-                seconds = self.seconds[say] = seconds_of(say, self.language, self.rate)
-            v["seconds"] = seconds
+        # What the node leaves out, then what it says (its own on_fail, on_timeout win).
         if kind == "menu":
-            v.update(self.menu_defaults)
-            v.setdefault("on_fail", self.defaults.on_fail)
-            v.setdefault("on_timeout", nid)
-            v.setdefault("on_invalid", nid)
+            v = {"id": nid, **self.asks, "on_timeout": nid, "on_invalid": nid, **raw}
             if table is not None:
                 options = self.options(nid, table)
                 if options is None:
                     return None
                 v["options"] = options
         elif kind == "input":
-            v.update(self.menu_defaults)
-            v.setdefault("on_fail", self.defaults.on_fail)
+            v = {"id": nid, **self.asks, **raw}
+        else:
+            v = {"id": nid, **raw}
+        if "say" in raw:
+            say = raw["say"]
+            seconds = self.seconds.get(say)
+            if seconds is None:
+                seconds = self.seconds[say] = seconds_of(say, self.language, self.rate)
+            v["seconds"] = seconds
         path = ("nodes", nid)
         line, column = self.marks.get(path) or self.where(path)
         # made() written out: a call less for each of 100,000 nodes.
