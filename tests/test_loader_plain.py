@@ -126,6 +126,29 @@ def test_made_records_equal_those_made_by_init() -> None:
         node.kind = "message"  # type: ignore[misc]
 
 
+def test_topology_of_nodes_with_no_exits_among_those_that_have_some() -> None:
+    """Inputs, branches and agents take Node.exits(); some have none (a branch with no
+    route yet, found by the walk tests' hypothesis)."""
+    from ivr import parse_menu
+
+    text = """
+name: t
+start: A
+schedules: {office: {mon-fri: "08:00-18:00", tz: UTC}}
+nodes:
+  A: {kind: menu, options: {"1": B, "2": C}}
+  B: {kind: branch, schedule: office}
+  C: {kind: message}
+"""
+    for more in ("", '  D: {kind: agent, schedule: office, closed: C}\n'):
+        menu = parse_menu(text + more)
+        top = Topology.of(menu)
+        want = [(nid, ex.event, ex.target or HANGUP) for nid, node in menu.nodes.items()
+                for ex in node.exits()]
+        assert [(top.ids[s], EVENTS[e], top.ids[d]) for s, e, d in zip(
+            top.src.tolist(), top.event.tolist(), top.dst.tolist(), strict=True)] == want
+
+
 MENUS = sorted(p for p in (ROOT / "menus").rglob("*") if p.is_file()) + sorted(
     p for p in (ROOT / "tests" / "data" / "import").rglob("*") if p.is_file())
 

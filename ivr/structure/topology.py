@@ -157,11 +157,12 @@ def _edges(
     at = first[messages][moved]
     dst[at] = list(map(get, [t for t in nexts if t is not None]))
     event[at] = _CODE["next"]
-    # The others, from their exits.
-    if rest:
+    # The others, from their exits (which may be none: a branch with no route yet).
+    rows = list(chain.from_iterable(exits))
+    if rows:
         lens = counts[rest]
-        at = np.repeat(first[rest] - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
-        events, ends, ekeys, chances = zip(*chain.from_iterable(exits), strict=True)
+        at = np.repeat(first[rest] - (np.cumsum(lens) - lens), lens) + np.arange(len(rows))
+        events, ends, ekeys, chances = zip(*rows, strict=True)
         dst[at] = list(map(get, ends))
         event[at] = list(map(_CODE.__getitem__, events))
         keycode[at] = list(map(_KEYCODE.get, ekeys, repeat(-1)))
