@@ -144,10 +144,13 @@ def main() -> int:
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         *rows,
         "",
-        f"Target (issue 2): load + lint of the 100,000-node menu under {TARGET_S:g} s: "
-        + ("**met**" if big is not None and big < TARGET_S else
-           f"**not met** ({big:.2f} s; {big_cpu:.2f} s of CPU)" if big is not None
-           else "not measured (size not run)"),
+        # Judged on CPU time (issue 17): wall time here grows with whatever else shares
+        # the machine, CPU time hardly does.
+        f"Target (issues 2 and 17): load + lint of the 100,000-node menu under {TARGET_S:g} s "
+        "of CPU: "
+        + ("not measured (size not run)" if big is None else
+           ("**met**" if big_cpu < TARGET_S else "**not met**")
+           + f" ({big_cpu:.2f} s of CPU; {big:.2f} s of wall time)"),
         END,
     ])
     publish(table, args.write, BEGIN, END)

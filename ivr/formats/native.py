@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 from ivr.formats.checks import Checker, did_you_mean, name_problem, nfc
+from ivr.formats.plain import KEY_ORDER, NODE_ID, PlainNodes
 from ivr.formats.population import read_population, week_table
 from ivr.formats.schedule import read_schedule
 from ivr.formats.text import MAX_BYTES, read_text
@@ -64,7 +65,6 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Kinds that end the call where a line's on_max_wait may send callers on.
 _ENDS = frozenset(("voicemail", "callback", "hangup", "transfer", "self_service", "agent"))
-NODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")  # the fast path: ASCII ids
 
 
 def _article(word: str) -> str:
@@ -88,16 +88,15 @@ def _elsewhere(kind: str) -> dict[str, str]:
 _ELSEWHERE = {kind: _elsewhere(kind) for kind in KINDS}
 _REF_FIELDS = frozenset(("next", "on_timeout", "on_invalid", "on_fail", "open", "closed",
                          "on_max_wait", "agent"))
-_KEY_ORDER = {key: i for i, key in enumerate(KEYPAD)}
 _KEYS = re.compile(r"[0-9*#]{1,12}")
 
 
 def key_order(option: Option) -> tuple[int, ...]:
     """Keypad order for single keys first, then typed-in sequences such as "1000"."""
     key = option.key
-    if key in _KEY_ORDER:
-        return (_KEY_ORDER[key],)
-    return (len(KEYPAD), len(key), *(_KEY_ORDER[c] for c in key))
+    if key in KEY_ORDER:
+        return (KEY_ORDER[key],)
+    return (len(KEYPAD), len(key), *(KEY_ORDER[c] for c in key))
 _ALLOWED = {kind: frozenset(COMMON_FIELDS + KIND_FIELDS[kind]) for kind in KINDS}
 
 
@@ -135,8 +134,7 @@ class _MenuReader(Checker):
         start = self.ref(top["start"], ("start",), "start", None)
         defaults = self.read_defaults(top.get("defaults"))
         schedules = self.read_schedules(top.get("schedules"))
-        nodes = {nid: self.read_node(nid, raw, defaults, schedules)
-                 for nid, raw in raw_nodes.items()}
+        nodes = self.read_nodes(raw_nodes, defaults, schedules)
         callers = None
         if "callers" in top:
             callers = read_population(self, top["callers"], ("callers",))
@@ -164,7 +162,7 @@ class _MenuReader(Checker):
     def composed(self, table: dict[str, Any], path: Path) -> dict[str, Any]:
         """Names in NFC (a decomposed "ő" is the same id as a composed one), with their
         positions kept."""
-        if all(k.isascii() for k in table):
+        if "".join(table).isascii():  # (one pass in C over 100,000 ids)
             return table
         out: dict[str, Any] = {}
         for raw, value in table.items():
@@ -234,6 +232,24 @@ class _MenuReader(Checker):
                 read_schedule(self, nfc(name), value, ("schedules", name),
                               self.source(("schedules", name)))
                 for name, value in table.items()}
+
+    def read_nodes(
+        self, raw_nodes: dict[str, Any], defaults: Defaults, schedules: dict[str, Schedule]
+    ) -> dict[str, Node]:
+        """Plain nodes (most of a generated menu) in one pass each, the others checked
+        field by field (and any error said) by :meth:`read_node`."""
+        plain = PlainNodes(self.doc, raw_nodes, defaults, self.language_tag)
+        if not plain.usable:
+            return {nid: self.read_node(nid, raw, defaults, schedules)
+                    for nid, raw in raw_nodes.items()}
+        # The plain ones first: they raise nothing, so the first error is still the one of
+        # the first node (in the file's order) that has one.
+        quick = plain.node
+        built = [quick(nid, raw) for nid, raw in raw_nodes.items()]
+        if all(built):  # (a Node is always true)
+            return dict(zip(raw_nodes, cast("list[Node]", built), strict=True))
+        return {nid: node if node is not None else self.read_node(nid, raw, defaults, schedules)
+                for (nid, raw), node in zip(raw_nodes.items(), built, strict=True)}
 
     def read_node(
         self, nid: str, raw: Any, defaults: Defaults, schedules: dict[str, Schedule]
@@ -309,7 +325,7 @@ class _MenuReader(Checker):
 
     def read_options(self, nid: str, raw: Any) -> tuple[Option, ...]:
         p: Path = ("nodes", nid, "options")
-        if type(raw) is dict and raw.keys() <= _KEY_ORDER.keys():  # the common case, fast
+        if type(raw) is dict and raw.keys() <= KEY_ORDER.keys():  # the common case, fast
             table = raw
         else:
             table = self.mapping(raw, p, "options", nid)
@@ -320,7 +336,7 @@ class _MenuReader(Checker):
         ids = self.ids
         options = []
         for key, value in table.items():
-            if key not in _KEY_ORDER and not _KEYS.fullmatch(key):
+            if key not in KEY_ORDER and not _KEYS.fullmatch(key):
                 self.fail((*p, key), f"option key {key!r} is not a phone key", nid,
                           "keys are 0-9, \"*\" and \"#\", or up to 12 of them typed "
                           "in a row such as \"1000\"")

@@ -15,6 +15,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
 from typing import Any
 
 import yaml
@@ -72,9 +73,9 @@ def key_text(key: Any) -> str | None:
 
 def parse_yaml(text: str, file: str, *, marks_bytes: int = MARKS_BYTES) -> Document:
     """Parse one YAML document safely; raise SyntaxProblem with a position otherwise."""
-    deep = _TOO_DEEP.search(text)
-    if deep:  # yaml_rs bounds flow nesting, not block nesting (it crashes near 15,000 levels)
-        line, col = line_col(text, deep.start())
+    deep = _too_deep(text)
+    if deep is not None:  # yaml_rs bounds flow nesting, not block nesting (it crashes near
+        line, col = line_col(text, deep)  # 15,000 levels)
         raise SyntaxProblem(f"the YAML nests more than {MAX_DEPTH:,} levels deep", file=file,
                             line=line, column=col, hint="a menu never nests like this")
     try:
@@ -269,7 +270,18 @@ _NUMBER_KEY = re.compile(
 _CANONICAL_KEY = re.compile(r"[0-9]|[1-9][0-9]*")
 #: Deepest block nesting accepted (indentation and "- "/"? " indicators at a line's start).
 MAX_DEPTH = 1000
-_TOO_DEEP = re.compile(r"^(?:[ \t]|[-?:][ \t]){" + str(MAX_DEPTH) + "}", re.M)
+_TOO_DEEP = re.compile(r"(?:[ \t]|[-?:][ \t]){" + str(MAX_DEPTH) + "}")
+#: The same after a line break: a literal start, which the engine finds fast (``^`` under
+#: re.M is tried at every offset: 60 ms against 12 ms on a 9 MB menu).
+_TOO_DEEP_LINE = re.compile(r"\n" + _TOO_DEEP.pattern)
+
+
+def _too_deep(text: str) -> int | None:
+    """Where the first line nested more than MAX_DEPTH levels starts, or None."""
+    if _TOO_DEEP.match(text):
+        return 0
+    found = _TOO_DEEP_LINE.search(text)
+    return None if found is None else found.start() + 1
 
 
 @dataclass
@@ -395,15 +407,17 @@ def _scanned_marks(text: str) -> dict[Path, Mark]:
         entry = re.compile(
             r"\n {" + str(indent) + r"}(\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n]*?)[ \t]*:(?=\s|$)",
             re.M)
-        # One regular-expression pass over the block (not a Python loop over its lines):
-        # only the node lines come back, each line number counted from the one before.
-        line, at = text.count("\n", 0, block_start) + 1, block_start
-        for e in entry.finditer(text, max(block_start - 1, 0), end):
-            line += text.count("\n", at, e.start() + 1)
-            at = e.start() + 1
-            key = e.group(1)
-            if key[:1] in "\"'":
-                key = key[1:-1]
-            marks[("nodes", _normal_key(key))] = (line, indent + 1)
+        # One regular-expression pass over the block, and no Python loop over its nodes:
+        # the line of each is counted from the one before by map() (C), and the marks
+        # stored by one update; quoted and number-like ids only are looked at one by one.
+        found = list(entry.finditer(text, max(block_start - 1, 0), end))
+        at = list(map(re.Match.start, found))  # the line break before each node's line
+        keys = list(map(re.Match.group, found, repeat(1)))
+        if keys and not min(keys)[:1] > "9":  # a quote, a digit or a sign starts one
+            keys = [_normal_key(k[1:-1] if k[:1] in "\"'" else k) for k in keys]
+        lines = accumulate(map(text.count, repeat("\n"), [0, *at[:-1]], at), initial=2)
+        next(lines)
+        paths = zip(repeat("nodes"), keys, strict=False)
+        marks.update(zip(paths, zip(lines, repeat(indent + 1), strict=False), strict=True))
         break
     return marks

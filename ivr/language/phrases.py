@@ -259,8 +259,8 @@ def find(kind: str, text: str | None, language: str = "en",
     """
     if not text:
         return []
-    key = tuple(sorted((tag, k, tuple(words)) for tag, kinds in (extra or {}).items()
-                       for k, words in kinds.items() if k == kind))
+    key = tuple(sorted((tag, k, tuple(words)) for tag, kinds in extra.items()
+                       for k, words in kinds.items() if k == kind)) if extra else ()
     return list(_find(kind, text, language, key))
 
 

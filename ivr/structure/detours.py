@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ivr.language.phrases import find, key_for, keys_offering, mentions
+from ivr.language.phrases import Extra, find, key_for, keys_offering, mentions
 from ivr.model import EVENTS, KEYPAD
 from ivr.structure.search import strong_components
 
@@ -102,31 +102,38 @@ def person_options(lin: Linter) -> None:
     passage = Passage(top)
     opt = np.flatnonzero((top.event == _EV["option"]) & passage.menu[top.src])
     extra = lin.config.phrases
-    # Edges are made node by node (src sorted): each menu's options are one run.
+    # Edges are made node by node (src sorted): each menu's options are one run. Plain
+    # lists, not numpy scalars: a large menu has tens of thousands of menus to go through.
     owners, starts = np.unique(top.src[opt], return_index=True)
     bounds = [*starts.tolist(), len(opt)]
+    edges = opt.tolist()
+    zero = (top.keycode[opt] == _ZERO).tolist()
+    reached = lin.reached[owners].tolist()
+    offers: dict[tuple[str, str], dict[str, str]] = {}  # menus share their prompts
     for j, m in enumerate(owners.tolist()):
-        if not lin.reached[m]:
+        if not reached[j]:
             continue  # UNREACHABLE says so
         node = menu.nodes[top.ids[m]]
         lang = menu.language_of(node)
         say = node.say or ""
-        offered: dict[str, str] = {}
-        for match in find("person", say, lang, extra):
-            key = key_for(say, match, lang)
-            if key is not None:
-                offered.setdefault(key, match.text)
-        mine = opt[bounds[j]:bounds[j + 1]]
-        if not offered and not (top.keycode[mine] == _ZERO).any():
-            continue
-        repeat = set(keys_offering("repeat", say, lang, extra))
-        for e in mine.tolist():
+        offered = offers.get((say, lang))
+        if offered is None:
+            offered = offers[say, lang] = _offered(say, lang, extra)
+        repeat: set[str] | None = None  # the keys offered as "repeat", when needed
+        for at in range(bounds[j], bounds[j + 1]):
+            if not (offered or zero[at]):
+                continue
+            e = edges[at]
             key = top.key(e) or "?"
-            if key in repeat or not (key in offered or top.keycode[e] == _ZERO):
+            if not (key in offered or zero[at]):
                 continue
             t = int(top.dst[e])
             person, menus = passage.of(t)
             if person or not menus:
+                continue
+            if repeat is None:
+                repeat = set(keys_offering("repeat", say, lang, extra))
+            if key in repeat:
                 continue
             what = (f"key {key}, which the prompt offers as a person ({offered[key]!r}),"
                     if key in offered else "0, the key callers press for a person,")
@@ -142,6 +149,16 @@ def person_options(lin: Linter) -> None:
                 lin.add(rule, m, f"{what} leads on to {_few([top.ids[k] for k in menus])} "
                         "with no person on the way: callers must choose again",
                         severity=lin.config.lesser(rule), then=_steps(lin, e, menus[near]))
+
+
+def _offered(say: str, lang: str, extra: Extra | None) -> dict[str, str]:
+    """The keys ``say`` offers a person on, with the words it says it in."""
+    offered: dict[str, str] = {}
+    for match in find("person", say, lang, extra):
+        key = key_for(say, match, lang)
+        if key is not None:
+            offered.setdefault(key, match.text)
+    return offered
 
 
 def _steps(lin: Linter, option: int, edges: tuple[int, ...]) -> tuple[Step, ...]:
@@ -160,9 +177,14 @@ def redirect_loops(lin: Linter) -> None:
     extra = lin.config.phrases
     nodes = list(menu.nodes.values())
     says_back = np.zeros(n, dtype=bool)
+    said: dict[tuple[str | None, str], bool] = {}  # messages share their prompts
     for i in np.flatnonzero(top.is_kind("message")).tolist():
         node = nodes[i]
-        says_back[i] = mentions("back", node.say, menu.language_of(node), extra)
+        lang = menu.language_of(node)
+        back = said.get((node.say, lang))
+        if back is None:
+            back = said[node.say, lang] = mentions("back", node.say, lang, extra)
+        says_back[i] = back
     msg = top.is_kind("message") & ~says_back
     branch = top.is_kind("branch")
     src, dst, ev = top.src, top.dst, top.event

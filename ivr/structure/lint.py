@@ -26,14 +26,15 @@ from ivr.formats.yamltext import Document
 from ivr.gcpause import paused_gc
 from ivr.language.phrases import merge, read_table
 from ivr.limits import MAX_NUMBER, shown
-from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source
+from ivr.model import EVENTS, HANGUP, KEYPAD, Menu, Source, made
 from ivr.structure import detours, hangups
 from ivr.structure.hangups import DropShares
 from ivr.structure.rules import RULES, SEVERITIES, Rule
 from ivr.structure.topology import Routes, Step, Topology, describe
 
 
-@dataclass(frozen=True, slots=True)
+# No slots: a large menu has tens of thousands of findings, built with ivr.model.made.
+@dataclass(frozen=True)
 class Finding:
     """One problem: rule, severity, where, what, and the keys that lead there."""
 
@@ -208,11 +209,12 @@ class Linter:
         if route and i is not None and self.reached[i]:
             path = self.routes.steps(i) + then
             keys = describe(path, self.menu) if then else self.routes.keys(i)
-        self.findings.append(Finding(
-            rule=rule, severity=severity or self.config.severity_of(rule),
-            node=node.id if node else None, message=message,
-            source=node.source if node else None, path=path, keys=keys, share=share,
-        ))
+        self.findings.append(made(Finding, {
+            "rule": rule, "severity": severity or self.config.severity_of(rule),
+            "node": node.id if node else None, "message": message,
+            "source": node.source if node else None, "path": path, "keys": keys,
+            "share": share,
+        }))
 
     def step(self, edge: int) -> Step:
         """The move of one menu edge, as a route step."""
@@ -325,9 +327,11 @@ class Linter:
                      f"outside the hours of schedule {node.schedule!r} callers have "
                      f"nowhere to go and are cut off{said}", share=share)
         limit = self.config.param("LONG_PROMPT", "max_seconds")
-        spoken = np.array([n.say is not None for n in self.menu.nodes.values()] + [False])
-        long = spoken & (top.prompt > limit) & top.is_kind("menu", "input", "message")
+        long = (top.prompt > limit) & top.is_kind("menu", "input", "message")
+        nodes = self.menu.nodes
         for i in np.flatnonzero(long).tolist():
+            if nodes[top.ids[i]].say is None:
+                continue  # seconds given, nothing said
             self.add("LONG_PROMPT", i,
                      f"the prompt lasts {top.prompt[i]:.1f} s (over {limit:g} s); "
                      "callers forget the first options")
@@ -336,8 +340,8 @@ class Linter:
         top = self.top
         n = top.n
         opt = top.event == EVENTS.index("option")
-        o_src, o_key = top.src[opt], top.keycode[opt]
-        o_to = self.resolved[top.dst[opt]]
+        o_src, o_key, o_dst = top.src[opt], top.keycode[opt], top.dst[opt]
+        o_to = self.resolved[o_dst]
         menus = top.is_kind("menu")
         back = o_to == o_src
         count = np.bincount(o_src, minlength=n)
@@ -357,21 +361,23 @@ class Linter:
         has_zero[o_src[zero]] = True
         for i in np.flatnonzero(menus & ~has_zero).tolist():
             self.add("NO_ZERO_OUT", i, "no 0 option: callers cannot ask for a person here")
-        dead_zero = zero & ~self.human[top.dst[opt]]
+        dead_zero = zero & ~self.human[o_dst]
         for e in np.flatnonzero(dead_zero).tolist():
-            target = top.ids[int(top.dst[opt][e])]
+            target = top.ids[int(o_dst[e])]
             self.add("NO_ZERO_OUT", int(o_src[e]),
                      f"0 leads to {target!r}, from which no person can be reached")
         # * should lead back: to a menu with an option into this one, the start, or a hang-up.
-        pairs = set((o_src * n + o_to).tolist())
+        # (pairs as int64 src * n + dst: exact for any n under 3e9)
         start = top.index[self.menu.start]
         hang = top.is_kind("hangup", "(hangup)")
-        for e in np.flatnonzero(o_key == KEYPAD.index("*")).tolist():
-            u, t = int(o_src[e]), int(o_to[e])
-            if not (t * n + u in pairs or t == start or hang[t]):
-                self.add("KEY_CONVENTIONS", u,
-                         f"* leads to {top.ids[int(top.dst[opt][e])]!r}, which is not a "
-                         "previous menu; callers expect * to go back or cancel")
+        star = np.flatnonzero(o_key == KEYPAD.index("*"))
+        u_star, t_star = o_src[star], o_to[star]
+        back_to = np.isin(t_star * n + u_star, o_src * n + o_to)
+        wrong = star[~(back_to | (t_star == start) | hang[t_star])]
+        for e in wrong.tolist():
+            self.add("KEY_CONVENTIONS", int(o_src[e]),
+                     f"* leads to {top.ids[int(o_dst[e])]!r}, which is not a "
+                     "previous menu; callers expect * to go back or cancel")
         for e in np.flatnonzero(o_key == KEYPAD.index("#")).tolist():
             self.add("KEY_CONVENTIONS", int(o_src[e]),
                      "# is used as a menu choice; callers expect # to end or skip input")

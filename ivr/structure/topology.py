@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import Any
+from operator import attrgetter
+from typing import Any, cast
 
 import numpy as np
 
 from ivr.gcpause import paused_gc
-from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node
+from ivr.model import EVENTS, HANGUP, KEYPAD, KINDS, TERMINAL_KINDS, Menu, Node, made
 from ivr.structure.search import _matrix, distances, reaching, strong_components, tree
 
 #: Weight of an edge that costs nothing, so sparse matrices do not drop it.
 _EPS = 1e-9
 
 
-@dataclass(frozen=True, slots=True)
+# No slots: lint builds tens of thousands of these with ivr.model.made.
+@dataclass(frozen=True)
 class Step:
     """One move of a caller: at ``node``, this ``event`` (with ``key`` for an option)."""
 
@@ -94,6 +96,80 @@ def describe(path: tuple[Step, ...], menu: Menu) -> str:
 _CODE = {e: i for i, e in enumerate(EVENTS)}
 _KEYCODE = {k: i for i, k in enumerate(KEYPAD)}
 KIND_CODES = (*KINDS, "(hangup)")
+_MENU, _MESSAGE = KIND_CODES.index("menu"), KIND_CODES.index("message")
+#: Kinds whose exits come from Node.exits() one node at a time (the others have none, or
+#: are menus and messages, gathered column by column).
+_BY_NODE = [KIND_CODES.index(k) for k in ("input", "branch", "agent")]
+
+
+def _edges(
+    nodes: list[Node], kind: np.ndarray, index: dict[str | None, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, str]]:
+    """The exits of ``nodes`` node by node, each in :meth:`Node.exits`'s order, as columns:
+    per node the count, per edge the target's index, event code, keycode (-1: none, or a
+    typed key, which ``typed`` holds by edge), probability (0 but for chance edges).
+
+    Menus and messages, most nodes of a large menu, are gathered column by column with
+    ``map`` over lists (a 100,000-node menu has 400,000 exits: one ``Exit`` record each
+    costs half a second); inputs, branches and agents with a schedule or a line limit
+    take :meth:`Node.exits`.
+    """
+    n = len(nodes)
+    counts = np.zeros(n, dtype=np.int64)
+    menus = np.flatnonzero(kind[:n] == _MENU).tolist()
+    options = [nodes[i].options for i in menus]
+    k = np.fromiter(map(len, options), dtype=np.int64, count=len(menus))
+    counts[menus] = k + 3
+    messages = np.flatnonzero(kind[:n] == _MESSAGE).tolist()
+    nexts = [nodes[i].next for i in messages]
+    moved = [t is not None for t in nexts]
+    counts[messages] = moved
+    rest = [i for i in np.flatnonzero(np.isin(kind[:n], _BY_NODE)).tolist()
+            if (nd := nodes[i]).kind != "agent" or nd.schedule is not None
+            or nd.max_wait is not None]
+    exits = [nodes[i].exits() for i in rest]
+    counts[rest] = list(map(len, exits))
+    first = np.cumsum(counts) - counts
+    size = int(counts.sum())
+    dst = np.empty(size, dtype=np.int64)
+    event = np.empty(size, dtype=np.int8)
+    keycode = np.full(size, -1, dtype=np.int8)
+    probability = np.zeros(size, dtype=float)
+    get = index.__getitem__
+    # Menus: their options, then timeout, invalid and fail.
+    at = first[menus]
+    opt = np.repeat(at - (np.cumsum(k) - k), k) + np.arange(int(k.sum()))
+    flat = list(chain.from_iterable(options))
+    keys = list(map(attrgetter("key"), flat))
+    dst[opt] = list(map(get, map(attrgetter("target"), flat)))
+    event[opt] = _CODE["option"]
+    keycode[opt] = list(map(_KEYCODE.get, keys, repeat(-1)))
+    typed = {} if all(map(_KEYCODE.__contains__, keys)) else {
+        int(opt[j]): key for j, key in enumerate(keys) if key not in _KEYCODE}
+    menu_nodes = [nodes[i] for i in menus]
+    for j, (event_name, targets) in enumerate((
+            ("timeout", [nd.on_timeout or nd.id for nd in menu_nodes]),
+            ("invalid", [nd.on_invalid or nd.id for nd in menu_nodes]),
+            ("fail", [nd.on_fail for nd in menu_nodes]))):
+        dst[at + k + j] = list(map(get, targets))
+        event[at + k + j] = _CODE[event_name]
+    # Messages: their next, if any.
+    at = first[messages][moved]
+    dst[at] = list(map(get, [t for t in nexts if t is not None]))
+    event[at] = _CODE["next"]
+    # The others, from their exits (which may be none: a branch with no route yet).
+    rows = list(chain.from_iterable(exits))
+    if rows:
+        lens = counts[rest]
+        at = np.repeat(first[rest] - (np.cumsum(lens) - lens), lens) + np.arange(len(rows))
+        events, ends, ekeys, chances = zip(*rows, strict=True)
+        dst[at] = list(map(get, ends))
+        event[at] = list(map(_CODE.__getitem__, events))
+        keycode[at] = list(map(_KEYCODE.get, ekeys, repeat(-1)))
+        probability[at] = [p or 0.0 for p in chances]
+        typed.update((int(at[j]), key) for j, key in enumerate(ekeys)
+                     if key is not None and key not in _KEYCODE)
+    return counts, dst, event, keycode, probability, dict(sorted(typed.items()))
 
 
 @dataclass
@@ -147,36 +223,25 @@ class Topology:
     def _build(cls, menu: Menu) -> Topology:
         ids = list(menu.nodes)
         ids.append(HANGUP)
-        index = {nid: i for i, nid in enumerate(ids)}
+        index = dict(zip(ids, range(len(ids)), strict=True))
         n = len(ids)
         hang = n - 1
         kind_code = {k: i for i, k in enumerate(KIND_CODES)}
         nodes = list(menu.nodes.values())
         # Column by column, with map() over plain lists: a 100,000-node menu has 400,000
         # exits, and per-element numpy stores or comprehensions cost a good part of a second.
-        kind = np.array([*map(kind_code.__getitem__, [nd.kind for nd in nodes]),
+        kind = np.array([*map(kind_code.__getitem__, map(attrgetter("kind"), nodes)),
                          kind_code["(hangup)"]], dtype=np.int8)
-        prompt = np.array([nd.seconds for nd in nodes] + [0.0], dtype=float)
+        prompt = np.array([*map(attrgetter("seconds"), nodes), 0.0], dtype=float)
         timeout = np.array([0.0 if nd.timeout is None else nd.timeout for nd in nodes] + [0.0],
                            dtype=float)
         retries = np.array([1 if nd.retries is None else nd.retries for nd in nodes] + [1],
                            dtype=float)
         longest = np.array([nd.max_wait or 0.0 for nd in nodes] + [0.0], dtype=float)
-        exits = [nd.exits() for nd in nodes]
-        flat = list(chain.from_iterable(exits))
-        events, targets, keys, probability = zip(*flat, strict=True) if flat else ((),) * 4
-        index_none: dict[str | None, int] = {None: hang}  # no target: the system hangs up
-        index_none.update(index)
-        dst = list(map(index_none.__getitem__, targets))
-        event = list(map(_CODE.__getitem__, events))
-        keycode = list(map(_KEYCODE.get, keys, repeat(-1)))
-        # Options typed as several keys ("1000"): the rest of the edges have no key or one.
-        typed = {e: keys[e] for e in np.flatnonzero(np.asarray(keycode) < 0).tolist()
-                 if keys[e] is not None}
-        s = np.repeat(np.arange(len(nodes), dtype=np.int64), list(map(len, exits)))
-        ev = np.asarray(event, dtype=np.int8)
-        d = np.asarray(dst, dtype=np.int64)
-        kc = np.asarray(keycode, dtype=np.int8)
+        index_none = cast("dict[str | None, int]", index.copy())
+        index_none[None] = hang  # no target: the system hangs up
+        counts, d, ev, kc, probability, typed = _edges(nodes, kind, index_none)
+        s = np.repeat(np.arange(len(nodes), dtype=np.int64), counts)
         is_fail, is_timeout, is_invalid = (ev == _CODE[e] for e in ("fail", "timeout", "invalid"))
         is_input = kind == kind_code["input"]
         pressed = (ev == _CODE["option"]) | is_timeout | is_invalid
@@ -209,7 +274,7 @@ class Topology:
         terminal = np.isin(kind, [kind_code[k] for k in TERMINAL_KINDS]) | (np.arange(n) == hang)
         return cls(menu, ids, index, kind, prompt, terminal, s, d, ev, kc,
                    actions, seconds, typed, timeout, retries.astype(np.int64),
-                   np.array([p or 0.0 for p in probability], dtype=float), taken)
+                   probability, taken)
 
     def is_kind(self, *names: str) -> np.ndarray:
         """Mask of nodes of these kinds (``"(hangup)"`` is the implicit hang-up)."""
@@ -291,6 +356,17 @@ class Routes:
         self.reached = np.isfinite(self.dist)
         self._memo: dict[int, tuple[Step, ...]] = {top.index[start]: ()}
         self._words: dict[int, tuple[str, ...]] = {top.index[start]: ()}
+        # Per node, the node before it and the step from there, made when first asked:
+        # lint walks tens of thousands of routes through the same nodes.
+        self._before: list[int] | None = None
+        self._into: dict[int, Step] = {}
+
+    def before(self) -> list[int]:
+        """Per node, the node before it on its route (meaningless for the start and the
+        nodes not reached)."""
+        if self._before is None:
+            self._before = self.top.src[self.best].tolist()
+        return self._before
 
     def steps(self, i: int) -> tuple[Step, ...]:
         """The steps from the start to node ``i`` (empty if unreachable or the start)."""
@@ -299,12 +375,12 @@ class Routes:
             return memo[i]
         if not self.reached[i]:
             return ()
-        top = self.top
         chain = []
         v = i
+        before = self.before()
         while v not in memo:
             chain.append(v)
-            v = int(top.src[self.best[v]])
+            v = before[v]
         path = list(memo[v])
         # Every node's whole route memoised would hold n^2/2 steps on a chain of n messages:
         # keep every MEMO_EVERY-th (and the one asked for), so a later call walks few links.
@@ -317,9 +393,13 @@ class Routes:
 
     def _step(self, v: int) -> Step:
         """The last step of the route to ``v``: its best edge."""
-        top, e = self.top, int(self.best[v])
-        return Step(top.ids[int(top.src[e])], EVENTS[top.event[e]], top.ids[v], top.key(e),
-                    float(top.seconds[e]))
+        step = self._into.get(v)
+        if step is None:
+            top, e = self.top, int(self.best[v])
+            step = self._into[v] = made(Step, {
+                "node": top.ids[int(top.src[e])], "event": EVENTS[top.event[e]],
+                "target": top.ids[v], "key": top.key(e), "seconds": float(top.seconds[e])})
+        return step
 
     def keys(self, i: int) -> str:
         """:func:`describe` of :meth:`steps` ``(i)``, each node's words kept for the nodes
@@ -331,12 +411,14 @@ class Routes:
                 return describe(path, self.top.menu)
             chain = []
             v = i
+            before = self.before()
             while v not in words:
                 chain.append(v)
-                v = int(self.top.src[self.best[v]])
+                v = before[v]
             done = words[v]
-            for v in reversed(chain):
-                word = step_words(self._step(v), self.top.menu)
+            # The route's last steps lead to the nodes of the chain, in its order.
+            for v, step in zip(reversed(chain), path[len(path) - len(chain):], strict=True):
+                word = step_words(step, self.top.menu)
                 done = done if word is None else (*done, word)
                 words[v] = done
         found = words[i]
