@@ -291,3 +291,14 @@ def test_check_judges_a_mean_by_its_exact_spread_not_by_a_sample_of_equal_times(
     code, out, _ = run(["simulate", "--check", "-n", "3000", str(bank), "--callers",
                         str(DATA / "callers_rare_intent.yaml")], capsys)
     assert code == 0, out
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_a_failed_report_or_plot_says_only_its_error(
+        command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(DATA / "glyph_no_ending.yaml")
+    target = str(tmp_path / ("out.html" if command == "report" else "out"))
+    code, _, err = run([command, path, "-n", "200", "-o", target], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "no ending callers could aim for" in err
+    assert not os.path.exists(target)

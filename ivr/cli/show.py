@@ -57,7 +57,8 @@ def stems(files: list[str]) -> list[str]:
 
 
 def _font_note(menus: list[Menu]) -> None:
-    """One line on stderr when no installed font has some characters the plots show."""
+    """One line on stderr when no installed font has some characters the plots show
+    (said once the work has succeeded: an error stays the only line of a failed run)."""
     from ivr.present.plots import missing_glyphs, shown_text
     note = missing_glyphs(t for m in menus for t in shown_text(m))
     if note:
@@ -77,15 +78,11 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
     )
     from ivr.present.report import callers_of
     files, menus, population = _load(args)
-    _font_note(menus)
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise InputError("not a folder", file=args.output, hint="-o names the folder that "
                          "receives the PNG and SVG files")
     names = stems(files)
     pops, apart = callers_of(menus, population, files)
-    if apart:
-        print(f"note: the compare-* plots show each menu with its own callers ({apart})",
-              file=sys.stderr)
     figures = {}
     sims = []
     shares = []
@@ -111,6 +108,10 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise InputError("is a file, not a folder", file=args.output,
                          hint="name a folder for the images")
+    _font_note(menus)
+    if apart:
+        print(f"note: the compare-* plots show each menu with its own callers ({apart})",
+              file=sys.stderr)
     for path in write_folder(args.output, drawn):
         out.line(path)
     return 0
@@ -119,9 +120,9 @@ def cmd_plot(args: argparse.Namespace, out: Out) -> int:
 def cmd_report(args: argparse.Namespace, out: Out) -> int:
     from ivr.present.report import report_html
     files, menus, population = _load(args)
-    _font_note(menus)
     page = report_html(menus, population, files=files, n=args.n, seed=args.seed,
                        config=lint_config(args))
+    _font_note(menus)
     if args.output == "-":
         out.stream.write(page)
         return 0
