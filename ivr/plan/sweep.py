@@ -278,11 +278,16 @@ def _pool(grid: Grid, parts: list[list[int]], token: str, n: int, seed: int, wor
     if "fork" in methods:
         # A chain several tasks share is built here once, and every forked worker
         # inherits it (with the memo of its lines) instead of building its own.
-        keys = [grid.chain_key(grid.combination(part[0])) for part in parts]
-        for part, key in zip(parts, keys, strict=True):
-            if keys.count(key) > 1:
+        first: dict[tuple[object, ...], list[int]] = {}
+        shared: set[tuple[object, ...]] = set()
+        for part in parts:
+            key = grid.chain_key(grid.combination(part[0]))
+            if key in first:
+                shared.add(key)
+            first.setdefault(key, part)
+        for key, part in first.items():
+            if key in shared:
                 run_task(grid, part[:1], token, n, seed)
-                keys = [k for k in keys if k != key]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_set_grid, initargs=(grid,)) as pool:
         futures = {pool.submit(_pool_task, part, token, n, seed): k

@@ -9,6 +9,7 @@ remains the networkx view for users, and a test checks both agree.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter
@@ -375,12 +376,7 @@ class Routes:
             return memo[i]
         if not self.reached[i]:
             return ()
-        chain = []
-        v = i
-        before = self.before()
-        while v not in memo:
-            chain.append(v)
-            v = before[v]
+        chain, v = self._back_to(i, memo)
         path = list(memo[v])
         # Every node's whole route memoised would hold n^2/2 steps on a chain of n messages:
         # keep every MEMO_EVERY-th (and the one asked for), so a later call walks few links.
@@ -390,6 +386,17 @@ class Routes:
                 memo[v] = tuple(path)
         memo[i] = tuple(path)
         return memo[i]
+
+    def _back_to(self, i: int, known: Container[int]) -> tuple[list[int], int]:
+        """The nodes from ``i`` back along its route (``i`` first) until the first one
+        in ``known``, and that node."""
+        chain = []
+        v = i
+        before = self.before()
+        while v not in known:
+            chain.append(v)
+            v = before[v]
+        return chain, v
 
     def _step(self, v: int) -> Step:
         """The last step of the route to ``v``: its best edge."""
@@ -409,12 +416,7 @@ class Routes:
             path = self.steps(i)
             if not path:
                 return describe(path, self.top.menu)
-            chain = []
-            v = i
-            before = self.before()
-            while v not in words:
-                chain.append(v)
-                v = before[v]
+            chain, v = self._back_to(i, words)
             done = words[v]
             # The route's last steps lead to the nodes of the chain, in its order.
             for v, step in zip(reversed(chain), path[len(path) - len(chain):], strict=True):
